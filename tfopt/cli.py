@@ -1,0 +1,314 @@
+"""Support for the absl binaries in bin/: running, flags, output directories, checks.
+
+This is the one tfopt module that touches absl flags; library modules never do. A
+binary is wiring only::
+
+    from absl import flags
+    from tfopt import cli
+
+    flags.DEFINE_integer("steps", 100, "Optimization steps.")
+    cli.define_common_flags()          # --output (required), --seed, --quiet, --overwrite
+    FLAGS = flags.FLAGS
+
+    def main(argv):
+        cli.check_positive("steps", FLAGS.steps)
+        cli.set_seed(FLAGS.seed)
+        with cli.output_dir(FLAGS.output, overwrite=FLAGS.overwrite) as outdir:
+            result = tfopt.something(..., steps=FLAGS.steps, quiet=FLAGS.quiet)
+            report.write_summary(outdir, result.summary)
+
+    if __name__ == "__main__":
+        cli.run(main)
+
+Bad input (a flag that does not parse, an :class:`~tfopt.errors.InputError` or a
+missing user file) prints one line ``<binary>: error: <message>`` to stderr and exits
+with status 2; :func:`output_dir` guarantees nothing partial is left behind.
+"""
+import contextlib
+import math
+import numbers
+import os
+import pathlib
+import re
+import shutil
+import sys
+import tempfile
+
+from absl import app, flags
+
+from tfopt.errors import InputError
+
+__all__ = [
+    "EXIT_BAD_INPUT",
+    "run",
+    "fail",
+    "output_dir",
+    "check_positive",
+    "check_nonnegative",
+    "check_in_range",
+    "check_choice",
+    "set_seed",
+    "define_common_flags",
+    "progress",
+]
+
+EXIT_BAD_INPUT = 2
+"""Exit status of a binary given bad input (flags, files, values)."""
+
+
+def _binary_name():
+    return os.path.basename(sys.argv[0]) if sys.argv and sys.argv[0] else "tfopt"
+
+
+def _one_line(message):
+    lines = [line.strip() for line in str(message).splitlines() if line.strip()]
+    return "; ".join(lines) if lines else "bad input"
+
+
+def fail(message, status=EXIT_BAD_INPUT):
+    """Prints ``<binary>: error: <message>`` (one line) to stderr and exits.
+
+    Args:
+        message: what was expected and what was received.
+        status: exit status, 2 by default.
+    """
+    sys.stderr.write(f"{_binary_name()}: error: {_one_line(message)}\n")
+    sys.stderr.flush()
+    sys.exit(status)
+
+
+_REQUIRED = re.compile(r"Flag --(\w+) must have a value other than None")
+
+
+def _parse_flags(argv):
+    try:
+        return flags.FLAGS(argv)
+    except flags.Error as err:
+        message = str(err)
+        missing = _REQUIRED.search(message)
+        if missing:
+            message = f"expected --{missing.group(1)}=VALUE; received: no --{missing.group(1)} flag"
+        fail(message)
+
+
+def _file_not_found_message(err):
+    if err.filename is not None:
+        return f"expected an existing file; received: {os.fspath(err.filename)!r} (no such file)"
+    return f"expected an existing file; received: {err}"
+
+
+def run(main, *, allow_positional=False):
+    """Runs ``main(argv)`` like ``absl.app.run``, turning bad input into one line and exit 2.
+
+    Caught as bad input: absl flag-parse errors (unknown flag, unparsable value,
+    missing required flag, failed flag validator), :class:`InputError` and
+    ``FileNotFoundError`` raised anywhere in ``main``, and (unless
+    ``allow_positional``) stray positional arguments. Other exceptions keep their
+    traceback: they are bugs, not bad input.
+
+    Args:
+        main: function taking ``argv`` (program name plus positional arguments).
+        allow_positional: accept arguments that are not flags.
+    """
+
+    def _main(argv):
+        if not allow_positional and len(argv) > 1:
+            fail(f"expected only --flags; received: unexpected argument(s) {' '.join(argv[1:])!r}")
+        try:
+            return main(argv)
+        except InputError as err:
+            fail(str(err))
+        except FileNotFoundError as err:
+            fail(_file_not_found_message(err))
+
+    app.run(_main, flags_parser=_parse_flags)
+
+
+@contextlib.contextmanager
+def output_dir(path, *, overwrite=False):
+    """Gives a fresh temporary directory that becomes ``path`` only when the block succeeds.
+
+    Refuses (``InputError``) when ``path`` exists and is not empty, unless
+    ``overwrite``. Yields ``<path>.tmp-<random>`` beside ``path``; on success moves it
+    into place (only then removing an old ``path``); on any exception (including
+    Ctrl-C) deletes it, so nothing partial is left and an old ``path`` is untouched.
+
+    This is the rule for binaries that finish in one go. Long-running trainers that
+    write checkpoints use a different rule: they write and resume in place in
+    ``--output`` (a crash keeps the checkpoints), and ``--overwrite`` starts afresh.
+
+    Args:
+        path: the final output directory.
+        overwrite: replace an existing non-empty ``path``.
+
+    Yields:
+        A ``pathlib.Path`` to the temporary directory to write into.
+
+    Raises:
+        InputError: ``path`` is a file, or a non-empty directory without ``overwrite``.
+    """
+    path = pathlib.Path(path)
+    if path.exists() and not path.is_dir():
+        raise InputError(f"expected an output directory; received: {str(path)!r} (an existing file)")
+    if path.is_dir() and any(path.iterdir()) and not overwrite:
+        raise InputError(
+            f"expected a new or empty output directory (or --overwrite); received: {str(path)!r} "
+            "(exists and is not empty)"
+        )
+    parent = path.parent if str(path.parent) else pathlib.Path(".")
+    parent.mkdir(parents=True, exist_ok=True)
+    tmp = pathlib.Path(tempfile.mkdtemp(prefix=f"{path.name}.tmp-", dir=parent))
+    try:
+        yield tmp
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    old = None
+    if path.is_dir():
+        old = pathlib.Path(tempfile.mkdtemp(prefix=f"{path.name}.old-", dir=parent))
+        os.replace(path, old / "d")
+    try:
+        os.replace(tmp, path)
+    except BaseException:
+        if old is not None:
+            os.replace(old / "d", path)
+            shutil.rmtree(old, ignore_errors=True)
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
+
+
+def _check_number(name, value):
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or math.isnan(value):
+        raise InputError(f"expected {name} to be a number; received: {name}={value!r}")
+
+
+def check_positive(name, value):
+    """Checks ``value > 0``; returns it. Raises InputError ``expected steps > 0; received: steps=-3``."""
+    _check_number(name, value)
+    if not value > 0:
+        raise InputError(f"expected {name} > 0; received: {name}={value!r}")
+    return value
+
+
+def check_nonnegative(name, value):
+    """Checks ``value >= 0``; returns it. Raises InputError naming the value otherwise."""
+    _check_number(name, value)
+    if not value >= 0:
+        raise InputError(f"expected {name} >= 0; received: {name}={value!r}")
+    return value
+
+
+def check_in_range(name, value, lo, hi):
+    """Checks ``lo <= value <= hi`` (inclusive); returns it. Raises InputError otherwise."""
+    _check_number(name, value)
+    if not lo <= value <= hi:
+        raise InputError(f"expected {lo} <= {name} <= {hi}; received: {name}={value!r}")
+    return value
+
+
+def check_choice(name, value, choices):
+    """Checks ``value in choices``; returns it. Raises InputError listing the choices otherwise."""
+    choices = list(choices)
+    if value not in choices:
+        listed = ", ".join(str(c) for c in choices)
+        raise InputError(f"expected {name} to be one of {listed}; received: {name}={value!r}")
+    return value
+
+
+def set_seed(seed, *, deterministic=False):
+    """Seeds Python, NumPy, TensorFlow and Keras so CPU runs repeat.
+
+    Args:
+        seed: a non-negative integer.
+        deterministic: also call ``tf.config.experimental.enable_op_determinism()``
+            (bit-exact but slower, and ops without a deterministic kernel then raise).
+            Process-wide, so off by default.
+
+    Returns:
+        The seed.
+    """
+    import keras
+
+    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or seed < 0:
+        raise InputError(f"expected seed to be a non-negative integer; received: seed={seed!r}")
+    keras.utils.set_random_seed(int(seed))
+    if deterministic:
+        import tensorflow as tf
+
+        tf.config.experimental.enable_op_determinism()
+    return int(seed)
+
+
+def define_common_flags(*, output_required=True):
+    """Defines ``--output``, ``--seed`` (0), ``--quiet`` (False), ``--overwrite`` (False).
+
+    Call once per binary at import time (a second call is a no-op).
+
+    Args:
+        output_required: mark ``--output`` as required.
+    """
+    if "output" in flags.FLAGS:
+        return
+    flags.DEFINE_string("output", None, "Output directory (written via a temp dir, then renamed).")
+    flags.DEFINE_integer("seed", 0, "Random seed (Python, NumPy, TensorFlow).", lower_bound=0)
+    flags.DEFINE_boolean("quiet", False, "No progress bars.")
+    flags.DEFINE_boolean("overwrite", False, "Replace an existing non-empty --output directory.")
+    if output_required:
+        flags.mark_flag_as_required("output")
+
+
+class _Progress:
+    """A tqdm bar with ``update(n, **values)`` showing the latest values after the bar."""
+
+    def __init__(self, total, *, quiet, desc):
+        from tqdm.auto import tqdm
+
+        self._bar = tqdm(total=total, desc=desc or None, disable=quiet, leave=True, dynamic_ncols=True)
+        self.n = 0
+
+    def update(self, n=1, **values):
+        """Advances by ``n`` steps and shows ``values`` (numbers are formatted with 4 digits)."""
+        self.n += n
+        if values:
+            shown = {}
+            for key, value in values.items():
+                try:
+                    shown[key] = f"{float(value):.4g}"
+                except (TypeError, ValueError):
+                    shown[key] = str(value)
+            self._bar.set_postfix(shown, refresh=False)
+        self._bar.update(n)
+
+    def close(self):
+        """Finishes the bar."""
+        self._bar.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+        return False
+
+
+def progress(total, *, quiet, desc=""):
+    """A progress bar (tqdm) with ``update(n, **values)`` and ``close()``; silent when ``quiet``.
+
+    Usable by library code too (it reads no flags). Also a context manager.
+
+    Args:
+        total: expected number of steps (None if unknown).
+        quiet: show nothing.
+        desc: label in front of the bar.
+
+    Returns:
+        The bar object.
+
+    Example:
+        with progress(steps, quiet=quiet, desc="pgd") as bar:
+            for _ in range(steps):
+                bar.update(1, loss=loss)
+    """
+    return _Progress(total, quiet=quiet, desc=desc)
