@@ -1,0 +1,95 @@
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from tfopt.errors import InputError
+from tfopt.optim import constraints as C
+from tfopt.optim import evaluate, optimize
+from tfopt.optim import objectives as O
+from tfopt.optim import transforms as T
+
+TARGETS = np.array([0, 1, 2, 3])
+
+
+@pytest.mark.parametrize("optimizer,lr", [("adam", 0.02), ("sgd", 50.0), ("sign", 0.02), ("l2", 0.5),
+                                          ("lbfgs", 0.02)])
+def test_each_optimizer_raises_the_objective(tiny_model, images, optimizer, lr):
+    obj = O.class_logit(TARGETS)
+    before = evaluate(obj, tiny_model, images)
+    res = optimize(obj, tiny_model, images, steps=3, optimizer=optimizer, learning_rate=lr, progress=False)
+    assert res.images.shape == images.shape
+    assert np.all(res.values > before + 1e-3)
+    np.testing.assert_allclose(evaluate(obj, tiny_model, res.images), res.values, rtol=1e-4, atol=1e-5)
+
+
+def test_minimize_lowers_the_objective(tiny_model, images):
+    obj = O.cross_entropy(TARGETS)
+    before = evaluate(obj, tiny_model, images)
+    res = optimize(obj, tiny_model, images, steps=3, maximize=False, progress=False)
+    assert np.all(res.values < before)
+
+
+@pytest.mark.parametrize("ball,norm", [(C.linf_ball(0.03), np.inf), (C.l2_ball(0.5), 2)])
+def test_projected_samples_never_leave_the_ball(tiny_model, images, ball, norm):
+    res = optimize(O.cross_entropy(TARGETS), tiny_model, images, steps=6, optimizer="sign",
+                   learning_rate=0.05, constraint=ball, restarts=2, random_start=True, progress=False)
+    d = (res.images - images).reshape(len(images), -1)
+    eps = 0.03 if norm == np.inf else 0.5
+    assert np.all(np.linalg.norm(d, ord=norm, axis=1) <= eps + 1e-5)
+    assert res.images.min() >= 0 and res.images.max() <= 1
+    assert np.all(np.linalg.norm(d, ord=norm, axis=1) > 0.5 * eps)  # it did move to the boundary region
+
+
+def test_stopped_samples_stay_unchanged(tiny_model, images):
+    obj = O.class_logit(TARGETS)
+    before = evaluate(obj, tiny_model, images)
+    threshold = before + np.array([-1.0, -1.0, 1e9, 1e9])  # samples 0, 1 meet it at once
+    res = optimize(obj, tiny_model, images, steps=5, stop=lambda ctx, v: v >= threshold, keep="last",
+                   progress=False)
+    np.testing.assert_array_equal(res.images[:2], images[:2])
+    assert list(res.steps) == [0, 0, 5, 5]
+    assert list(res.stopped) == [True, True, False, False]
+    assert not np.allclose(res.images[2:], images[2:])
+
+
+def test_restarts_keep_the_best_per_sample(tiny_model, images):
+    obj = O.class_logit(TARGETS)
+    res = optimize(obj, tiny_model, images, steps=2, restarts=3, restart_noise=0.3, progress=False)
+    assert res.restart_values.shape == (3, 4)
+    np.testing.assert_allclose(res.values, res.restart_values.max(0))
+    np.testing.assert_array_equal(res.restart, res.restart_values.argmax(0))
+    np.testing.assert_allclose(evaluate(obj, tiny_model, res.images), res.values, rtol=1e-4, atol=1e-5)
+    # Restart 0 starts at `images` and runs exactly as an unfolded run: samples are independent.
+    alone = optimize(obj, tiny_model, images, steps=2, progress=False)
+    np.testing.assert_allclose(res.restart_values[0], alone.values, rtol=1e-5, atol=1e-5)
+    assert np.all(res.values >= alone.values - 1e-6)
+    assert len(set(np.round(res.restart_values[:, 0], 4))) == 3  # the restarts really differ
+
+
+def test_same_seed_same_result(tiny_model, images):
+    kw = dict(steps=3, transforms=T.default_transforms(16), param="fft", progress=False)
+    a = optimize(O.channel("conv2", 1), tiny_model, images, seed=5, **kw)
+    b = optimize(O.channel("conv2", 1), tiny_model, images, seed=5, **kw)
+    c = optimize(O.channel("conv2", 1), tiny_model, images, seed=6, **kw)
+    np.testing.assert_array_equal(a.images, b.images)
+    assert not np.array_equal(a.images, c.images)
+
+
+def test_history_and_steps_are_recorded(tiny_model, images):
+    res = optimize(O.class_logit(2), tiny_model, images, steps=4, progress=False)
+    assert res.history.shape == (4, 4)
+    assert np.all(res.steps == 4)
+    assert res.evaluations == 5
+
+
+@pytest.mark.parametrize("kwargs", [dict(steps=-1), dict(restarts=0), dict(optimizer="rmsprop"),
+                                    dict(learning_rate=0), dict(optimizer="lbfgs", transforms=[T.jitter(2)]),
+                                    dict(param="fft", constraint=C.linf_ball(0.1))])
+def test_bad_arguments_raise_input_error(tiny_model, images, kwargs):
+    with pytest.raises(InputError):
+        optimize(O.class_logit(0), tiny_model, images, progress=False, **kwargs)
+
+
+def test_unknown_layer_lists_valid_names(tiny_model, images):
+    with pytest.raises(InputError, match="conv2"):
+        optimize(O.channel("nope", 0), tiny_model, images, steps=1, progress=False)

@@ -1,0 +1,93 @@
+"""FeatureModel: one forward pass that returns the activations an objective asks for.
+
+Every input-optimization recipe needs some inner activations (a conv layer for style,
+the penultimate layer for inversion) and, for classifiers, the logits. Attacks on a
+softmax output are silently weak (the gradient vanishes once the softmax saturates), so
+where a model ends in a softmax the *pre*-softmax logits are exposed as ``"logits"``.
+"""
+import keras
+
+from tfopt.errors import InputError
+
+__all__ = ["FeatureModel", "LOGITS", "PROBS", "logits_tensor"]
+
+LOGITS = "logits"
+PROBS = "probs"
+
+
+def _is_softmax_activation(layer):
+    act = getattr(layer, "activation", None)
+    return act is not None and getattr(act, "__name__", "") == "softmax"
+
+
+def logits_tensor(model):
+    """The symbolic pre-softmax logits of a functional classifier.
+
+    Args:
+        model: a functional Keras model whose last layer is a ``Softmax`` layer, an
+            ``Activation("softmax")`` layer, a ``Dense`` with softmax activation, or
+            anything else (then its output is taken to be logits already).
+
+    Returns:
+        A KerasTensor connected to ``model.inputs``.
+    """
+    last = model.layers[-1]
+    if isinstance(last, keras.layers.Softmax) or (
+        isinstance(last, keras.layers.Activation) and _is_softmax_activation(last)
+    ):
+        return last.input
+    if isinstance(last, keras.layers.Dense) and _is_softmax_activation(last):
+        # Same weights, no softmax. A copy is fine: the network is fixed while inputs
+        # are optimized, and the FeatureModel is rebuilt for every optimization.
+        head = keras.layers.Dense(last.units, use_bias=last.use_bias, name=f"{last.name}_logits")
+        out = head(last.input)
+        head.set_weights(last.get_weights())
+        return out
+    return model.outputs[0]
+
+
+class FeatureModel:
+    """Maps a batch of inputs to ``{layer name: activation}`` in one forward pass.
+
+    ``"logits"`` and ``"probs"`` are always available names for classifiers (a model
+    whose output is not 4-D); inner layers are addressed by their Keras names.
+
+    Args:
+        model: a functional Keras model taking the images being optimized.
+        layers: names of the layers whose outputs are wanted.
+
+    Example:
+        fm = FeatureModel(vgg, ["block5_conv2", "logits"])
+        acts = fm(images)          # {"block5_conv2": ..., "logits": ...}
+    """
+
+    def __init__(self, model, layers=()):
+        if not hasattr(model, "inputs") or not model.inputs:
+            raise InputError(
+                f"expected a functional Keras model with known inputs; received: {type(model).__name__}")
+        self.model = model
+        self.layers = tuple(dict.fromkeys(layers))
+        valid = [layer.name for layer in model.layers]
+        outputs = {}
+        logits = None
+        for name in self.layers:
+            if name in (LOGITS, PROBS):
+                logits = logits_tensor(model) if logits is None else logits
+                outputs[name] = logits if name == LOGITS else keras.layers.Softmax(name="fm_probs")(logits)
+            elif name in valid:
+                outputs[name] = model.get_layer(name).output
+            else:
+                raise InputError(
+                    f"expected a layer of {model.name} ({', '.join([LOGITS, PROBS] + valid)}); received: {name!r}")
+        self._fm = keras.Model(model.inputs, outputs) if outputs else None
+
+    @property
+    def input_shape(self):
+        """The model's input shape, batch dimension included."""
+        return tuple(self.model.inputs[0].shape)
+
+    def __call__(self, images):
+        """Runs the network in inference mode and returns ``{name: activation}``."""
+        if self._fm is None:
+            return {}
+        return self._fm(images, training=False)
