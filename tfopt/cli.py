@@ -50,10 +50,47 @@ __all__ = [
     "set_seed",
     "define_common_flags",
     "progress",
+    "import_tensorflow_quietly",
 ]
 
 EXIT_BAD_INPUT = 2
 """Exit status of a binary given bad input (flags, files, values)."""
+
+
+def import_tensorflow_quietly():
+    """Imports TensorFlow with file descriptor 2 silenced, so binaries keep a clean stderr.
+
+    TensorFlow's C++ runtime writes several lines to stderr while loading (oneDNN notes,
+    "Could not find cuda drivers", cuInit errors) before any logging setting applies;
+    they would bury the one-line error of a binary. This sets ``TF_CPP_MIN_LOG_LEVEL=2``
+    unless already set, imports TensorFlow and lists devices with stderr pointed at
+    /dev/null, then restores it. A failing import still raises with its traceback.
+    Does nothing if TensorFlow is already imported or ``TFOPT_VERBOSE_TF`` is set.
+    Called when this module is imported.
+
+    Returns:
+        The ``tensorflow`` module.
+    """
+    if "tensorflow" in sys.modules or os.environ.get("TFOPT_VERBOSE_TF"):
+        import tensorflow as tf
+
+        return tf
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    sys.stderr.flush()
+    saved, null = os.dup(2), os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(null, 2)
+        import tensorflow as tf
+
+        tf.config.list_physical_devices()
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+        os.close(null)
+    return tf
+
+
+import_tensorflow_quietly()
 
 
 def _binary_name():
@@ -80,9 +117,11 @@ def fail(message, status=EXIT_BAD_INPUT):
 _REQUIRED = re.compile(r"Flag --(\w+) must have a value other than None")
 
 
-def _parse_flags(argv):
+def _parse_flags(argv, flag_values=None):
+    """absl flags_parser: parses argv, turning any flag error into one line and exit 2."""
+    flag_values = flags.FLAGS if flag_values is None else flag_values
     try:
-        return flags.FLAGS(argv)
+        return flag_values(argv)
     except flags.Error as err:
         message = str(err)
         missing = _REQUIRED.search(message)
@@ -97,21 +136,10 @@ def _file_not_found_message(err):
     return f"expected an existing file; received: {err}"
 
 
-def run(main, *, allow_positional=False):
-    """Runs ``main(argv)`` like ``absl.app.run``, turning bad input into one line and exit 2.
+def _guard(main, *, allow_positional=False):
+    """Wraps main so bad input (InputError, FileNotFoundError, stray arguments) exits 2 with one line."""
 
-    Caught as bad input: absl flag-parse errors (unknown flag, unparsable value,
-    missing required flag, failed flag validator), :class:`InputError` and
-    ``FileNotFoundError`` raised anywhere in ``main``, and (unless
-    ``allow_positional``) stray positional arguments. Other exceptions keep their
-    traceback: they are bugs, not bad input.
-
-    Args:
-        main: function taking ``argv`` (program name plus positional arguments).
-        allow_positional: accept arguments that are not flags.
-    """
-
-    def _main(argv):
+    def guarded(argv):
         if not allow_positional and len(argv) > 1:
             fail(f"expected only --flags; received: unexpected argument(s) {' '.join(argv[1:])!r}")
         try:
@@ -121,7 +149,25 @@ def run(main, *, allow_positional=False):
         except FileNotFoundError as err:
             fail(_file_not_found_message(err))
 
-    app.run(_main, flags_parser=_parse_flags)
+    return guarded
+
+
+def run(main, *, argv=None, allow_positional=False):
+    """Runs ``main(argv)`` like ``absl.app.run``, turning bad input into one line and exit 2.
+
+    Caught as bad input: absl flag-parse errors (unknown flag, unparsable value,
+    missing required flag, failed flag validator), :class:`InputError` and
+    ``FileNotFoundError`` raised anywhere in ``main``, and (unless
+    ``allow_positional``) stray positional arguments. Each prints
+    ``<binary>: error: <message>`` on one stderr line and exits with status 2. Other
+    exceptions keep their traceback: they are bugs, not bad input.
+
+    Args:
+        main: function taking ``argv`` (program name plus positional arguments).
+        argv: command line to parse; ``sys.argv`` by default.
+        allow_positional: accept arguments that are not flags.
+    """
+    app.run(_guard(main, allow_positional=allow_positional), argv=argv, flags_parser=_parse_flags)
 
 
 @contextlib.contextmanager
