@@ -1,0 +1,78 @@
+"""Discriminator regularizers as pure functions returning per-example penalties.
+
+Each takes the discriminator as a callable ``images -> logits`` and returns a ``[B]``
+tensor; the caller weights it and reduces it with the loss (by the global batch size).
+Randomness is an argument (``epsilon``), so the functions are deterministic.
+
+Example:
+    eps = keras.random.uniform([batch], seed=seed_generator)
+    per_example = d_loss_fn(real_logits, fake_logits) + 10.0 * gradient_penalty(
+        lambda x: discriminator(x, training=True), real, fake, eps)
+"""
+import tensorflow as tf
+
+__all__ = ["interpolate", "gradient_penalty", "r1_penalty"]
+
+
+def _per_example_norm_sq(grads):
+    grads = tf.reshape(grads, [tf.shape(grads)[0], -1])
+    return tf.reduce_sum(tf.square(grads), axis=1)
+
+
+def interpolate(real, fake, epsilon):
+    """Points on the lines between real and fake images: ``eps * real + (1 - eps) * fake``.
+
+    Args:
+        real: ``[B, ...]`` real images.
+        fake: ``[B, ...]`` generated images.
+        epsilon: ``[B]`` mixing weights in [0, 1].
+
+    Returns:
+        ``[B, ...]`` interpolates.
+    """
+    real = tf.convert_to_tensor(real)
+    fake = tf.cast(tf.convert_to_tensor(fake), real.dtype)
+    eps = tf.reshape(tf.cast(epsilon, real.dtype), [-1] + [1] * (real.shape.rank - 1))
+    return eps * real + (1.0 - eps) * fake
+
+
+def gradient_penalty(discriminator, real, fake, epsilon):
+    """WGAN-GP two-sided penalty ``(||grad_x D(x_hat)||_2 - 1)^2`` at random interpolates.
+
+    Gulrajani et al. 2017, "Improved Training of Wasserstein GANs", eq. (3); the
+    paper's weight is ``lambda = 10``.
+
+    Args:
+        discriminator: callable ``images -> logits`` (``[B]`` or ``[B, 1]``).
+        real: ``[B, H, W, C]`` real images.
+        fake: ``[B, H, W, C]`` generated images (gradients to the generator are cut).
+        epsilon: ``[B]`` uniform [0, 1] mixing weights.
+
+    Returns:
+        Per-example penalty ``[B]``.
+    """
+    x_hat = interpolate(real, tf.stop_gradient(fake), epsilon)
+    with tf.GradientTape() as tape:
+        tape.watch(x_hat)
+        scores = tf.reduce_sum(discriminator(x_hat))
+    norm = tf.sqrt(_per_example_norm_sq(tape.gradient(scores, x_hat)) + 1e-12)
+    return tf.square(norm - 1.0)
+
+
+def r1_penalty(discriminator, real):
+    """R1 penalty ``||grad_x D(x)||_2^2`` on real data (Mescheder et al. 2018).
+
+    The paper's term is ``gamma / 2`` times this.
+
+    Args:
+        discriminator: callable ``images -> logits``.
+        real: ``[B, H, W, C]`` real images.
+
+    Returns:
+        Per-example penalty ``[B]``.
+    """
+    real = tf.convert_to_tensor(real)
+    with tf.GradientTape() as tape:
+        tape.watch(real)
+        scores = tf.reduce_sum(discriminator(real))
+    return _per_example_norm_sq(tape.gradient(scores, real))
