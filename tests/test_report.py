@@ -1,0 +1,116 @@
+"""Tests for tfopt.report: JSON conversion, atomic writes, curve plots, the HTML gallery."""
+import dataclasses
+import enum
+import json
+import os
+import pathlib
+
+import numpy as np
+import pytest
+import tensorflow as tf
+from PIL import Image
+
+from tfopt import report
+
+
+@dataclasses.dataclass
+class _Config:
+    steps: int
+    lr: np.float32
+    out: pathlib.Path
+
+
+class _Mode(enum.Enum):
+    FAST = "fast"
+
+
+def test_to_jsonable_converts_numpy_tensors_paths_dataclasses():
+    obj = {
+        "acc": np.float32(0.5),
+        "n": np.int64(3),
+        "arr": np.arange(3, dtype=np.int16),
+        "t": tf.constant([[1.5, 2.0]]),
+        "v": tf.Variable(2.0),
+        "p": pathlib.Path("a/b.png"),
+        "cfg": _Config(steps=2, lr=np.float32(0.25), out=pathlib.Path("o")),
+        "mode": _Mode.FAST,
+        "bad": float("nan"),
+        "tuple": (1, np.bool_(True)),
+        7: "int key",
+    }
+    out = report.to_jsonable(obj)
+    assert out == {
+        "acc": 0.5,
+        "n": 3,
+        "arr": [0, 1, 2],
+        "t": [[1.5, 2.0]],
+        "v": 2.0,
+        "p": "a/b.png",
+        "cfg": {"steps": 2, "lr": 0.25, "out": "o"},
+        "mode": "fast",
+        "bad": None,
+        "tuple": [1, True],
+        "7": "int key",
+    }
+    assert type(out["n"]) is int and type(out["tuple"][1]) is bool
+    json.dumps(out, allow_nan=False)
+
+
+def test_to_jsonable_rejects_unknown_types():
+    with pytest.raises(TypeError, match="object"):
+        report.to_jsonable({"x": object()})
+
+
+def test_write_summary_is_atomic_and_keeps_old_file_on_failure(tmp_path):
+    path = report.write_summary(tmp_path / "run", {"loss": np.float64(1.25)})
+    assert path == tmp_path / "run" / "summary.json"
+    assert json.loads(path.read_text()) == {"loss": 1.25}
+    with pytest.raises(TypeError):
+        report.write_summary(tmp_path / "run", {"loss": object()})
+    assert json.loads(path.read_text()) == {"loss": 1.25}
+    assert os.listdir(tmp_path / "run") == ["summary.json"]
+
+
+def test_atomic_path_removes_temp_on_error(tmp_path):
+    with pytest.raises(RuntimeError):
+        with report.atomic_path(tmp_path / "x.txt") as tmp:
+            assert tmp.parent == tmp_path and tmp.suffix == ".txt"
+            tmp.write_text("partial")
+            raise RuntimeError("boom")
+    assert os.listdir(tmp_path) == []
+
+
+def test_plot_curves_writes_png(tmp_path):
+    path = report.plot_curves(
+        tmp_path / "plots" / "loss.png",
+        {"g": [3.0, 2.0, 1.0], "d": np.array([1.0, float("nan"), 0.5]), "t": tf.constant([0.1, 0.2])},
+        title="losses",
+    )
+    assert os.listdir(tmp_path / "plots") == ["loss.png"]
+    with Image.open(path) as pil:
+        assert pil.format == "PNG" and pil.size == (640, 400)
+        pixels = np.asarray(pil.convert("RGB"))
+    assert pixels.std() > 5  # something was drawn
+
+
+def test_gallery_escapes_text_and_shows_sections(tmp_path):
+    sections = [
+        {
+            "title": "Adversarial <examples>",
+            "text": "first & only\n\nsecond paragraph",
+            "images": [("img/a b.png", 'caption "quoted" <b>')],
+            "numbers": {"success_rate": np.float32(0.987654), "steps": 40, "note": None},
+        },
+        {"title": "Style transfer", "error": "ImageNet weights <unavailable>"},
+    ]
+    path = report.write_gallery(tmp_path / "index.html", title="Tour & more", sections=sections, intro="Hello <you>")
+    page = path.read_text()
+    assert os.listdir(tmp_path) == ["index.html"]
+    assert "<script" not in page and "<b>" not in page and "<examples>" not in page
+    assert "Adversarial &lt;examples&gt;" in page and "Tour &amp; more" in page and "Hello &lt;you&gt;" in page
+    assert '<img src="img/a b.png"' in page and "caption &quot;quoted&quot; &lt;b&gt;" in page
+    assert page.count("<p>") >= 3  # intro + two paragraphs
+    assert "0.9877" in page and ">40<" in page
+    assert 'class="error"' in page and "ImageNet weights &lt;unavailable&gt;" in page
+    assert "http://" not in page and "https://" not in page and "<link" not in page
+    assert page.index("Adversarial") < page.index("Style transfer")
