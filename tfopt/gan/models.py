@@ -65,6 +65,11 @@ def _replica():
     return ctx.replica_id_in_sync_group, ctx.num_replicas_in_sync
 
 
+def _multi_worker():
+    strategy = tf.distribute.get_strategy()
+    return isinstance(strategy, tf.distribute.MultiWorkerMirroredStrategy) and strategy.extended._in_multi_worker_mode()
+
+
 class GAN(keras.Model):
     """A generator and a discriminator trained by Algorithm 1 (k D steps, then one G step).
 
@@ -258,7 +263,12 @@ class GAN(keras.Model):
         self.d_fake_tracker.update_state(fake_sum * scale)
         self.gp_tracker.update_state(gp_sum * scale)
         self.g_loss_tracker.update_state(g_loss * float(replicas))
-        return {m.name: m.result() for m in self.metrics}
+        logs = {m.name: m.result() for m in self.metrics}
+        if _multi_worker():
+            # Keras reduces multi-worker logs with strategy.reduce(MEAN, axis=0),
+            # which needs a batch axis: give each value one.
+            logs = {name: tf.reshape(value, [1]) for name, value in logs.items()}
+        return logs
 
     def generate(self, num, *, seed=0, batch_size=256, training=False):
         """Samples ``num`` images with :attr:`sampler` from a fixed-seed noise.
