@@ -115,6 +115,37 @@ def fail(message, status=EXIT_BAD_INPUT):
 
 
 _REQUIRED = re.compile(r"Flag --(\w+) must have a value other than None")
+_BAD_VALUE = re.compile(r"^flag --([\w-]+)=(.*?): (.*)$", re.S)
+_UNKNOWN = re.compile(r"Unknown command line flag '([^']+)'(?:\. Did you mean: (.+?) \?)?")
+_MISSING_VALUE = re.compile(r"^Missing value for flag --([\w-]+)")
+
+
+def _flag_error_message(message):
+    """Rewrites an absl flag error into the one-line ``expected ...; received: ...`` form."""
+    message = _one_line(message)
+    if match := _REQUIRED.search(message):
+        return f"expected --{match.group(1)}=VALUE; received: no --{match.group(1)} flag"
+    if match := _UNKNOWN.search(message):
+        hint = f"did you mean --{match.group(2).split()[0]}?" if match.group(2) else "see --helpfull"
+        return f"expected a known flag ({hint}); received: --{match.group(1)}"
+    if match := _MISSING_VALUE.search(message):
+        return f"expected a value for --{match.group(1)}; received: none"
+    if match := _BAD_VALUE.match(message):
+        name, value, reason = match.groups()
+        if reason.startswith("invalid literal for int()"):
+            wanted = "to be an integer"
+        elif reason.startswith("could not convert string to float"):
+            wanted = "to be a number"
+        elif "Non-boolean argument" in reason:
+            wanted = "to be true or false"
+        elif is_not := re.match(r"^\S+ is not (an? .*)$", reason):
+            wanted = f"to be {is_not.group(1)}"
+        elif reason.startswith("value should be "):
+            wanted = "to be " + reason[len("value should be ") :]
+        else:
+            wanted = f"to be valid ({reason})"
+        return f"expected --{name} {wanted}; received: --{name}={value}"
+    return message
 
 
 def _parse_flags(argv, flag_values=None):
@@ -123,11 +154,7 @@ def _parse_flags(argv, flag_values=None):
     try:
         return flag_values(argv)
     except flags.Error as err:
-        message = str(err)
-        missing = _REQUIRED.search(message)
-        if missing:
-            message = f"expected --{missing.group(1)}=VALUE; received: no --{missing.group(1)} flag"
-        fail(message)
+        fail(_flag_error_message(str(err)))
 
 
 def _file_not_found_message(err):
