@@ -1,0 +1,297 @@
+"""Models by name: keras.applications, local model files, and the offline digits CNN.
+
+Every model takes [0, 1] RGB (or [0, 1] grey for digits): preprocessing sits inside
+the graph. Classifiers end in ``Softmax(name="probs")``, so the logits are the input
+of the last layer. keras.applications graphs are built flat (Input -> Preprocess ->
+application layers), so inner layers such as "block5_conv2" are reachable by name.
+
+Example:
+    model = get_model("vgg19", weights="random", include_top=False)
+    model.get_layer("block5_conv2")
+    describe_weights(model)          # "random (seed 0)"
+"""
+import difflib
+import os
+import sys
+import weakref
+
+import keras
+
+from tfopt.data import DIGIT_CLASS_NAMES
+from tfopt.errors import InputError
+from tfopt.models.digits import _seeded, digits_cnn, train_digits_classifier
+from tfopt.models.imagenet import imagenet_class_names, imagenet_synonyms
+from tfopt.models.preprocess import Preprocess
+from tfopt.net import unreachable_reason
+
+__all__ = ["MODEL_NAMES", "get_model", "describe_weights", "class_names", "class_index", "default_cache_dir"]
+
+# name -> (keras.applications constructor name, Preprocess mode, default square input size)
+_APPLICATIONS = {
+    "vgg16": ("VGG16", "caffe", 224),
+    "vgg19": ("VGG19", "caffe", 224),
+    "resnet50": ("ResNet50", "caffe", 224),
+    "inception_v3": ("InceptionV3", "tf", 299),
+    "mobilenet_v2": ("MobileNetV2", "tf", 224),
+}
+MODEL_NAMES = [*_APPLICATIONS, "digits_cnn"]
+_WEIGHTS_HOST = "https://storage.googleapis.com"
+_MODEL_FILE_SUFFIXES = (".keras", ".h5")
+_WEIGHTS = weakref.WeakKeyDictionary()  # model -> "imagenet" | "random (seed 0)" | "file: ..." | ...
+_CLASSES = weakref.WeakKeyDictionary()  # model -> "imagenet" | "digits"
+
+
+def default_cache_dir():
+    """Returns the tfopt cache directory: $TFOPT_CACHE, else ~/.cache/tfopt."""
+    return os.environ.get("TFOPT_CACHE") or os.path.join(os.path.expanduser("~"), ".cache", "tfopt")
+
+
+def describe_weights(model):
+    """Says which weights a model from :func:`get_model` carries.
+
+    Args:
+        model: a keras.Model.
+
+    Returns:
+        e.g. "imagenet", "random (seed 0)", "file: /path/x.h5", "digits (cached: ...)";
+        "unknown" for models that did not come from get_model.
+    """
+    return _WEIGHTS.get(model, "unknown")
+
+
+def _record(model, weights, classes):
+    _WEIGHTS[model] = weights
+    if classes:
+        _CLASSES[model] = classes
+    return model
+
+
+def _short(error):
+    text = " ".join(str(error).split()) or error.__class__.__name__
+    return text if len(text) <= 120 else text[:117] + "..."
+
+
+def _is_path(name):
+    return str(name).endswith(_MODEL_FILE_SUFFIXES) or os.sep in str(name)
+
+
+def _load_model_file(path):
+    path = os.fspath(path)
+    if not os.path.isfile(path):
+        raise InputError(f"expected an existing .keras or .h5 model file; received: {path!r} (not found)")
+    try:
+        if path.endswith(".keras"):
+            return keras.saving.load_model(path, safe_mode=True)
+        return keras.saving.load_model(path, compile=False)
+    except Exception as error:
+        raise InputError(f"expected a loadable .keras/.h5 model file; received: {path!r} ({_short(error)})") from None
+
+
+def _keras_weights_cached(name):
+    home = os.environ.get("KERAS_HOME") or os.path.join(os.path.expanduser("~"), ".keras")
+    models = os.path.join(home, "models")
+    return os.path.isdir(models) and any(f.startswith(name) for f in os.listdir(models))
+
+
+def _build_application(name, *, weights, include_top, input_shape):
+    constructor, mode, size = _APPLICATIONS[name]
+    if input_shape is None:
+        input_shape = (size, size, 3) if include_top else (None, None, 3)
+    inputs = keras.Input(shape=tuple(input_shape), name="image")
+    x = Preprocess(mode, name="preprocess")(inputs)
+    kwargs = {"classifier_activation": None} if include_top else {}
+    base = getattr(keras.applications, constructor)(
+        include_top=include_top, weights=weights, input_tensor=x, **kwargs
+    )
+    outputs = keras.layers.Softmax(name="probs")(base.output) if include_top else base.output
+    return keras.Model(inputs, outputs, name=name)
+
+
+def _copy_weights_by_name(model, source, path):
+    sources = {layer.name: layer for layer in source.layers}
+    copied = 0
+    for layer in model.layers:
+        if layer.weights and layer.name in sources:
+            layer.set_weights(sources[layer.name].get_weights())
+            copied += 1
+    if not copied:
+        raise ValueError(f"no layer of {path!r} matches a layer of {model.name}")
+
+
+def _load_weights_file(model, path):
+    path = os.fspath(path)
+    if not os.path.isfile(path):
+        raise InputError(f"expected weights 'imagenet', 'random' or an existing .h5/.keras file; "
+                         f"received: weights={path!r} (not found)")
+    try:
+        if path.endswith(".keras"):
+            _copy_weights_by_name(model, keras.saving.load_model(path, safe_mode=True, compile=False), path)
+        else:
+            model.load_weights(path)
+    except Exception as error:
+        raise InputError(f"expected a weights file for {model.name}; received: {path!r} ({_short(error)})") from None
+    return f"file: {os.path.abspath(path)}"
+
+
+def _application(name, *, weights, include_top, input_shape, seed):
+    def build(w):
+        try:
+            return _build_application(name, weights=w, include_top=include_top, input_shape=input_shape)
+        except ValueError as error:
+            raise InputError(f"expected a valid input_shape for {name}; received: {input_shape} "
+                             f"({_short(error)})") from None
+
+    classes = "imagenet" if include_top else None
+    if weights == "imagenet":
+        if not _keras_weights_cached(name):
+            reason = unreachable_reason(_WEIGHTS_HOST)
+            if reason:
+                raise InputError(f"cannot download ImageNet weights for {name} here ({reason}); "
+                                 f"pass --weights=FILE (a local .h5/.keras) or --weights=random")
+        try:
+            model = build("imagenet")
+        except InputError:
+            raise
+        except Exception as error:
+            raise InputError(f"cannot download ImageNet weights for {name} here ({_short(error)}); "
+                             f"pass --weights=FILE (a local .h5/.keras) or --weights=random") from None
+        return _record(model, "imagenet", classes)
+    if weights == "random":
+        return _record(_seeded(seed, lambda: build(None)), f"random (seed {int(seed)})", classes)
+    if weights is None or not _is_path(weights):
+        raise InputError(f"expected weights 'imagenet', 'random' or a .h5/.keras file; received: weights={weights!r}")
+    model = build(None)
+    return _record(model, _load_weights_file(model, weights), classes)
+
+
+def _digits(*, weights, seed, cache_dir):
+    if weights in ("default", "imagenet"):
+        path = os.path.join(cache_dir or default_cache_dir(), "digits_cnn", "model.keras")
+        if not os.path.isfile(path):
+            print(f"tfopt: training the digits classifier once (about 30 s); caching it at {path}", file=sys.stderr)
+            model, _ = train_digits_classifier(seed=seed, quiet=True)
+            os.makedirs(os.path.dirname(path), exist_ok=True)
+            tmp = f"{path}.tmp-{os.getpid()}.keras"
+            model.save(tmp)
+            os.replace(tmp, path)
+        return _record(_load_model_file(path), f"digits (trained, cached: {path})", "digits")
+    if weights == "random":
+        return _record(_seeded(seed, digits_cnn), f"random (seed {int(seed)})", "digits")
+    if weights is None or not _is_path(weights):
+        raise InputError(f"expected weights 'default', 'random' or a .keras/.h5 file for digits_cnn; "
+                         f"received: weights={weights!r}")
+    if str(weights).endswith(".keras") and not str(weights).endswith(".weights.keras"):
+        return _record(_load_model_file(weights), f"file: {os.path.abspath(weights)}", "digits")
+    model = digits_cnn()
+    return _record(model, _load_weights_file(model, weights), "digits")
+
+
+def get_model(name, *, weights="imagenet", include_top=True, input_shape=None, seed=0, cache_dir=None):
+    """Returns a model by name or path; it takes [0, 1] images, preprocessing inside.
+
+    Args:
+        name: one of MODEL_NAMES, or a path to a .keras (loaded with safe_mode=True)
+            or full-model .h5 file.
+        weights: for keras.applications names "imagenet" (downloaded when online),
+            "random" (a function of `seed`) or a weights file (.h5, .weights.h5 or a
+            .keras model of the same architecture). For "digits_cnn": "imagenet" or
+            "default" (trained on first use, then reloaded from the cache), "random",
+            or a file. Ignored for paths.
+        include_top: keep the classifier (ending in Softmax "probs"); False gives a
+            fully convolutional feature model (input (None, None, 3)). digits_cnn
+            always keeps it.
+        input_shape: (H, W, 3) input; defaults to the application's size with the top,
+            (None, None, 3) without.
+        seed: seed of random weights (and of digits training on first use).
+        cache_dir: where the trained digits CNN is cached; default $TFOPT_CACHE or
+            ~/.cache/tfopt.
+
+    Returns:
+        keras.Model; :func:`describe_weights` says which weights it carries.
+
+    Raises:
+        InputError: unknown name, missing file, or weights that cannot be had here.
+
+    Example:
+        model = get_model("digits_cnn")
+        vgg = get_model("vgg19", weights="random", include_top=False)
+    """
+    if name in _APPLICATIONS:
+        return _application(name, weights=weights, include_top=include_top, input_shape=input_shape, seed=seed)
+    if name == "digits_cnn":
+        return _digits(weights=weights, seed=seed, cache_dir=cache_dir)
+    if _is_path(name):
+        model = _load_model_file(name)
+        return _record(model, f"file: {os.path.abspath(name)}", None)
+    raise InputError(f"expected a model name in {MODEL_NAMES} or a .keras/.h5 path; received: {name!r}")
+
+
+def _label_kind(name_or_model):
+    if isinstance(name_or_model, str):
+        if name_or_model in _APPLICATIONS:
+            return "imagenet"
+        if name_or_model == "digits_cnn":
+            return "digits"
+        name_or_model = get_model(name_or_model)
+    kind = _CLASSES.get(name_or_model)
+    if kind:
+        return kind
+    units = int(name_or_model.outputs[0].shape[-1])
+    return {1000: "imagenet", 10: "digits"}.get(units, units)
+
+
+def class_names(name_or_model):
+    """Returns the class names of a classifier, index by index.
+
+    Args:
+        name_or_model: a name from MODEL_NAMES, a model file path, or a keras.Model.
+
+    Returns:
+        list of str: DIGIT_CLASS_NAMES for digits, the 1,000 short ImageNet names for
+        ImageNet classifiers, else "0", "1", ... for the output width.
+    """
+    kind = _label_kind(name_or_model)
+    if kind == "digits":
+        return list(DIGIT_CLASS_NAMES)
+    if kind == "imagenet":
+        return imagenet_class_names()
+    return [str(k) for k in range(kind)]
+
+
+def class_index(name_or_model, label):
+    """Returns the class index of a label, so a user can target "ostrich" by name.
+
+    Args:
+        name_or_model: as in :func:`class_names`.
+        label: an int index, a digit string, or a class name (any ImageNet synonym,
+            case-insensitive).
+
+    Returns:
+        int class index.
+
+    Raises:
+        InputError: out-of-range index or unknown name (with close matches).
+
+    Example:
+        class_index("vgg19", "ostrich")   # 9
+    """
+    names = class_names(name_or_model)
+    if isinstance(label, str) and label.strip().lstrip("-").isdigit() and label.strip() not in names:
+        label = int(label)
+    if isinstance(label, int) and not isinstance(label, bool):
+        if not 0 <= label < len(names):
+            raise InputError(f"expected a class index in [0, {len(names) - 1}]; received: {label}")
+        return label
+    wanted = str(label).strip().lower()
+    lower = [n.lower() for n in names]
+    if wanted in lower:
+        return lower.index(wanted)
+    choices = names
+    if len(names) == len(imagenet_synonyms()):
+        for index, entry in enumerate(imagenet_synonyms()):
+            if wanted in (s.lower() for s in entry):
+                return index
+        choices = sorted({s for entry in imagenet_synonyms() for s in entry})
+    close = difflib.get_close_matches(str(label), choices, n=5, cutoff=0.6)
+    hint = f"; close matches: {close}" if close else ""
+    raise InputError(f"expected a class name or index of this model; received: {label!r}{hint}")
