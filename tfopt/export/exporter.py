@@ -1,0 +1,260 @@
+"""One call that exports a model in several formats and measures each against Keras.
+
+:func:`export_model` writes, into one version directory::
+
+    <dir>/saved_model.pb, variables/, assets.extra/    SavedModel for TF Serving
+    <dir>/tflite/model_<quantization>.tflite            TFLite files
+    <dir>/summary.json                                  per format: path, size, diff, PSNR, latency
+    <dir>/comparison.png                                Keras vs each format, same inputs
+
+Every format is run on the same inputs as the Keras model (z ~ N(0, 1) for
+generators, photos for image networks) and compared on images in [0, 1]: max
+absolute difference and PSNR (dB, peak 1.0). Latency is the mean wall time of one
+call on the whole comparison batch after one warm-up call.
+"""
+import dataclasses
+import os
+import pathlib
+import tempfile
+import time
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from tfopt import images as tfimages
+from tfopt import report
+from tfopt.errors import InputError
+from tfopt.export import saved_model as sm
+from tfopt.export import signatures as sigs
+from tfopt.export import tflite
+
+__all__ = ["FORMATS", "export_model", "load_for_export", "photo_batch", "psnr"]
+
+FORMATS = ("saved_model",) + tuple(f"tflite_{q}" for q in tflite.QUANTIZATIONS)
+
+
+def psnr(reference, other, *, peak=1.0):
+    """Peak signal-to-noise ratio in dB (inf when identical).
+
+    Args:
+        reference, other: arrays of the same shape.
+        peak: the value range (1.0 for images in [0, 1]).
+
+    Returns:
+        A float.
+    """
+    mse = float(np.mean((np.asarray(reference, np.float64) - np.asarray(other, np.float64)) ** 2))
+    return float("inf") if mse == 0.0 else 10.0 * np.log10(peak * peak / mse)
+
+
+def _mean_latency_ms(call, runs):
+    call()  # warm-up: tracing, allocation
+    start = time.perf_counter()
+    for _ in range(runs):
+        call()
+    return 1000.0 * (time.perf_counter() - start) / runs
+
+
+def photo_batch(names, size, *, channels=3):
+    """Loads photos (paths or sample names) as one ``[N, size, size, channels]`` float32 batch.
+
+    Each photo is resized so its shorter side is ``size`` and centre-cropped.
+
+    Args:
+        names: paths or :data:`tfopt.images.SAMPLE_NAMES`.
+        size: side in pixels.
+        channels: 3 (RGB) or 1 (grey).
+
+    Returns:
+        A float32 numpy array in [0, 1].
+    """
+    out = []
+    for name in names:
+        image = tfimages.load_image(name, channels=channels)
+        h, w = int(image.shape[0]), int(image.shape[1])
+        scale = size / min(h, w)
+        image = tf.image.resize(image, (max(size, round(h * scale)), max(size, round(w * scale))), antialias=True)
+        out.append(tf.clip_by_value(tf.image.resize_with_crop_or_pad(image, size, size), 0.0, 1.0).numpy())
+    return np.stack(out).astype(np.float32)
+
+
+def load_for_export(*, checkpoint=None, model=None):
+    """Loads the model to export: a tfopt run directory or a ``.keras`` file.
+
+    Args:
+        checkpoint: a GAN run directory (``bin/train_gan.py --output``), loaded with
+            ``tfopt.gan.load_generator``.
+        model: a ``.keras`` file, loaded with ``safe_mode=True`` (tfopt's own layers
+            are registered first).
+
+    Returns:
+        ``(keras.Model, config dict)`` (config is empty for a bare model file).
+
+    Raises:
+        InputError: neither or both given, or the path does not exist.
+    """
+    if (checkpoint is None) == (model is None):
+        raise InputError("expected exactly one of checkpoint (a run directory) or model (a .keras file); "
+                         f"received: checkpoint={checkpoint!r}, model={model!r}")
+    _register_tfopt_layers()
+    if checkpoint is not None:
+        if not os.path.exists(checkpoint):
+            raise InputError(f"expected a run directory or generator file; received: {checkpoint!r} (no such path)")
+        try:
+            from tfopt.gan import load_generator
+        except ImportError as err:
+            raise InputError(f"expected tfopt.gan to load a run directory; received: {err}") from None
+        loaded, config = load_generator(checkpoint)
+        return loaded, dict(config or {})
+    if not os.path.isfile(model) or not str(model).endswith(".keras"):
+        raise InputError(f"expected an existing .keras model file; received: {model!r}")
+    return keras.saving.load_model(model, safe_mode=True, compile=False), {}
+
+
+def _register_tfopt_layers():
+    """Imports the tfopt packages that define serializable layers (if they exist yet)."""
+    import importlib
+
+    for name in ("tfopt.gan", "tfopt.style"):
+        try:
+            importlib.import_module(name)
+        except ImportError:
+            pass
+
+
+_SAVED_MODEL_PARTS = ("saved_model.pb", "fingerprint.pb", "variables", "assets", "assets.extra")
+
+
+def _saved_model_size(directory):
+    """Bytes of the SavedModel files only (not tflite/, summary.json, comparison.png)."""
+    total = 0
+    for part in _SAVED_MODEL_PARTS:
+        path = pathlib.Path(directory) / part
+        if path.is_file():
+            total += path.stat().st_size
+        elif path.is_dir():
+            total += sum(f.stat().st_size for f in path.rglob("*") if f.is_file())
+    return total
+
+
+def _representative(spec, *, count, seed, images):
+    if spec.kind == "image":
+        if images is None or len(images) == 0:
+            raise InputError("expected representative images for int8 of an image network; received none")
+        return [{"image": np.asarray(img, np.float32)[None]} for img in images]
+    feeds = sigs.sample_inputs(spec, batch=count, seed=seed)
+    return [{k: v[i : i + 1] for k, v in feeds.items()} for i in range(count)]
+
+
+def export_model(model, directory, *, spec=None, formats=FORMATS, model_name="model", num_samples=8, seed=0,
+                 images=None, representative_images=None, representative_count=64, timing_runs=10,
+                 warmup=True, quiet=False):
+    """Exports ``model`` in ``formats`` into ``directory`` and measures each against Keras.
+
+    Args:
+        model: a built Keras model (generator or image network).
+        directory: the version directory to fill (``<base>/<model_name>/<version>``);
+            it should be new or empty. The caller makes it atomic (see
+            :func:`tfopt.cli.output_dir`).
+        spec: a :class:`~tfopt.export.signatures.ServingSpec` (default: read from the model).
+        formats: subset of :data:`FORMATS`.
+        model_name: the name TF Serving serves the model under.
+        num_samples: batch of z used for comparisons (generators).
+        seed: seed of the comparison z and the int8 calibration z.
+        images: comparison images ``[N, H, W, C]`` in [0, 1] (image networks; required).
+        representative_images: int8 calibration images (image networks; default ``images``).
+        representative_count: number of z samples for int8 calibration (generators).
+        timing_runs: calls averaged for each latency.
+        warmup: write TF Serving's warm-up requests.
+        quiet: print nothing.
+
+    Returns:
+        The summary dict (also written to ``directory/summary.json``).
+
+    Example:
+        with cli.output_dir("models/dcgan/1") as d:
+            summary = export_model(generator, d, model_name="dcgan")
+    """
+    formats = list(formats)
+    unknown = [f for f in formats if f not in FORMATS]
+    if unknown or not formats:
+        raise InputError(f"expected formats from {', '.join(FORMATS)}; received: {', '.join(formats) or 'none'}")
+    spec = spec or sigs.describe_model(model)
+    directory = pathlib.Path(directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    inputs = sigs.sample_inputs(spec, batch=num_samples, seed=seed, images=images)
+    reference = sigs.reference_images(model, spec, inputs)
+    tensors = {k: tf.constant(v) for k, v in inputs.items()}
+    keras_ms = _mean_latency_ms(lambda: sigs.call_model(model, spec, **tensors), timing_runs)
+    results = {}
+    outputs = {"input": inputs["image"]} if spec.kind == "image" else {}
+    outputs["keras"] = reference
+
+    def record(name, path, size, images_out, latency_ms):
+        outputs[name] = images_out
+        results[name] = {
+            "path": str(path), "size_bytes": int(size),
+            "max_abs_diff": float(np.max(np.abs(images_out - reference))),
+            "psnr_db": psnr(reference, images_out), "mean_latency_ms": latency_ms,
+        }
+        if not quiet:
+            r = results[name]
+            print(f"{name:15s} {r['size_bytes']:>10d} B  max|diff| {r['max_abs_diff']:.3g}  "
+                  f"PSNR {r['psnr_db']:.1f} dB  {latency_ms:.2f} ms/call", flush=True)
+
+    with tempfile.TemporaryDirectory() as scratch:
+        sm_dir = directory if "saved_model" in formats else pathlib.Path(scratch) / "saved_model"
+        described = sm.export_saved_model(model, spec, sm_dir, model_name=model_name, warmup=warmup)
+        if "saved_model" in formats:
+            serve = sm.load_saved_model(sm_dir)["serving_default"]
+            got = serve(**inputs)["images"]
+            ms = _mean_latency_ms(lambda: serve(**tensors), timing_runs)
+            record("saved_model", ".", _saved_model_size(directory), got, ms)
+        for fmt in formats:
+            if not fmt.startswith("tflite_"):
+                continue
+            quant = fmt.removeprefix("tflite_")
+            rep = None
+            if quant == "int8":
+                rep = _representative(spec, count=representative_count, seed=seed + 1,
+                                      images=images if representative_images is None else representative_images)
+            data = tflite.convert_saved_model(sm_dir, quant, representative=rep)
+            path = directory / "tflite" / f"model_{quant}.tflite"
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(data)
+            lite = tflite.TFLiteModel(path)
+            got = lite(**inputs)["images"]
+            ms = _mean_latency_ms(lambda: lite(**inputs), timing_runs)
+            record(fmt, path.relative_to(directory), len(data), got, ms)
+    summary = {
+        "model_name": model_name,
+        "spec": dataclasses.asdict(spec),
+        "signatures": described,
+        "comparison": {"num_samples": int(next(iter(inputs.values())).shape[0]), "seed": seed,
+                       "image_range": "[0, 1] float32", "keras_mean_latency_ms": keras_ms,
+                       "timing_runs": timing_runs},
+        "formats": results,
+        "comparison_png": "comparison.png",
+    }
+    _comparison_png(directory / "comparison.png", outputs, results)
+    report.write_summary(directory, summary)
+    return summary
+
+
+def _comparison_png(path, outputs, results, max_columns=8):
+    """One row per format (input photos first for image networks): name, PSNR, then images."""
+    tiles, labels = [], []
+    count = min(max_columns, next(iter(outputs.values())).shape[0])
+    height = next(iter(outputs.values())).shape[1]
+    for name, batch in outputs.items():
+        short = name.removeprefix("tflite_").replace("saved_model", "SavedModel")
+        if name in results:
+            value = results[name]["psnr_db"]
+            note = "identical" if value == float("inf") else f"{value:.1f} dB"
+        else:
+            note = ""
+        for i in range(count):
+            tiles.append(batch[i])
+            labels.append(short if i == 0 else note if i == 1 else "")
+    tfimages.save_grid(path, tiles, labels=labels, ncols=count, scale=max(1, 96 // height))
