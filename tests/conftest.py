@@ -1,8 +1,18 @@
-"""Shared test set-up: quiet TensorFlow and a tiny fixed classifier."""
+"""Shared test set-up: quiet TensorFlow, a private model cache, a tiny fixed classifier.
+
+TFOPT_CACHE points at a fresh directory for the whole session (subprocesses inherit
+it), so the digits CNN is trained once per test run, never taken from a user's cache.
+"""
+import atexit
 import os
+import shutil
+import tempfile
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 os.environ.setdefault("CUDA_VISIBLE_DEVICES", "-1")
+_CACHE = tempfile.mkdtemp(prefix="tfopt-test-cache-")
+os.environ["TFOPT_CACHE"] = _CACHE
+atexit.register(shutil.rmtree, _CACHE, ignore_errors=True)
 
 import keras
 import numpy as np
@@ -24,3 +34,20 @@ def tiny_model():
 @pytest.fixture()
 def images():
     return np.random.RandomState(0).rand(4, 16, 16, 3).astype("float32")
+
+
+@pytest.fixture(scope="session")
+def digits_cache():
+    """The session's cache dir, holding the trained digits CNN (trained on first request)."""
+    from tfopt.models import zoo
+
+    zoo.get_model("digits_cnn", weights="default", cache_dir=_CACHE)
+    return _CACHE
+
+
+@pytest.fixture(scope="session")
+def digits_model(digits_cache):
+    """The trained digits CNN (shared by every test of the session)."""
+    from tfopt.models import zoo
+
+    return zoo.get_model("digits_cnn", weights="default", cache_dir=digits_cache)
