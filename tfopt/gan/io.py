@@ -1,0 +1,114 @@
+"""Reading and writing GAN runs: config.json, the generator file, the checkpoint.
+
+A run directory (written by :func:`tfopt.gan.train.train`) holds::
+
+    config.json        the GANConfig as JSON
+    ckpt/              tf.train.CheckpointManager checkpoints (resume point)
+    generator.keras    the latest generator (EMA weights if enabled), replaced atomically
+    samples.png, summary.json, losses.png, samples/, logs/ (TensorBoard)
+
+Example:
+    generator, config = load_generator("runs/dcgan")       # or ".../generator.keras"
+    images = generator(keras.random.normal((16, config["latent_dim"])))
+"""
+import json
+import pathlib
+
+import keras
+
+from tfopt.errors import InputError
+from tfopt.report import atomic_path, write_json
+
+__all__ = ["GENERATOR_FILE", "CONFIG_FILE", "save_generator", "load_generator", "read_config", "write_config"]
+
+GENERATOR_FILE = "generator.keras"
+CONFIG_FILE = "config.json"
+
+
+def write_config(run_dir, config):
+    """Writes ``config`` (a dict or dataclass) to ``run_dir/config.json`` atomically.
+
+    Args:
+        run_dir: the run directory (created if missing).
+        config: a dataclass or a JSON-able dict.
+
+    Returns:
+        The path written.
+    """
+    run_dir = pathlib.Path(run_dir)
+    run_dir.mkdir(parents=True, exist_ok=True)
+    return write_json(run_dir / CONFIG_FILE, config)
+
+
+def read_config(run_dir):
+    """Reads ``run_dir/config.json``; returns a dict, or None when there is none.
+
+    Args:
+        run_dir: the run directory.
+
+    Returns:
+        dict or None.
+
+    Raises:
+        InputError: the file exists but is not a JSON object.
+    """
+    path = pathlib.Path(run_dir) / CONFIG_FILE
+    if not path.is_file():
+        return None
+    try:
+        config = json.loads(path.read_text())
+    except ValueError as err:
+        raise InputError(f"expected JSON in {str(path)!r}; received: unreadable ({err})") from None
+    if not isinstance(config, dict):
+        raise InputError(f"expected a JSON object in {str(path)!r}; received: {type(config).__name__}")
+    return config
+
+
+def save_generator(generator, path):
+    """Saves a generator as a ``.keras`` file atomically (temp name, then rename).
+
+    Args:
+        generator: ``keras.Model``.
+        path: destination ``.keras`` path.
+
+    Returns:
+        The path written (``pathlib.Path``).
+    """
+    path = pathlib.Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with atomic_path(path) as tmp:
+        generator.save(tmp)
+    return path
+
+
+def load_generator(path):
+    """Loads a trained generator and its run config.
+
+    Args:
+        path: a run directory (containing ``generator.keras``) or a ``.keras`` file;
+            ``config.json`` is read from the same directory when present.
+
+    Returns:
+        ``(generator, config)``: a ``keras.Model`` mapping ``z [B, latent_dim]`` to
+        images in [-1, 1], and the config dict (``{"latent_dim": ...}`` at least).
+
+    Raises:
+        InputError: no generator file at ``path``, or it is not a loadable model.
+    """
+    path = pathlib.Path(path)
+    file = path / GENERATOR_FILE if path.is_dir() else path
+    if not file.is_file():
+        raise InputError(
+            f"expected a run directory with {GENERATOR_FILE} or a .keras file; received: {str(path)!r} (not found)"
+        )
+    try:
+        # Registers the custom layers before deserializing.
+        import tfopt.gan.layers  # noqa: F401
+
+        generator = keras.saving.load_model(file, safe_mode=True, compile=False)
+    except (ValueError, OSError, TypeError) as err:
+        reason = " ".join(str(err).split())[:150]
+        raise InputError(f"expected a saved Keras generator; received: {str(file)!r} ({reason})") from None
+    config = read_config(file.parent) or {}
+    config.setdefault("latent_dim", int(generator.inputs[0].shape[-1]))
+    return generator, config
