@@ -13,9 +13,10 @@ from tfopt.attacks.common import (NORMS, SUCCESS_TOL, UNTARGETED, AttackResult, 
                                   predict, resolve_labels, resolve_target, success_margin)
 from tfopt.attacks.cw import cw_l2
 from tfopt.attacks.gradient import bim, fgsm, mim, pgd
+from tfopt.attacks.run import METHODS, AttackConfig, attack, run_attack
 
 __all__ = [
-    "fgsm", "bim", "pgd", "mim", "cw_l2",
+    "fgsm", "bim", "pgd", "mim", "cw_l2", "attack", "METHODS", "AttackConfig", "run_attack",
     "AttackResult", "NORMS", "SUCCESS_TOL", "UNTARGETED",
     "adversarial_objective", "success_margin", "measure", "predict", "resolve_labels", "resolve_target",
 ]

@@ -15,7 +15,7 @@ engine keeps, per sample, the smallest-distortion iterate that succeeds (a
 straight-through value: the gradient is the C&W loss's, the value the selection score).
 
 Example:
-    res = cw_l2(model, x, y, target=3, steps=200, search_steps=5)
+    res = cw_l2(model, x, y, target=3, steps=100, search_steps=5)
 """
 import numpy as np
 import tensorflow as tf
@@ -92,7 +92,7 @@ def _check(steps, search_steps, learning_rate, initial_const, kappa):
         raise InputError(f"expected kappa >= 0; received: kappa={kappa}")
 
 
-def cw_l2(model, x, y=None, *, target=None, kappa=0.0, steps=200, learning_rate=0.05, search_steps=5,
+def cw_l2(model, x, y=None, *, target=None, kappa=0.0, steps=100, learning_rate=0.1, search_steps=5,
           initial_const=1.0, early_abort=True, abort_patience=None, abort_tol=1e-4, seed=0, progress=True):
     """Carlini-Wagner L2: the smallest L2 perturbation found that changes the prediction.
 
@@ -118,7 +118,7 @@ def cw_l2(model, x, y=None, *, target=None, kappa=0.0, steps=200, learning_rate=
         ``params["const"]`` holds the final per-sample c.
 
     Example:
-        res = cw_l2(model, x, y, steps=200, search_steps=5)
+        res = cw_l2(model, x, y, steps=100, search_steps=5)
     """
     _check(steps, search_steps, learning_rate, initial_const, kappa)
     x = np.asarray(x, np.float32)
