@@ -62,6 +62,8 @@ class AttackResult:
         evaluations: forward+backward passes of the whole batch.
         method: "fgsm" | "bim" | "pgd" | "mim" | "cw_l2".
         params: the settings used (eps, norm, steps, step_size, ...).
+        restart_margins: PGD: the best success margin of every restart, [R, B] (the kept
+            one is the largest per sample).
     """
 
     x_adv: np.ndarray
@@ -74,6 +76,7 @@ class AttackResult:
     evaluations: int
     method: str
     params: dict = dataclasses.field(default_factory=dict)
+    restart_margins: np.ndarray = None
 
 
 def _margins(logits, labels, targeted):

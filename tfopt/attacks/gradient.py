@@ -60,7 +60,8 @@ def _run(method, model, x, y, *, target, norm, eps, steps, step_size, restarts=1
               "loss": loss, "early_stop": bool(early_stop), "seed": int(seed)}
     return common.AttackResult(x_adv=res.images, success=res.values > common.SUCCESS_TOL, margin=res.values,
                                steps=res.steps, y_true=y_true, y_target=y_target, seconds=res.seconds,
-                               evaluations=res.evaluations, method=method, params=params)
+                               evaluations=res.evaluations, method=method, params=params,
+                               restart_margins=res.restart_values)
 
 
 def fgsm(model, x, y=None, *, target=None, eps=0.1, norm="linf", loss="ce", progress=False):
