@@ -106,7 +106,8 @@ def _check_batch_size(batch_size):
 
 def _finish(ds, *, num_examples, batch_size, shuffle, seed, repeat):
     if shuffle:
-        ds = ds.shuffle(min(num_examples, 10_000), seed=seed, reshuffle_each_iteration=True)
+        buffer = min(num_examples, 10_000) if num_examples > 0 else 10_000
+        ds = ds.shuffle(buffer, seed=seed, reshuffle_each_iteration=True)
     if repeat:
         ds = ds.repeat()
     return ds.batch(int(batch_size)).prefetch(tf.data.AUTOTUNE)
@@ -142,31 +143,39 @@ def _short(error):
 
 
 def _tfds_builder(name, data_dir):
+    import difflib
+
     import tensorflow_datasets as tfds
 
+    expected = "expected 'digits' or a TFDS dataset name (mnist, fashion_mnist, cifar10, ...)"
+    known = tfds.list_builders(with_community_datasets=False)
+    base = str(name).split(":")[0].split("/")[0]
+    if base not in known:
+        close = difflib.get_close_matches(base, known, n=3)
+        hint = f"; close matches: {close}" if close else ""
+        raise InputError(f"{expected}; received: {name!r}{hint}")
     try:
         return tfds.builder(name, data_dir=data_dir)
-    except Exception as error:  # DatasetNotFoundError and friends
-        raise InputError(
-            f"expected 'digits' or a TFDS dataset name (mnist, fashion_mnist, cifar10, ...); "
-            f"received: {name!r} ({_short(str(error).split('. ')[0])})"
-        ) from None
+    except Exception as error:  # bad config or version, unreadable data_dir
+        raise InputError(f"{expected}; received: {name!r} ({_short(str(error).split('. ')[0])})") from None
 
 
-def _tfds_info(name, builder, split, image_size):
-    features = builder.info.features
+def _tfds_info(name, tfds_info, ds, split, image_size):
+    features = tfds_info.features
     label = features["label"] if "label" in features else None
     image_shape = tuple(features["image"].shape) if "image" in features else None
     if label is None or image_shape is None:
         raise InputError(f"expected a TFDS image-classification set with 'image' and 'label'; received: {name!r}")
     if image_size is not None:
         image_shape = (int(image_size[0]), int(image_size[1]), image_shape[-1])
+    elif None in image_shape[:2]:
+        raise InputError(f"expected image_size=(height, width) for {name!r} (its images vary in size); "
+                         f"received: image_size=None")
     try:
-        num_examples = int(builder.info.splits[split].num_examples)
-    except (KeyError, ValueError):
-        raise InputError(
-            f"expected a split of {name!r} in {sorted(builder.info.splits)}; received: split={split!r}"
-        ) from None
+        num_examples = int(tfds_info.splits[split].num_examples)
+    except (KeyError, ValueError, TypeError):
+        num_examples = -1  # split statistics unknown (e.g. mocked data); the caller may count
+    num_examples = num_examples if num_examples > 0 else int(ds.cardinality())
     return DatasetInfo(name, int(label.num_classes), image_shape, list(label.names), num_examples)
 
 
@@ -175,17 +184,21 @@ def _load_tfds(name, *, split, batch_size, image_size, data_dir, seed, shuffle, 
 
     builder = _tfds_builder(name, data_dir)
     fix = "use --dataset=digits (offline) or --data_dir with a prepared copy"
-    if not builder.is_prepared():
+    # builder.is_prepared() logs a warning for a missing folder; the binaries keep stderr to one line
+    prepared = (builder.data_path / "dataset_info.json").exists()
+    if not prepared:
         reason = unreachable_reason(_TFDS_HOST)
         if reason:
             raise InputError(f"cannot download TFDS dataset {name!r} here ({reason}); {fix}")
     try:
-        ds = tfds.load(name, split=split, data_dir=data_dir, as_supervised=True, shuffle_files=False)
-    except InputError:
-        raise
+        ds, tfds_info = tfds.load(name, split=split, data_dir=data_dir, as_supervised=True, shuffle_files=False,
+                                  with_info=True)
     except Exception as error:
+        if prepared:
+            raise InputError(f"expected a loadable split of TFDS dataset {name!r}; received: split={split!r} "
+                             f"({_short(error)})") from None
         raise InputError(f"cannot download TFDS dataset {name!r} here ({_short(error)}); {fix}") from None
-    info = _tfds_info(name, builder, split, image_size)
+    info = _tfds_info(name, tfds_info, ds, split, image_size)
 
     def to_float(image, label):
         image = tf.cast(image, tf.float32) / 255.0

@@ -9,6 +9,8 @@ Example:
     model, metrics = train_digits_classifier(seed=0)
     metrics["test_accuracy"]      # >= 0.98
 """
+import os
+import pathlib
 import random
 import time
 
@@ -19,7 +21,7 @@ import tensorflow as tf
 from tfopt.data import load_dataset
 from tfopt.errors import InputError
 
-__all__ = ["digits_cnn", "train_classifier", "train_digits_classifier"]
+__all__ = ["digits_cnn", "train_classifier", "train_digits_classifier", "train_and_save"]
 
 _DEFAULT_EPOCHS = 12
 _SHIFT = 2  # pixels of random translation used as augmentation
@@ -120,12 +122,12 @@ def train_classifier(dataset="digits", *, epochs=_DEFAULT_EPOCHS, batch_size=64,
     test, _ = load_dataset(dataset, split="test", batch_size=256, data_dir=data_dir, seed=seed, shuffle=False)
     train = _augment(train, seed, info.image_shape)
     model = _seeded(seed, lambda: digits_cnn(info.num_classes, input_shape=info.image_shape))
-    steps = int(epochs) * int(np.ceil(info.num_examples / int(batch_size)))
+    steps = int(epochs) * max(1, int(np.ceil(info.num_examples / int(batch_size))))
     schedule = keras.optimizers.schedules.CosineDecay(learning_rate, decay_steps=steps)
     model.compile(optimizer=keras.optimizers.Adam(schedule), loss="sparse_categorical_crossentropy",
                   metrics=["accuracy"])
     start = time.perf_counter()
-    model.fit(train, epochs=int(epochs), verbose=0 if quiet else 2)
+    model.fit(train, epochs=int(epochs), shuffle=False, verbose=0 if quiet else 2)
     train_seconds = time.perf_counter() - start
     test_loss, test_accuracy = model.evaluate(test, verbose=0)
     metrics = {
@@ -158,3 +160,80 @@ def train_digits_classifier(*, epochs=_DEFAULT_EPOCHS, batch_size=64, seed=0, qu
         model, metrics = train_digits_classifier(seed=0, quiet=True)
     """
     return train_classifier("digits", epochs=epochs, batch_size=batch_size, seed=seed, quiet=quiet)
+
+
+def _predict(model, dataset, data_dir, seed):
+    test, _ = load_dataset(dataset, split="test", batch_size=256, data_dir=data_dir, seed=seed, shuffle=False)
+    xs, ys, preds = [], [], []
+    for x, y in test:
+        xs.append(x.numpy())
+        ys.append(y.numpy())
+        preds.append(np.argmax(model(x, training=False), axis=-1))
+    return np.concatenate(xs), np.concatenate(ys), np.concatenate(preds)
+
+
+def _save_confusion(path, confusion, class_names):
+    from matplotlib.figure import Figure
+
+    from tfopt.report import atomic_path
+
+    k = len(class_names)
+    fig = Figure(figsize=(max(4.0, 0.45 * k + 1.5), max(3.6, 0.45 * k + 1.2)), dpi=100)
+    ax = fig.subplots()
+    ax.imshow(confusion, cmap="Blues")
+    if k <= 20:
+        ax.set_xticks(range(k), [str(c)[:10] for c in class_names], rotation=90 if k > 10 else 0)
+        ax.set_yticks(range(k), [str(c)[:10] for c in class_names])
+        for (i, j), count in np.ndenumerate(confusion):
+            if count:
+                ax.text(j, i, str(count), ha="center", va="center", fontsize=8,
+                        color="white" if count > confusion.max() / 2 else "black")
+    ax.set_xlabel("predicted")
+    ax.set_ylabel("true")
+    ax.set_title(f"test accuracy {np.trace(confusion) / max(1, confusion.sum()):.4f}")
+    fig.tight_layout()
+    with atomic_path(path) as tmp:
+        fig.savefig(tmp, format="png")
+
+
+def train_and_save(outdir, *, dataset="digits", epochs=_DEFAULT_EPOCHS, batch_size=64, seed=0, data_dir=None,
+                   quiet=False):
+    """Trains the small CNN (see :func:`train_classifier`) and writes what a person looks at.
+
+    Writes ``outdir/model.keras``, ``outdir/summary.json`` (test_accuracy,
+    train_seconds, epochs, num_params, dataset, seed, confusion), ``outdir/confusion.png``
+    and ``outdir/predictions.png`` (test images labelled "predicted (true)").
+
+    Args:
+        outdir: an existing directory to write into (binaries pass the temporary
+            directory of :func:`tfopt.cli.output_dir`).
+        dataset, epochs, batch_size, seed, data_dir, quiet: as for :func:`train_classifier`.
+
+    Returns:
+        The summary dict written to summary.json.
+
+    Example:
+        summary = train_and_save("/tmp/digits", epochs=12)
+    """
+    from tfopt.images import save_grid
+    from tfopt.report import write_summary
+
+    outdir = pathlib.Path(outdir)
+    model, metrics = train_classifier(dataset, epochs=epochs, batch_size=batch_size, seed=seed,
+                                      data_dir=data_dir, quiet=quiet)
+    x, y, pred = _predict(model, dataset, data_dir, seed)
+    names = metrics.pop("class_names")
+    confusion = np.zeros((len(names), len(names)), np.int64)
+    np.add.at(confusion, (y, pred), 1)
+    model_path = outdir / "model.keras"
+    tmp = outdir / f".model.tmp-{os.getpid()}.keras"
+    model.save(tmp)
+    os.replace(tmp, model_path)
+    _save_confusion(outdir / "confusion.png", confusion, names)
+    shown = slice(0, min(64, len(x)))
+    labels = [f"{names[p]} ({names[t]})" if p != t else str(names[p]) for p, t in zip(pred[shown], y[shown])]
+    save_grid(outdir / "predictions.png", x[shown], labels=labels, ncols=8, scale=max(1, 96 // x.shape[1]))
+    summary = {**metrics, "test_examples": int(len(y)), "class_names": names,
+               "confusion": confusion.tolist(), "model": str(model_path.name)}
+    write_summary(outdir, summary)
+    return summary

@@ -1,0 +1,135 @@
+"""tfopt.models: Preprocess, get_model (applications, files, digits), class names."""
+import time
+
+import keras
+import numpy as np
+import pytest
+
+from tfopt.data import digits
+from tfopt.errors import InputError
+from tfopt.models import zoo
+from tfopt.models.preprocess import Preprocess
+from tfopt.net import unreachable_reason
+
+
+def test_preprocess_matches_keras_applications():
+    x = np.random.RandomState(0).rand(2, 5, 7, 3).astype("float32")
+    caffe = Preprocess("caffe")(x)
+    np.testing.assert_allclose(caffe, keras.applications.vgg19.preprocess_input(x * 255.0), atol=1e-4)
+    tf_mode = Preprocess("tf")(x)
+    np.testing.assert_allclose(tf_mode, keras.applications.mobilenet_v2.preprocess_input(x * 255.0), atol=1e-5)
+    np.testing.assert_array_equal(Preprocess("none")(x), x)
+    clone = Preprocess.from_config(Preprocess("tf", name="p").get_config())
+    assert clone.mode == "tf" and clone.name == "p"
+    with pytest.raises(ValueError, match="mode"):
+        Preprocess("torchish")
+
+
+def test_vgg19_random_is_flat_seeded_and_fully_convolutional():
+    a = zoo.get_model("vgg19", weights="random", include_top=False, seed=0)
+    b = zoo.get_model("vgg19", weights="random", include_top=False, seed=0)
+    c = zoo.get_model("vgg19", weights="random", include_top=False, seed=1)
+    assert not any(isinstance(layer, keras.Model) for layer in a.layers)  # one flat graph
+    assert a.get_layer("block5_conv2").output.shape[-1] == 512
+    assert [layer.name for layer in a.layers[:3]] == ["image", "preprocess", "block1_conv1"]
+    x = np.random.RandomState(0).rand(1, 64, 64, 3).astype("float32")
+    ya, yb, yc = a(x).numpy(), b(x).numpy(), c(x).numpy()
+    assert ya.shape == (1, 2, 2, 512)
+    np.testing.assert_array_equal(ya, yb)
+    assert not np.allclose(ya, yc)
+    assert zoo.describe_weights(a) == "random (seed 0)" and zoo.describe_weights(c) == "random (seed 1)"
+
+
+def test_classifier_ends_in_softmax_over_logits():
+    model = zoo.get_model("mobilenet_v2", weights="random", input_shape=(64, 64, 3), seed=0)
+    assert model.layers[-1].name == "probs" and isinstance(model.layers[-1], keras.layers.Softmax)
+    logits_model = keras.Model(model.input, model.layers[-1].input)
+    x = np.random.RandomState(1).rand(2, 64, 64, 3).astype("float32")
+    logits = logits_model(x).numpy()
+    np.testing.assert_allclose(model(x).numpy(), keras.ops.softmax(logits).numpy(), atol=1e-5)
+    assert logits.shape == (2, 1000) and np.abs(logits).max() > 0
+
+
+def test_weights_file_round_trip_and_missing_file(tmp_path):
+    a = zoo.get_model("mobilenet_v2", weights="random", include_top=False, seed=3)
+    path = tmp_path / "m.weights.h5"
+    a.save_weights(path)
+    b = zoo.get_model("mobilenet_v2", weights=str(path), include_top=False, seed=4)
+    x = np.random.RandomState(2).rand(1, 32, 32, 3).astype("float32")
+    np.testing.assert_allclose(a(x).numpy(), b(x).numpy(), atol=1e-6)
+    assert zoo.describe_weights(b) == f"file: {path}"
+    with pytest.raises(InputError, match="not found"):
+        zoo.get_model("mobilenet_v2", weights=str(tmp_path / "missing.h5"))
+
+
+def test_keras_file_with_preprocess_loads_in_safe_mode(tmp_path):
+    inputs = keras.Input((8, 8, 3))
+    x = Preprocess("caffe")(inputs)
+    model = keras.Model(inputs, keras.layers.Conv2D(2, 3, name="conv")(x))
+    path = tmp_path / "tiny.keras"
+    model.save(path)
+    loaded = zoo.get_model(str(path))
+    x = np.random.RandomState(0).rand(1, 8, 8, 3).astype("float32")
+    np.testing.assert_allclose(loaded(x).numpy(), model(x).numpy(), atol=1e-5)
+    assert zoo.describe_weights(loaded).startswith("file: ")
+    with pytest.raises(InputError, match="not found"):
+        zoo.get_model(str(tmp_path / "nope.keras"))
+
+
+def test_unknown_model_name_lists_valid_names():
+    with pytest.raises(InputError) as err:
+        zoo.get_model("vgg99")
+    for name in zoo.MODEL_NAMES:
+        assert name in str(err.value)
+    with pytest.raises(InputError, match="weights"):
+        zoo.get_model("vgg19", weights="imagenet21k", include_top=False)
+
+
+def test_imagenet_weights_offline_fail_fast_in_one_line(tmp_path, monkeypatch):
+    if unreachable_reason("https://storage.googleapis.com") is None:
+        pytest.skip("network available: this test checks the offline message")
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path))  # no cached weights
+    start = time.perf_counter()
+    with pytest.raises(InputError) as err:
+        zoo.get_model("vgg19", include_top=False)
+    assert time.perf_counter() - start < 30
+    message = str(err.value)
+    assert "\n" not in message and message.startswith("cannot download ImageNet weights for vgg19 here")
+    assert "--weights=random" in message
+
+
+def test_class_names_and_index():
+    assert zoo.class_index("vgg19", "ostrich") == 9
+    assert zoo.class_index("vgg19", "Struthio camelus") == 9
+    assert zoo.class_index("resnet50", 417) == 417
+    assert zoo.class_names("vgg16")[:2] == ["tench", "goldfish"] and len(zoo.class_names("vgg16")) == 1000
+    assert zoo.class_names("digits_cnn") == [str(k) for k in range(10)]
+    assert zoo.class_index("digits_cnn", "7") == 7
+    with pytest.raises(InputError, match="ostrich"):
+        zoo.class_index("vgg19", "ostrih")
+    with pytest.raises(InputError, match="999"):
+        zoo.class_index("vgg19", 1000)
+
+
+def test_digits_cnn_reaches_98_percent(digits_model):
+    d = digits(seed=0)
+    predictions = np.argmax(digits_model.predict(d["x_test"], verbose=0), axis=-1)
+    accuracy = float(np.mean(predictions == d["y_test"]))
+    print(f"digits CNN test accuracy {accuracy:.4f}")
+    assert accuracy >= 0.98
+    for name in ("penultimate", "logits", "probs"):
+        digits_model.get_layer(name)
+    assert zoo.class_names(digits_model) == [str(k) for k in range(10)]
+
+
+def test_digits_cnn_reloads_from_cache(digits_cache, digits_model):
+    path = digits_cache / "digits_cnn" / "model.keras"
+    assert path.is_file()
+    start = time.perf_counter()
+    again = zoo.get_model("digits_cnn", cache_dir=str(digits_cache))
+    assert time.perf_counter() - start < 10  # loaded, not retrained
+    assert str(path) in zoo.describe_weights(again)
+    x = digits(seed=0)["x_test"][:16]
+    np.testing.assert_allclose(again(x).numpy(), digits_model(x).numpy(), atol=1e-6)
+    random = zoo.get_model("digits_cnn", weights="random", seed=0)
+    assert not np.allclose(random(x).numpy(), digits_model(x).numpy(), atol=1e-3)
