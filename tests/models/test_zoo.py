@@ -1,4 +1,5 @@
 """tfopt.models: Preprocess, get_model (applications, files, digits), class names."""
+import pathlib
 import time
 
 import keras
@@ -123,7 +124,7 @@ def test_digits_cnn_reaches_98_percent(digits_model):
 
 
 def test_digits_cnn_reloads_from_cache(digits_cache, digits_model):
-    path = digits_cache / "digits_cnn" / "model.keras"
+    path = pathlib.Path(digits_cache) / "digits_cnn" / "model.keras"
     assert path.is_file()
     start = time.perf_counter()
     again = zoo.get_model("digits_cnn", cache_dir=str(digits_cache))
