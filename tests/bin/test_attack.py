@@ -1,0 +1,79 @@
+"""bin/attack.py: a small run judged again here from its files, and bad input (exit 2, one line, nothing written)."""
+import json
+import os
+import pathlib
+import subprocess
+import sys
+
+import keras
+import numpy as np
+import pytest
+
+from tfopt.data import digits
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="module")
+def model_file(tmp_path_factory):
+    """A small digits classifier trained for 4 epochs and saved as .keras."""
+    keras.utils.set_random_seed(0)
+    d = digits(seed=0)
+    inp = keras.Input((32, 32, 1))
+    x = keras.layers.Conv2D(16, 3, strides=2, padding="same", activation="relu")(inp)
+    x = keras.layers.Conv2D(32, 3, strides=2, padding="same", activation="relu")(x)
+    x = keras.layers.Dense(10, name="logits")(keras.layers.Flatten()(x))
+    m = keras.Model(inp, keras.layers.Softmax(name="probs")(x))
+    m.compile(keras.optimizers.Adam(3e-3), "sparse_categorical_crossentropy")
+    m.fit(d["x_train"], d["y_train"], epochs=4, batch_size=64, verbose=0)
+    path = tmp_path_factory.mktemp("model") / "digits_small.keras"
+    m.save(path)
+    return path
+
+
+def _run(*args, tmp_path):
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2", "TFOPT_CACHE": str(tmp_path / "cache")}
+    return subprocess.run([sys.executable, str(ROOT / "bin" / "attack.py"), *args], capture_output=True, text=True,
+                          env=env, cwd=tmp_path, timeout=300)
+
+
+def test_targeted_run_writes_files_whose_numbers_repredict(model_file, tmp_path):
+    out = tmp_path / "run"
+    done = _run(f"--output={out}", f"--model={model_file}", "--num_images=12", "--steps=8", "--step_size=0.05",
+                "--eps=0.25", "--target=3", "--quiet", tmp_path=tmp_path)
+    assert done.returncode == 0, done.stderr[-2000:]
+    for name in ("adversarial.npz", "adversarial.png", "summary.json"):
+        assert (out / name).is_file(), name
+    summary = json.loads((out / "summary.json").read_text())
+    # Judge again, independently: the saved arrays and the saved model file.
+    model = keras.saving.load_model(model_file)
+    with np.load(out / "adversarial.npz") as f:
+        x, x_adv, y_true, y_target, pred_adv = (f[k] for k in ("x", "x_adv", "y_true", "y_target", "pred_adv"))
+    pred = model.predict(x_adv, verbose=0).argmax(-1)
+    np.testing.assert_array_equal(pred, pred_adv)
+    np.testing.assert_array_equal(y_target, 3)
+    assert summary["success_rate"] == pytest.approx(np.mean(pred == 3))
+    assert summary["adv_accuracy"] == pytest.approx(np.mean(pred == y_true))
+    assert summary["clean_accuracy"] == pytest.approx(np.mean(model.predict(x, verbose=0).argmax(-1) == y_true))
+    assert summary["linf_max"] == pytest.approx(np.abs(x_adv - x).max(), abs=1e-6) and summary["linf_max"] <= 0.25
+    assert summary["l2_mean"] == pytest.approx(np.linalg.norm((x_adv - x).reshape(12, -1), axis=1).mean(), rel=1e-5)
+    assert summary["success_rate"] >= 0.8 and summary["target_index"] == 3 and summary["steps"] == 8
+    assert summary["model_path"] == str(model_file.resolve())
+    assert summary["seconds"] > 0 and summary["images_steps_per_second"] > 0
+    assert not [p for p in tmp_path.iterdir() if ".tmp-" in p.name]
+
+
+def test_bad_input_exits_2_with_one_line_and_writes_nothing(model_file, tmp_path):
+    out = tmp_path / "run"
+    done = _run(f"--output={out}", "--eps=-0.1", tmp_path=tmp_path)
+    assert done.returncode == 2, done.stderr[-2000:]
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and "expected eps > 0" in lines[0] and "-0.1" in lines[0], done.stderr
+    assert not out.exists()
+
+    done = _run(f"--output={out}", f"--model={model_file}", "--target=ostrich", "--num_images=2", tmp_path=tmp_path)
+    assert done.returncode == 2, done.stderr[-2000:]
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and "ostrich" in lines[0] and "expected" in lines[0], done.stderr
+    assert not out.exists()
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith("run")]
