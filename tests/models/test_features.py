@@ -25,7 +25,7 @@ def test_logits_of_a_dense_softmax_head_are_its_preactivation():
 def test_logits_of_a_softmax_layer_model(tiny_model):
     x = np.random.RandomState(0).rand(2, 16, 16, 3).astype("float32")
     acts = FeatureModel(tiny_model, ["logits"])(x)
-    ref = keras.Model(tiny_model.inputs, tiny_model.get_layer("logits_dense").output)(x)
+    ref = keras.Model(tiny_model.inputs[0], tiny_model.get_layer("logits_dense").output)(x)
     np.testing.assert_allclose(acts["logits"].numpy(), ref.numpy(), rtol=1e-6)
 
 

@@ -79,7 +79,8 @@ class FeatureModel:
             else:
                 raise InputError(
                     f"expected a layer of {model.name} ({', '.join([LOGITS, PROBS] + valid)}); received: {name!r}")
-        self._fm = keras.Model(model.inputs, outputs) if outputs else None
+        inputs = model.inputs[0] if len(model.inputs) == 1 else model.inputs
+        self._fm = keras.Model(inputs, outputs) if outputs else None
 
     @property
     def input_shape(self):
