@@ -1,0 +1,82 @@
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from tfopt.errors import InputError
+from tfopt.models.features import FeatureModel
+from tfopt.optim import evaluate
+from tfopt.optim.objectives import Context
+from tfopt.style.gatys import score
+from tfopt.style.losses import (DEFAULT_LAYERS, TARGET_PREFIX, LossWeights, batch_objective, blend_weights,
+                                perceptual_objective, perceptual_targets)
+
+
+def test_terms_vanish_at_targets_and_total_is_weighted_sum(vgg, photos):
+    content, style = photos
+    s = score(content, content, [content], model=vgg)
+    assert s["content"] < 1e-8 and s["style"] < 1e-8
+    w = LossWeights(content=2.0, style=3.0, tv=5.0)
+    t = score(style[:content.shape[0], :content.shape[1]], content, [style], model=vgg, weights=w)
+    assert t["content"] > 0.01 and t["style"] > 0.001
+    assert t["total"] == pytest.approx(2 * t["content"] + 3 * t["style"] + 5 * t["tv"], rel=1e-4)
+
+
+def test_normalization_does_not_grow_with_image_size(vgg, photos):
+    """A 2x2 tiling of image, content and style changes every (mean) term by little, not 4x."""
+    content, style = photos
+    image = np.clip(content + 0.1 * np.random.RandomState(1).randn(*content.shape), 0, 1).astype("float32")
+    tile = lambda a: np.tile(a, [2, 2, 1])
+    small = score(image, content, [style], model=vgg)
+    large = score(tile(image), tile(content), [tile(style)], model=vgg)
+    for key in ("content", "style", "tv"):  # a sum over positions would grow 4x
+        assert 0.6 < large[key] / small[key] < 1.6, key
+
+
+def test_normalization_does_not_depend_on_activation_scale(vgg, photos):
+    """Scaling the network's features by 100 leaves the relative terms unchanged."""
+    content, style = photos
+    fm = FeatureModel(vgg, DEFAULT_LAYERS.all())
+
+    class Scaled(FeatureModel):
+        def __init__(self):
+            pass
+
+        def __call__(self, x):
+            return {k: 100.0 * v for k, v in fm(x).items()}
+
+    image = style[:content.shape[0], :content.shape[1]]
+    a = score(image, content, [style], model=vgg, feature_model=fm)
+    b = score(image, content, [style], model=vgg, feature_model=Scaled())
+    assert b["content"] == pytest.approx(a["content"], rel=1e-3)
+    assert b["style"] == pytest.approx(a["style"], rel=1e-3)
+
+
+def test_blend_weights():
+    assert blend_weights(None, 2) == [0.5, 0.5]
+    assert blend_weights([3, 1], 2) == [0.75, 0.25]
+    with pytest.raises(InputError):
+        blend_weights([1], 2)
+    with pytest.raises(InputError):
+        blend_weights([-1, 2], 2)
+
+
+def test_blended_style_sits_between_its_styles(vgg, photos):
+    content, style = photos
+    other = np.ascontiguousarray(content[:, ::-1] * 0.5)
+    d = {b: score(content, content, [style, other], model=vgg, blend=b)["style"] for b in ((1, 0), (0, 1))}
+    mid = score(content, content, [style, other], model=vgg, blend=[1, 1])["style"]
+    assert d[(1, 0)] != pytest.approx(d[(0, 1)], rel=0.05)
+    assert mid < max(d[(1, 0)], d[(0, 1)])
+
+
+def test_batch_objective_matches_single_image_objective(vgg, photos):
+    content, style = photos
+    fm = FeatureModel(vgg, DEFAULT_LAYERS.all())
+    targets = perceptual_targets(fm, content, [style])
+    total, _ = perceptual_objective(targets)
+    image = np.clip(content + 0.2, 0, 1)[None]
+    btotal, _ = batch_objective(targets.grams)
+    acts = dict(fm(tf.constant(image)))
+    acts.update({TARGET_PREFIX + n: targets.content[n] for n in DEFAULT_LAYERS.content})
+    got = float(btotal(Context(acts, tf.constant(image)))[0])
+    assert got == pytest.approx(float(evaluate(total, fm, image)[0]), rel=1e-4)

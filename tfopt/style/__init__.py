@@ -1,0 +1,15 @@
+"""Style transfer: Gatys optimization on the engine, and a feed-forward network that serves it.
+
+``stylize`` (optimization, :mod:`.gatys`), ``train_stylenet`` / ``stylize_fast``
+(feed-forward, :mod:`.fast`), the perceptual loss (:mod:`.losses`), colour preservation
+(:mod:`.colour`), the coarse-to-fine schedule (:mod:`.schedule`), the network
+(:mod:`.network`).
+"""
+from tfopt.style.fast import TrainConfig, TrainResult, load_stylenet, save_stylenet, stylize_fast, train_stylenet
+from tfopt.style.gatys import StyleConfig, StyleResult, load_vgg19, score, stylize
+from tfopt.style.losses import DEFAULT_LAYERS, Layers, LossWeights
+from tfopt.style.network import build_stylenet
+
+__all__ = ["stylize", "StyleConfig", "StyleResult", "load_vgg19", "score", "train_stylenet", "TrainConfig",
+           "TrainResult", "stylize_fast", "save_stylenet", "load_stylenet", "build_stylenet", "LossWeights",
+           "Layers", "DEFAULT_LAYERS"]

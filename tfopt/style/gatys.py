@@ -1,0 +1,244 @@
+"""Optimization-based style transfer (Gatys, Ecker & Bethge, 2016) on the tfopt engine.
+
+The image is optimized by :func:`tfopt.optim.optimize` to minimize the perceptual loss of
+:mod:`tfopt.style.losses` (content + style + tv, one size-invariant normalization), with
+L-BFGS by default, from the content image, noise or the style; large outputs go coarse to
+fine (:mod:`tfopt.style.schedule`); colour can be preserved by transferring luminance only
+(:mod:`tfopt.style.colour`); several style images blend by weighting their Gram matrices.
+
+Example:
+    vgg, weights = load_vgg19()
+    res = stylize(load_image("chelsea"), [load_image("ihc")], model=vgg,
+                  config=StyleConfig(size=256, steps=100))
+    save_image("out.png", res.image); res.summary()
+"""
+import dataclasses
+
+import numpy as np
+import tensorflow as tf
+
+from tfopt.errors import InputError
+from tfopt.images import resize_max_side
+from tfopt.models.features import FeatureModel
+from tfopt.optim import evaluate, optimize
+from tfopt.style import colour
+from tfopt.style.losses import DEFAULT_LAYERS, Layers, LossWeights, perceptual_objective, perceptual_targets
+from tfopt.style.schedule import INITS, initial_image, resize_to, scale_sizes
+
+__all__ = ["StyleConfig", "StyleResult", "stylize", "load_vgg19", "score", "OPTIMIZERS", "DEFAULT_LR"]
+
+OPTIMIZERS = ("lbfgs", "adam")
+DEFAULT_LR = {"lbfgs": 0.1, "adam": 0.02}
+"""Default step sizes: L-BFGS's largest first-step pixel change; Adam's learning rate."""
+
+
+@dataclasses.dataclass
+class StyleConfig:
+    """Settings of :func:`stylize` (the defaults are the recommended recipe).
+
+    Attributes:
+        size: longer side of the output in pixels (the content is resized to it).
+        steps: optimizer iterations at each scale.
+        optimizer: "lbfgs" or "adam".
+        learning_rate: None for :data:`DEFAULT_LR` of the optimizer.
+        init: "content", "noise" or "style".
+        scales: coarse-to-fine scales; None picks one per doubling above 256 px.
+        preserve_colour: transfer luminance only and keep the content's chroma.
+        style_scale: style images are resized to ``style_scale * size`` (larger = bigger
+            brush strokes).
+        blend: weights of several style images (None: equal).
+        weights: :class:`~tfopt.style.losses.LossWeights`.
+        layers: :class:`~tfopt.style.losses.Layers`.
+        seed: seed of the noise start.
+        progress: show a progress bar.
+    """
+
+    size: int = 256
+    steps: int = 100
+    optimizer: str = "lbfgs"
+    learning_rate: float = None
+    init: str = "content"
+    scales: int = None
+    preserve_colour: bool = False
+    style_scale: float = 1.0
+    blend: tuple = None
+    weights: LossWeights = dataclasses.field(default_factory=LossWeights)
+    layers: Layers = DEFAULT_LAYERS
+    seed: int = 0
+    progress: bool = True
+
+    def validate(self):
+        """Raises :class:`InputError` naming the first bad setting; returns self."""
+        if isinstance(self.steps, bool) or not isinstance(self.steps, (int, np.integer)) or self.steps < 1:
+            raise InputError(f"expected steps to be a positive integer; received: steps={self.steps!r}")
+        if self.optimizer not in OPTIMIZERS:
+            raise InputError(f"expected optimizer in {OPTIMIZERS}; received: optimizer={self.optimizer!r}")
+        if self.learning_rate is not None and not self.learning_rate > 0:
+            raise InputError(f"expected learning_rate > 0; received: learning_rate={self.learning_rate!r}")
+        if self.init not in INITS:
+            raise InputError(f"expected init in {INITS}; received: init={self.init!r}")
+        if not (isinstance(self.style_scale, (int, float)) and 0.05 <= self.style_scale <= 8):
+            raise InputError(f"expected 0.05 <= style_scale <= 8; received: style_scale={self.style_scale!r}")
+        scale_sizes(self.size, self.scales)
+        return self
+
+
+@dataclasses.dataclass
+class StyleResult:
+    """What :func:`stylize` returns.
+
+    Attributes:
+        image: the stylized image, float32 [H, W, 3] in [0, 1].
+        initial: {"total", "content", "style", "tv"} of the start image (at full size).
+        final: the same for the result (for colour preservation: of the luminance result).
+        steps: optimizer iterations over all scales.
+        evaluations: forward+backward passes over all scales.
+        seconds: wall time of the optimization (all scales).
+        sizes: [height, width] at each scale.
+        history: the loss after every iteration, per scale (lists of floats).
+        config: the :class:`StyleConfig`.
+    """
+
+    image: np.ndarray
+    initial: dict
+    final: dict
+    steps: int
+    evaluations: int
+    seconds: float
+    sizes: list
+    history: list
+    config: StyleConfig
+
+    def summary(self):
+        """The numbers for summary.json (a plain dict)."""
+        cfg = self.config
+        ratio = _ratio(self.final, cfg.weights)
+        return {
+            "initial_loss": self.initial, "final_loss": self.final,
+            "loss_fall": self.initial["total"] / max(self.final["total"], 1e-30),
+            "style_content_ratio": ratio, "steps": self.steps, "evaluations": self.evaluations,
+            "seconds": self.seconds, "sizes": self.sizes, "optimizer": cfg.optimizer,
+            "learning_rate": cfg.learning_rate or DEFAULT_LR[cfg.optimizer], "init": cfg.init,
+            "preserve_colour": cfg.preserve_colour, "style_scale": cfg.style_scale, "blend": cfg.blend,
+            "loss_weights": dataclasses.asdict(cfg.weights), "content_layers": list(cfg.layers.content),
+            "style_layers": list(cfg.layers.style),
+        }
+
+
+def _ratio(terms, weights):
+    """Weighted style over weighted content (inf when the content term is 0)."""
+    c = weights.content * terms["content"]
+    return weights.style * terms["style"] / c if c > 0 else float("inf")
+
+
+def load_vgg19(weights="imagenet", *, seed=0):
+    """VGG19's convolutional part taking [0, 1] RGB of any size, and a note on its weights.
+
+    Args:
+        weights: "imagenet" (falls back to seeded random weights, with a note, when they
+            cannot be downloaded), "random", or a path to a local VGG19 weights file.
+        seed: seed of random weights.
+
+    Returns:
+        ``(model, description)``; the description says which weights were used.
+    """
+    from tfopt.models import zoo
+
+    note = ""
+    try:
+        model = zoo.get_model("vgg19", weights=weights, include_top=False, seed=seed)
+    except InputError as err:
+        if weights != "imagenet":
+            raise
+        note = f" (ImageNet weights unavailable: {str(err).splitlines()[0]})"
+        model = zoo.get_model("vgg19", weights="random", include_top=False, seed=seed)
+    return model, zoo.describe_weights(model) + note
+
+
+def score(image, content, styles, *, model, weights=LossWeights(), layers=DEFAULT_LAYERS, blend=None,
+          feature_model=None):
+    """The perceptual loss terms of an image for a content/style problem (no optimization).
+
+    Args:
+        image: [H, W, 3] in [0, 1], the content's shape.
+        content: the content image [H, W, 3].
+        styles: style images.
+        model: the feature network (VGG19).
+        weights, layers, blend: as in :class:`StyleConfig`.
+        feature_model: an existing FeatureModel of ``model`` for ``layers`` (saves a rebuild).
+
+    Returns:
+        {"total", "content", "style", "tv"} (unweighted terms, weighted total) as floats.
+    """
+    fm = feature_model or FeatureModel(model, layers.all())
+    targets = perceptual_targets(fm, content, styles, layers=layers, blend=blend)
+    total, terms = perceptual_objective(targets, weights)
+    return _terms(fm, total, terms, np.asarray(image)[None])
+
+
+def _terms(fm, total, terms, batch):
+    out = {"total": float(evaluate(total, fm, batch)[0])}
+    out.update({k: float(evaluate(t, fm, batch)[0]) for k, t in terms.items()})
+    return out
+
+
+def _as_image(x, what):
+    x = tf.convert_to_tensor(x, tf.float32)
+    if x.shape.rank == 4 and x.shape[0] == 1:
+        x = x[0]
+    if x.shape.rank != 3 or x.shape[-1] != 3:
+        raise InputError(f"expected {what} as an RGB image [H, W, 3]; received shape {tuple(x.shape)}")
+    return x
+
+
+def stylize(content, styles, *, model, config=None):
+    """Renders ``content`` in the style of ``styles`` by optimizing the image.
+
+    Args:
+        content: the content image [H, W, 3] in [0, 1] (resized to ``config.size``).
+        styles: one style image or a list of them, [h, w, 3] in [0, 1].
+        model: the feature network, e.g. from :func:`load_vgg19`; must have the layers of
+            ``config.layers``.
+        config: a :class:`StyleConfig` (default: the recommended recipe).
+
+    Returns:
+        A :class:`StyleResult`.
+    """
+    cfg = (config or StyleConfig()).validate()
+    styles = [styles] if not isinstance(styles, (list, tuple)) else list(styles)
+    if not styles:
+        raise InputError("expected at least one style image; received: 0")
+    content = resize_max_side(_as_image(content, "content"), cfg.size)
+    styles = [_as_image(s, "style") for s in styles]
+    if cfg.preserve_colour:
+        work_content = colour.luminance_image(content)
+        work_styles = [colour.luminance_image(s, match=content) for s in styles]
+    else:
+        work_content, work_styles = content, styles
+    fm = FeatureModel(model, cfg.layers.all())
+    lr = cfg.learning_rate or DEFAULT_LR[cfg.optimizer]
+    start_full = initial_image(cfg.init, work_content, work_styles, seed=cfg.seed)
+    sizes = scale_sizes(cfg.size, cfg.scales)
+    x, history, steps, evals, seconds, shapes = start_full, [], 0, 0, 0.0, []
+    for k, side in enumerate(sizes):
+        c_k = resize_max_side(work_content, side) if side != cfg.size else work_content
+        h, w = int(c_k.shape[0]), int(c_k.shape[1])
+        s_side = max(16, int(round(side * cfg.style_scale)))
+        st_k = [resize_max_side(s, s_side) for s in work_styles]
+        targets = perceptual_targets(fm, c_k, st_k, layers=cfg.layers, blend=cfg.blend)
+        total, terms = perceptual_objective(targets, cfg.weights)
+        if k == len(sizes) - 1:
+            initial = _terms(fm, total, terms, start_full.numpy()[None])
+        res = optimize(total, fm, resize_to(x, h, w).numpy()[None], steps=cfg.steps, optimizer=cfg.optimizer,
+                       learning_rate=lr, maximize=False, keep="best", seed=cfg.seed, progress=cfg.progress,
+                       stop_layers=(), desc=f"style {h}x{w}")
+        x = tf.constant(res.images[0])
+        history.append([float(v) for v in res.history[:, 0]])
+        steps += int(res.steps[0])
+        evals += int(res.evaluations)
+        seconds += res.seconds
+        shapes.append([h, w])
+    final = _terms(fm, total, terms, x.numpy()[None])
+    image = colour.recombine(x, content) if cfg.preserve_colour else x
+    return StyleResult(image=np.asarray(image), initial=initial, final=final, steps=steps, evaluations=evals,
+                       seconds=seconds, sizes=shapes, history=history, config=cfg)
