@@ -4,7 +4,7 @@ Start at the data set's mean image plus a little Gaussian noise and ascend the t
 class's softmax probability until it passes a threshold (0.9999 by default); each
 image stops on its own once it gets there. The recipe is one engine call::
 
-    optimize(-cross_entropy(targets), model, mean + noise, optimizer="adam",
+    optimize(-cross_entropy(targets), model, mean + noise, optimizer="l2",
              stop=lambda ctx, v: prob(ctx, targets) >= 0.9999, stop_layers=("probs",))
 
 The default objective is the log-probability ``log p_k`` (``logit_k - logsumexp``),
@@ -93,8 +93,8 @@ def _check(threshold, noise, objective):
         raise InputError(f"expected objective in {_OBJECTIVES}; received: {objective!r}")
 
 
-def fooling_images(model, targets, mean_image, *, noise=0.01, threshold=0.9999, steps=500, learning_rate=0.02,
-                   optimizer="adam", objective="logprob", thresholds=THRESHOLDS, seed=0, progress=False):
+def fooling_images(model, targets, mean_image, *, noise=0.01, threshold=0.9999, steps=500, learning_rate=0.008,
+                   optimizer="l2", objective="logprob", thresholds=THRESHOLDS, seed=0, progress=False):
     """Drives the mean image (plus noise) to each target class until ``threshold`` confidence.
 
     Args:
@@ -104,8 +104,11 @@ def fooling_images(model, targets, mean_image, *, noise=0.01, threshold=0.9999, 
         noise: std of the Gaussian noise added to the start (each image its own draw).
         threshold: stop an image once its target probability reaches this.
         steps: most update steps per image.
-        learning_rate: optimizer step size (Adam on pixels in [0, 1]).
-        optimizer: any engine optimizer ("adam", "sgd", "sign", "l2").
+        learning_rate: for "l2" the RMS pixel change of each step (the step's L2 norm
+            is this times sqrt(H*W*C)); for the other optimizers the engine's rate.
+        optimizer: any first-order engine optimizer. The default normalized-gradient
+            ascent ("l2") keeps its step size where the softmax saturates; on the digits
+            CNN it reaches 0.9999 in tens of steps where Adam (0.02) needs hundreds.
         objective: "logprob" (log p_k, default) or "prob" (p_k).
         thresholds: confidences whose first crossing step is recorded.
         seed: seed of the start noise.
@@ -133,7 +136,8 @@ def fooling_images(model, targets, mean_image, *, noise=0.01, threshold=0.9999, 
     def stop(ctx, values):
         return tf.gather(ctx[PROBS], obj.tile_to(tgt, tf.shape(ctx[PROBS])[0]), batch_dims=1) >= threshold
 
-    res = optimize(goal, model, start, steps=steps, optimizer=optimizer, learning_rate=learning_rate, stop=stop,
+    rate = learning_rate * np.sqrt(mean_image.size) if optimizer == "l2" else learning_rate
+    res = optimize(goal, model, start, steps=steps, optimizer=optimizer, learning_rate=rate, stop=stop,
                    stop_layers=(PROBS,), seed=seed, progress=progress, desc=f"fooling {objective}")
     probs = predict_probs(model, res.images)
     confidence = probs[np.arange(len(targets)), targets]
