@@ -55,7 +55,7 @@ FLAGS = flags.FLAGS
 def main(argv):
     del argv
     logging.set_verbosity(logging.WARNING)  # checkpoint INFO lines are noise here
-    from tfopt.gan.train import train
+    from tfopt.gan.trainer import train
 
     cli.check_nonnegative("cpu_replicas", FLAGS.cpu_replicas)
     if FLAGS.cpu_replicas:

@@ -1,6 +1,6 @@
 """Reading and writing GAN runs: config.json, the generator file, the checkpoint.
 
-A run directory (written by :func:`tfopt.gan.train.train`) holds::
+A run directory (written by :func:`tfopt.gan.trainer.train`) holds::
 
     config.json        the GANConfig as JSON
     ckpt/              tf.train.CheckpointManager checkpoints (resume point)

@@ -79,8 +79,9 @@ class GAN(keras.Model):
         latent_dim: noise size; read from ``generator.inputs`` when None.
         k_d_steps: discriminator steps per generator step (Algorithm 1's ``k``).
         ema_decay: if set (e.g. 0.999), keep ``ema_generator``, an exponential moving
-            average of the generator's weights, updated after every G step; it is
-            what :meth:`call` and :meth:`generate` use.
+            average of the generator's weights, updated after every G step with the
+            decay ``min(ema_decay, (1 + t) / (10 + t))`` at G step ``t``; it is what
+            :meth:`call` and :meth:`generate` use. Batch-norm statistics are copied.
         seed: seed of the noise ``keras.random.SeedGenerator``.
         **kwargs: ``keras.Model`` arguments (``name``).
 
@@ -220,7 +221,10 @@ class GAN(keras.Model):
     def _update_ema(self):
         if self.ema_generator is None:
             return
-        decay = self.ema_decay
+        # Warm-up as in tf.train.ExponentialMovingAverage(num_updates=step): early on the
+        # average forgets the random initial weights quickly.
+        step = tf.cast(self.g_optimizer.iterations, tf.float32)
+        decay = tf.minimum(self.ema_decay, (1.0 + step) / (10.0 + step))
         trainable = {id(v) for v in self.generator.trainable_variables}
         for ema_var, var in zip(self.ema_generator.variables, self.generator.variables):
             if id(var) in trainable:

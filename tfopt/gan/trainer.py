@@ -64,9 +64,16 @@ def make_dataset(config, *, start_step=0):
     Returns:
         ``(dataset, info)`` with ``info`` a :class:`tfopt.data.DatasetInfo`.
     """
-    ds, info = load_dataset(config.dataset, split="train", batch_size=256, image_size=config.image_size,
-                            data_dir=config.data_dir, seed=config.seed, shuffle=False, repeat=False)
-    ds = ds.unbatch().map(lambda x, y: x * 2.0 - 1.0, num_parallel_calls=tf.data.AUTOTUNE)
+    ds, info = _load(config, "train")
+    size = config.image_size
+
+    def to_tanh_range(image, label):
+        del label
+        if tuple(image.shape[:2]) != (size, size):
+            image = tf.image.resize(image, (size, size), method="bilinear")
+        return image * 2.0 - 1.0
+
+    ds = ds.unbatch().map(to_tanh_range, num_parallel_calls=tf.data.AUTOTUNE)
     ds = ds.shuffle(min(info.num_examples, 4096), seed=config.seed + start_step).repeat()
     ds = group_minibatches(ds, batch_size=config.batch_size, k=config.k_d_steps)
     options = tf.data.Options()
@@ -74,11 +81,19 @@ def make_dataset(config, *, start_step=0):
     return ds.with_options(options), info
 
 
+def _load(config, split):
+    # Resizing here (only when needed) rather than in load_dataset keeps native sizes untouched.
+    return load_dataset(config.dataset, split=split, batch_size=256, data_dir=config.data_dir, seed=config.seed,
+                        shuffle=False, repeat=False)
+
+
 def real_images(config, split="test"):
-    """All images of a split as a numpy array in [0, 1] (the FID/KID reference set)."""
-    ds, _ = load_dataset(config.dataset, split=split, batch_size=500, image_size=config.image_size,
-                         data_dir=config.data_dir, seed=config.seed, shuffle=False, repeat=False)
-    return np.concatenate([x.numpy() for x, _ in ds], axis=0)
+    """All images of a split as a numpy array ``[N, S, S, C]`` in [0, 1] (the FID/KID reference set)."""
+    ds, _ = _load(config, split)
+    images = np.concatenate([x.numpy() for x, _ in ds], axis=0)
+    if images.shape[1:3] != (config.image_size, config.image_size):
+        images = tf.image.resize(images, (config.image_size, config.image_size), method="bilinear").numpy()
+    return images
 
 
 def evaluate(generator, real, *, latent_dim, num_samples=1000, seed=0, feature_network="digits"):
@@ -226,10 +241,13 @@ class _Run:
             _tb_images("samples", images[:16], step)
 
     def save(self, step):
+        # History first: a kill between the two writes leaves entries past the checkpoint,
+        # which restore() drops, rather than a checkpoint whose history is missing.
+        if self.chief:
+            report.write_json(self.output_dir / _HISTORY, self.history)
         self.manager.save(checkpoint_number=step)  # every worker takes part
         if self.chief:
             io.save_generator(self.gan.sampler, self.output_dir / io.GENERATOR_FILE)
-            report.write_json(self.output_dir / _HISTORY, self.history)
 
     def curves(self):
         names = [k for k in ("d_loss", "g_loss", "gp") if any(k in h for h in self.history)]

@@ -1,0 +1,103 @@
+"""bin/train_gan.py and bin/generate.py: resume after SIGKILL, outputs, samples, bad input."""
+import json
+import os
+import pathlib
+import re
+import signal
+import subprocess
+import sys
+import time
+
+import numpy as np
+import pytest
+from PIL import Image
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+TINY = ["--filters=4", "--latent_dim=8", "--batch_size=8", "--log_every=2", "--sample_every=4", "--quiet"]
+
+
+def _cmd(binary, *args):
+    return [sys.executable, str(ROOT / "bin" / binary), *args]
+
+
+def _env():
+    return {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2", "PYTHONPATH": str(ROOT)}
+
+
+def _latest_step(run):
+    index = run / "ckpt" / "checkpoint"
+    if not index.is_file():
+        return 0
+    found = re.search(r'model_checkpoint_path: "ckpt-(\d+)"', index.read_text())
+    return int(found.group(1)) if found else 0
+
+
+@pytest.fixture(scope="module")
+def run_dir(tmp_path_factory, digits_cache):
+    """A run killed with SIGKILL after its 4th checkpointed step, then resumed to 40 steps."""
+    run = tmp_path_factory.mktemp("gan") / "run"
+    args = _cmd("train_gan.py", f"--output={run}", "--steps=40", "--checkpoint_every=2", "--eval_samples=0", *TINY)
+    proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=_env(), cwd=ROOT)
+    deadline = time.time() + 240
+    while _latest_step(run) < 4 and proc.poll() is None and time.time() < deadline:
+        time.sleep(0.2)
+    proc.send_signal(signal.SIGKILL)
+    _, stderr = proc.communicate(timeout=30)
+    killed_at = _latest_step(run)
+    assert 4 <= killed_at < 40, stderr[-2000:]
+    assert not (run / "summary.json").exists()
+    resumed = subprocess.run(args[:-1] + ["--eval_samples=100"], capture_output=True, text=True, env=_env(),
+                             cwd=ROOT, timeout=300)
+    assert resumed.returncode == 0, resumed.stderr[-3000:]
+    return run, killed_at
+
+
+def test_sigkilled_run_resumes_from_its_last_checkpoint(run_dir):
+    run, killed_at = run_dir
+    summary = json.loads((run / "summary.json").read_text())
+    assert summary["steps"] == 40 and summary["resumed_from_step"] >= killed_at
+    history = json.loads((run / "history.json").read_text())
+    assert [h["step"] for h in history] == list(range(2, 41, 2))  # no step logged twice or lost
+
+
+def test_run_directory_holds_every_output(run_dir):
+    run, _ = run_dir
+    for name in ("config.json", "generator.keras", "samples.png", "losses.png", "summary.json",
+                 "samples/step_000040.png"):
+        assert (run / name).is_file(), name
+    assert list((run / "logs").glob("events.out.tfevents.*"))
+    summary = json.loads((run / "summary.json").read_text())
+    assert summary["config"]["k_d_steps"] == 1 and summary["steps_per_second"] > 0
+    assert summary["fid"] > 0 and summary["kid"] > -1 and len(summary["class_share"]) == 10
+    assert sum(summary["class_share"]) == pytest.approx(1.0)
+    assert 0 < summary["mean_confidence"] <= 1
+    assert json.loads((run / "config.json").read_text())["filters"] == 4
+
+
+def test_generate_writes_npz_and_png(run_dir, tmp_path):
+    run, _ = run_dir
+    out = tmp_path / "samples"
+    done = subprocess.run(_cmd("generate.py", f"--checkpoint={run}", "--num=12", "--seed=3", f"--output={out}",
+                               "--quiet"), capture_output=True, text=True, env=_env(), cwd=ROOT, timeout=180)
+    assert done.returncode == 0, done.stderr[-2000:]
+    data = np.load(out / "images.npz")
+    assert data["images"].shape == (12, 32, 32, 1) and data["z"].shape == (12, 8)
+    assert 0.0 <= data["images"].min() and data["images"].max() <= 1.0 and data["images"].std() > 0
+    assert Image.open(out / "samples.png").size[0] > 64
+    assert json.loads((out / "summary.json").read_text())["num"] == 12
+
+
+def test_bad_input_exits_2_with_one_line_and_leaves_runs_alone(run_dir, tmp_path):
+    run, _ = run_dir
+    before = (run / "summary.json").stat().st_mtime_ns
+    other = subprocess.run(_cmd("train_gan.py", f"--output={run}", "--loss=hinge", *TINY), capture_output=True,
+                           text=True, env=_env(), cwd=ROOT, timeout=180)
+    assert other.returncode == 2
+    lines = other.stderr.strip().splitlines()
+    assert len(lines) == 1 and "expected the same config" in lines[0] and "loss='non_saturating'->'hinge'" in lines[0]
+    assert (run / "summary.json").stat().st_mtime_ns == before
+    fresh = tmp_path / "fresh"
+    bad = subprocess.run(_cmd("train_gan.py", f"--output={fresh}", "--k_d_steps=0"), capture_output=True,
+                         text=True, env=_env(), cwd=ROOT, timeout=180)
+    assert bad.returncode == 2 and "k_d_steps" in bad.stderr and len(bad.stderr.strip().splitlines()) == 1
+    assert not fresh.exists()

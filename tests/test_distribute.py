@@ -1,0 +1,146 @@
+"""tf.distribute: one device and two replicas take the same step; two workers end equal.
+
+Logical CPU devices must be configured before TensorFlow initializes, and
+MultiWorkerMirroredStrategy needs TF_CONFIG at start-up, so both run in subprocesses.
+"""
+import json
+import os
+import pathlib
+import socket
+import subprocess
+import sys
+import textwrap
+
+import numpy as np
+import pytest
+
+from tfopt import distribute
+from tfopt.errors import InputError
+
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+
+_COMMON = textwrap.dedent("""
+    import json, os, sys
+    import numpy as np
+    from tfopt import distribute
+    {prelude}
+    import keras, tensorflow as tf
+    from tfopt.gan import GAN, build_networks, group_minibatches
+
+    def run(strategy, k, loss, steps):
+        keras.utils.set_random_seed(0)
+        with strategy.scope():
+            g, d = build_networks("dcgan", latent_dim=8, image_size=16, channels=1, filters=4,
+                                  norm="layer" if loss == "wasserstein" else "batch")
+            gan = GAN(g, d, k_d_steps=k, ema_decay=0.9, seed=3)
+            gan.compile(keras.optimizers.Adam(1e-2, beta_1=0.5), keras.optimizers.Adam(1e-2, beta_1=0.5),
+                        loss=loss, gp_weight=10.0 if loss == "wasserstein" else 0.0)
+        start = [v.numpy().copy() for v in gan.generator.weights + gan.discriminator.weights]
+        x = np.random.default_rng(0).uniform(-1, 1, (96, 16, 16, 1)).astype("float32")
+        ds = group_minibatches(tf.data.Dataset.from_tensor_slices(x).repeat(), batch_size=8, k=k)
+        logs = gan.fit(ds, steps_per_epoch=steps, epochs=1, verbose=0, shuffle=False).history
+        end = [v.numpy() for v in gan.generator.weights + gan.discriminator.weights]
+        ema = [v.numpy() for v in gan.ema_generator.weights]
+        moved = max(float(np.abs(a - b).max()) for a, b in zip(start, end))
+        return end + ema, {{k_: float(np.ravel(v[-1])[0]) for k_, v in logs.items()}}, moved, strategy.num_replicas_in_sync
+""")
+
+_MIRRORED = _COMMON.format(prelude="distribute.use_logical_cpus(2)") + textwrap.dedent("""
+    out = {}
+    mirrored = distribute.get_strategy("mirrored", devices=["/cpu:0", "/cpu:1"])  # one per process
+    for k, loss in ((2, "non_saturating"), (1, "wasserstein")):
+        w1, logs1, moved, r1 = run(distribute.get_strategy("default"), k, loss, 1)
+        w2, logs2, _, r2 = run(mirrored, k, loss, 1)
+        out[loss] = {"diff": max(float(np.abs(a - b).max()) for a, b in zip(w1, w2)), "moved": moved,
+                     "replicas": [r1, r2], "logs": [logs1, logs2], "count": len(w1)}
+    print("RESULT " + json.dumps(out))
+""")
+
+_WORKER = _COMMON.format(prelude="") + textwrap.dedent("""
+    strategy = distribute.get_strategy("multi_worker")
+    weights, logs, moved, replicas = run(strategy, 1, "non_saturating", 2)
+    np.savez(sys.argv[1], *weights)
+    print("RESULT " + json.dumps({"replicas": replicas, "chief": distribute.is_chief(strategy), "moved": moved}))
+""")
+
+
+def _env(**extra):
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2", "PYTHONPATH": str(ROOT), **extra}
+    env.pop("TF_CONFIG", None) if "TF_CONFIG" not in extra else None
+    return env
+
+
+def _result(stdout):
+    lines = [line for line in stdout.splitlines() if line.startswith("RESULT ")]
+    assert lines, stdout[-2000:]
+    return json.loads(lines[-1][len("RESULT "):])
+
+
+def test_one_device_and_two_mirrored_replicas_take_the_same_step():
+    done = subprocess.run([sys.executable, "-c", _MIRRORED], capture_output=True, text=True, env=_env(),
+                          cwd=ROOT, timeout=300)
+    assert done.returncode == 0, done.stderr[-3000:]
+    out = _result(done.stdout)
+    for loss, res in out.items():
+        assert res["replicas"] == [1, 2], loss
+        assert res["moved"] > 1e-3, loss  # the step did change the weights
+        assert res["diff"] < 1e-4, (loss, res)
+        one, two = res["logs"]
+        assert one.keys() == two.keys()
+        for name in one:
+            assert two[name] == pytest.approx(one[name], rel=1e-4, abs=1e-5), (loss, name)
+
+
+def _free_ports(count):
+    socks = [socket.socket() for _ in range(count)]
+    for s in socks:
+        s.bind(("127.0.0.1", 0))
+    ports = [s.getsockname()[1] for s in socks]
+    for s in socks:
+        s.close()
+    return ports
+
+
+def test_two_workers_train_and_end_with_equal_weights(tmp_path):
+    ports = _free_ports(2)
+    cluster = {"worker": [f"127.0.0.1:{p}" for p in ports]}
+    procs = []
+    for index in range(2):
+        tf_config = json.dumps({"cluster": cluster, "task": {"type": "worker", "index": index}})
+        procs.append(subprocess.Popen(
+            [sys.executable, "-c", _WORKER, str(tmp_path / f"w{index}.npz")], stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE, text=True, env=_env(TF_CONFIG=tf_config), cwd=ROOT))
+    try:
+        outs = [p.communicate(timeout=240) for p in procs]
+    finally:
+        for p in procs:
+            if p.poll() is None:
+                p.kill()
+    for p, (stdout, stderr) in zip(procs, outs):
+        assert p.returncode == 0, stderr[-3000:]
+    results = [_result(stdout) for stdout, _ in outs]
+    assert [r["replicas"] for r in results] == [2, 2]
+    assert [r["chief"] for r in results] == [True, False]
+    assert results[0]["moved"] > 1e-3
+    a, b = np.load(tmp_path / "w0.npz"), np.load(tmp_path / "w1.npz")
+    assert len(a.files) == len(b.files) > 10
+    for name in a.files:
+        np.testing.assert_allclose(a[name], b[name], atol=1e-6)
+
+
+def test_strategy_names_and_tf_config(monkeypatch, tmp_path):
+    with pytest.raises(InputError, match="received: 'tpu'"):
+        distribute.get_strategy("tpu")
+    with pytest.raises(InputError, match="expected no devices"):
+        distribute.get_strategy("default", devices=["/cpu:0"])
+    assert distribute.get_strategy("one_device", devices=["/cpu:0"]).num_replicas_in_sync == 1
+    monkeypatch.delenv("TF_CONFIG", raising=False)
+    assert distribute.task_info() == ("worker", 0, 1) and distribute.is_chief()
+    cluster = {"chief": ["a:1"], "worker": ["b:1", "c:1"]}
+    monkeypatch.setenv("TF_CONFIG", json.dumps({"cluster": cluster, "task": {"type": "worker", "index": 0}}))
+    assert distribute.task_info() == ("worker", 0, 3)
+    assert not distribute.is_chief()  # a cluster with a chief: worker 0 is not it
+    assert distribute.worker_dir(tmp_path) == tmp_path / ".worker-worker-0"
+    monkeypatch.setenv("TF_CONFIG", "{not json")
+    with pytest.raises(InputError, match="expected TF_CONFIG"):
+        distribute.task_info()
