@@ -1,0 +1,59 @@
+import numpy as np
+import pytest
+
+from tfopt.errors import InputError
+from tfopt.style import colour
+from tfopt.style.gatys import StyleConfig, stylize
+from tfopt.style.losses import LossWeights
+from tfopt.style.schedule import scale_sizes
+
+
+def _run(vgg, photos, **kw):
+    content, style = photos
+    cfg = StyleConfig(size=kw.pop("size", 32), steps=kw.pop("steps", 8), progress=False, **kw)
+    return stylize(content, [style], model=vgg, config=cfg)
+
+
+@pytest.mark.parametrize("optimizer", ["lbfgs", "adam"])
+def test_loss_falls(vgg, photos, optimizer):
+    res = _run(vgg, photos, optimizer=optimizer, steps=10 if optimizer == "lbfgs" else 25)
+    assert res.final["total"] < 0.5 * res.initial["total"]
+    assert res.image.shape == (21, 32, 3) and 0 <= res.image.min() and res.image.max() <= 1
+    s = res.summary()
+    assert s["loss_fall"] > 2 and s["steps"] == res.steps > 0
+
+
+def test_noise_start_recovers_content(vgg, photos):
+    res = _run(vgg, photos, init="noise", steps=10, weights=LossWeights(style=0.0, tv=0.0))
+    assert res.initial["content"] > 0.1
+    assert res.final["content"] < 0.5 * res.initial["content"]
+
+
+def test_colour_preservation_keeps_content_chroma(vgg, photos):
+    content = photos[0]
+    small = np.asarray(__import__("tfopt.images", fromlist=["x"]).resize_max_side(content, 32))
+    kept = _run(vgg, photos, preserve_colour=True)
+    free = _run(vgg, photos, preserve_colour=False)
+    assert colour.chroma_difference(kept.image, small) < 0.01
+    assert colour.chroma_difference(free.image, small) > 2 * colour.chroma_difference(kept.image, small)
+
+
+def test_multiscale_runs_coarse_to_fine(vgg, photos):
+    res = _run(vgg, photos, size=48, scales=2, steps=3)
+    assert res.sizes == [[16, 24], [32, 48]]
+    assert len(res.history) == 2
+
+
+def test_scale_sizes():
+    assert scale_sizes(256) == [256]
+    assert scale_sizes(1024) == [256, 512, 1024]
+    assert scale_sizes(128, 2) == [64, 128]
+    with pytest.raises(InputError):
+        scale_sizes(64, 4)
+
+
+@pytest.mark.parametrize("bad", [dict(steps=0), dict(optimizer="sgd"), dict(init="zeros"), dict(style_scale=0),
+                                 dict(learning_rate=-1.0)])
+def test_bad_config_raises(vgg, photos, bad):
+    with pytest.raises(InputError):
+        _run(vgg, photos, **bad)
