@@ -160,6 +160,16 @@ def test_bad_arguments_raise_input_error(model, data, kwargs, match):
         attacks.pgd(model, data[0][:2], data[1][:2], progress=False, **kwargs)
 
 
+@pytest.mark.parametrize("method", ["fgsm", "bim", "mim"])
+def test_attack_dispatches_by_name(model, data, method):
+    x, y = data[0][:4], data[1][:4]
+    res = attacks.attack(model, x, y, method=method, eps=0.3, steps=2, step_size=0.1, progress=False)
+    assert res.method == method and res.x_adv.shape == x.shape
+    assert np.abs(res.x_adv - x).max() <= 0.3 + 1e-6 and np.abs(res.x_adv - x).max() > 0.05
+    with pytest.raises(InputError, match="method"):
+        attacks.attack(model, x, y, method="deepfool")
+
+
 def test_summary_comes_from_repredicting_the_saved_file_not_from_the_attack(model, tmp_path, monkeypatch):
     """An attack that claims success but returns the clean images must be reported as failing."""
     path = tmp_path / "m.keras"
