@@ -1,6 +1,6 @@
 """Trains the small CNN classifier and writes model.keras, summary.json and PNGs.
 
-    python bin/train_classifier.py --dataset=digits --output=runs/digits [--epochs=12]
+    python bin/train_classifier.py --dataset=digits --output=runs/digits [--epochs=16]
 
 --dataset is "digits" (sklearn's real handwritten digits, offline) or a TFDS name
 (mnist, fashion_mnist, cifar10, ...; needs network or --data_dir with a prepared copy).
@@ -12,7 +12,7 @@ from absl import flags
 from tfopt import cli
 
 flags.DEFINE_string("dataset", "digits", "'digits' (offline) or a TFDS image-classification name.")
-flags.DEFINE_integer("epochs", 12, "Passes over the training split.")
+flags.DEFINE_integer("epochs", 16, "Passes over the training split.")
 flags.DEFINE_integer("batch_size", 64, "Examples per training step.")
 flags.DEFINE_string("data_dir", None, "TFDS data directory (a prepared copy needs no download).")
 cli.define_common_flags()
