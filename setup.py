@@ -18,6 +18,7 @@ setup(
         "tensorflow>=2.21",
         "keras>=3.15",
         "tensorflow-datasets>=4.9.10",
+        "importlib_resources",  # tfds 4.9.10 needs it to download and prepare sets
         "numpy>=2.0",
         "matplotlib>=3.8",
         "absl-py>=2.1",
