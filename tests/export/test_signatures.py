@@ -44,7 +44,9 @@ def test_serving_default_is_tanh_mapped_to_unit_and_inference_mode(generator):
     # Batch norm on moving statistics: one sample alone gives the same image as in a batch
     # (training=True would normalize with the batch's own statistics and differ).
     np.testing.assert_allclose(fn(z[:1])["images"].numpy()[0], out[0], atol=1e-6)
-    in_training = (generator(z, training=True).numpy() + 1.0) / 2.0
+    copy = keras.models.clone_model(generator)  # training=True updates the moving statistics: not on
+    copy.set_weights(generator.get_weights())  # the shared fixture
+    in_training = (copy(z, training=True).numpy() + 1.0) / 2.0
     assert np.abs(in_training - out).max() > 1e-3
 
 

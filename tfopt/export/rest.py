@@ -110,8 +110,8 @@ class LocalServer:
             rows = payload["instances"]
             if not isinstance(rows, list) or not rows:
                 raise ValueError("expected 'instances' to be a non-empty list")
-            if len(keys) == 1 and not (isinstance(rows[0], dict) and set(rows[0]) == set(keys)):
-                columns = {keys[0]: rows}
+            if len(keys) == 1 and not (isinstance(rows[0], dict) and set(rows[0]) != {"b64"}):
+                columns = {keys[0]: rows}  # bare values of the one input
             else:
                 for row in rows:
                     if not isinstance(row, dict) or set(row) != set(keys):
@@ -120,7 +120,7 @@ class LocalServer:
                 columns = {k: [row[k] for row in rows] for k in keys}
         else:
             inputs = payload["inputs"]
-            if len(keys) == 1 and not (isinstance(inputs, dict) and set(inputs) == set(keys)):
+            if len(keys) == 1 and not (isinstance(inputs, dict) and set(inputs) != {"b64"}):
                 inputs = {keys[0]: inputs}
             if not isinstance(inputs, dict) or set(inputs) != set(keys):
                 got = sorted(inputs) if isinstance(inputs, dict) else type(inputs).__name__

@@ -24,6 +24,7 @@ conversion to [0, 1] as the served model.
 """
 import pathlib
 import re
+import warnings
 
 import numpy as np
 import tensorflow as tf
@@ -91,7 +92,11 @@ def convert_saved_model(saved_model_dir, quantization="fp32", *, representative=
         converter.representative_dataset = lambda: iter(samples)
         converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8]
     try:
-        return converter.convert()
+        with warnings.catch_warnings():
+            # The int8 calibrator inside TensorFlow still uses tf.lite.Interpreter and warns
+            # about its deprecation; tfopt itself runs models with ai_edge_litert.
+            warnings.filterwarnings("ignore", message=r"\s*Warning: tf.lite.Interpreter is deprecated")
+            return converter.convert()
     except Exception as err:  # ConverterError, or a RuntimeError from the quantizer
         text = str(err)
         ops = _ops_from_error(text)

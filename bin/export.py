@@ -1,0 +1,81 @@
+"""Exports a generator or image network for TF Serving (SavedModel) and TFLite, and measures each.
+
+Writes ``<output>/<model_name>/<version>/`` (TF Serving's layout): the SavedModel,
+``tflite/model_<quantization>.tflite``, ``summary.json`` (per format: path, size,
+max abs diff and PSNR against Keras, mean latency) and ``comparison.png``.
+
+Example:
+    python bin/export.py --checkpoint=runs/dcgan --output=models --model_name=dcgan --version=1
+    python bin/export.py --model=style.keras --formats=saved_model,tflite_fp16 --output=models
+"""
+import os
+import re
+
+from absl import flags, logging
+
+from tfopt import cli, export
+from tfopt.errors import InputError
+
+flags.DEFINE_string("checkpoint", None, "GAN run directory (bin/train_gan.py --output) or generator.keras.")
+flags.DEFINE_string("model", None, "A .keras model file (generator or image network).")
+flags.DEFINE_list("formats", list(export.FORMATS), f"Formats to write, any of: {', '.join(export.FORMATS)}.")
+flags.DEFINE_string("model_name", None, "Served model name (default: the checkpoint/model file name).")
+flags.DEFINE_integer("version", 1, "Model version: the directory <output>/<model_name>/<version>.")
+flags.DEFINE_enum("kind", "auto", ["auto", "generator", "image"], "Model kind (auto: from its inputs).")
+flags.DEFINE_enum("output_range", "auto", ["auto", "tanh", "unit"],
+                  "Range of the model's output (auto: tanh for generators, unit [0,1] for image networks).")
+flags.DEFINE_enum("input_range", "auto", ["auto", "tanh", "unit"], "Range an image network expects (auto: unit).")
+flags.DEFINE_integer("num_samples", 8, "Comparison batch size (z samples for generators).")
+flags.DEFINE_list("images", ["astronaut", "chelsea", "coffee", "rocket"],
+                  "Image networks: comparison photos (paths or sample names).")
+flags.DEFINE_integer("image_size", 128, "Image networks: side of the square comparison/calibration crops.")
+flags.DEFINE_list("representative", ["astronaut", "chelsea", "coffee", "rocket", "hubble", "ihc", "china",
+                                     "flower"], "Image networks: int8 calibration photos (paths or sample names).")
+flags.DEFINE_integer("representative_count", 64, "Generators: number of z ~ N(0,1) for int8 calibration.")
+flags.DEFINE_integer("timing_runs", 10, "Calls averaged per latency.")
+flags.DEFINE_boolean("warmup", True, "Write assets.extra/tf_serving_warmup_requests.")
+cli.define_common_flags()
+FLAGS = flags.FLAGS
+
+_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+
+
+def main(argv):
+    del argv
+    logging.set_verbosity(logging.WARNING)  # TensorFlow's save/convert INFO lines are noise here
+
+    for name in ("version", "num_samples", "image_size", "representative_count", "timing_runs"):
+        cli.check_positive(name, getattr(FLAGS, name))
+    for fmt in FLAGS.formats:
+        cli.check_choice("formats", fmt, export.FORMATS)
+    if (FLAGS.checkpoint is None) == (FLAGS.model is None):
+        raise InputError("expected exactly one of --checkpoint=RUN_DIR or --model=FILE.keras; received: "
+                         f"--checkpoint={FLAGS.checkpoint}, --model={FLAGS.model}")
+    source = FLAGS.checkpoint or FLAGS.model
+    model_name = FLAGS.model_name or os.path.splitext(os.path.basename(os.path.normpath(source)))[0]
+    if not _NAME.match(model_name or ""):
+        raise InputError(f"expected model_name of letters, digits, _ . -; received: model_name={model_name!r}")
+    cli.set_seed(FLAGS.seed)
+    model, config = export.load_for_export(checkpoint=FLAGS.checkpoint, model=FLAGS.model)
+    spec = export.describe_model(model, kind=FLAGS.kind, latent_dim=config.get("latent_dim"),
+                                 num_classes=config.get("num_classes"), input_range=FLAGS.input_range,
+                                 output_range=FLAGS.output_range)
+    images = representative = None
+    if spec.kind == "image":
+        channels = spec.image_shape[-1]
+        images = export.photo_batch(FLAGS.images, FLAGS.image_size, channels=channels)
+        if "tflite_int8" in FLAGS.formats:
+            representative = export.photo_batch(FLAGS.representative, FLAGS.image_size, channels=channels)
+    version_dir = os.path.join(FLAGS.output, model_name, str(FLAGS.version))
+    with cli.output_dir(version_dir, overwrite=FLAGS.overwrite) as outdir:
+        export.export_model(model, outdir, spec=spec, formats=FLAGS.formats, model_name=model_name,
+                            num_samples=FLAGS.num_samples, seed=FLAGS.seed, images=images,
+                            representative_images=representative,
+                            representative_count=FLAGS.representative_count, timing_runs=FLAGS.timing_runs,
+                            warmup=FLAGS.warmup, quiet=FLAGS.quiet)
+    if not FLAGS.quiet:
+        print(f"wrote {version_dir}")
+
+
+if __name__ == "__main__":
+    cli.run(main)
