@@ -150,7 +150,8 @@ def load_vgg19(weights="imagenet", *, seed=0):
     except InputError as err:
         if weights != "imagenet":
             raise
-        note = f" (ImageNet weights unavailable: {str(err).splitlines()[0]})"
+        reason = str(err).split("(", 1)[-1].split(")", 1)[0] if "(" in str(err) else str(err)
+        note = f"; ImageNet weights could not be downloaded ({reason}), so the features are random"
         model = zoo.get_model("vgg19", weights="random", include_top=False, seed=seed)
     return model, zoo.describe_weights(model) + note
 

@@ -1,0 +1,74 @@
+"""Optimization-based style transfer (Gatys et al.) with L-BFGS on VGG19 features.
+
+    python bin/style.py --output=runs/cat --content=chelsea --style=ihc
+    python bin/style.py --output=runs/keep --content=astronaut --style=hubble --preserve_colour
+    python bin/style.py --output=runs/mix --content=my.jpg --style=a.jpg,b.jpg --style_blend=3,1 --size=512
+    python bin/style.py --output=runs/adam --content=chelsea --style=ihc --optimizer=adam --steps=500
+
+Writes stylized.png, side_by_side.png (content, style, result), loss.png and summary.json
+(initial and final total/content/style/tv loss, steps, seconds, VGG19 weights used).
+Offline, ImageNet weights cannot be downloaded and VGG19 falls back to seeded random
+weights (the summary says so); --weights=FILE uses a local VGG19 file. See docs/style.md.
+"""
+from absl import flags
+
+from tfopt import cli
+
+flags.DEFINE_string("content", "chelsea", "Content image: a file or a sample name (astronaut, chelsea, ...).")
+flags.DEFINE_list("style", ["ihc"], "Style image(s): files or sample names, comma separated.")
+flags.DEFINE_list("style_blend", [], "Blend weights of several style images (default equal).")
+flags.DEFINE_integer("size", 256, "Longer side of the output in pixels.")
+flags.DEFINE_integer("steps", 100, "Optimizer iterations at each scale.")
+flags.DEFINE_enum("optimizer", "lbfgs", ["lbfgs", "adam"], "Optimizer.")
+flags.DEFINE_float("learning_rate", None, "Step size (default: 0.1 max first-step pixel change for L-BFGS, "
+                   "0.02 for Adam).")
+flags.DEFINE_enum("init", "content", ["content", "noise", "style"], "Start image.")
+flags.DEFINE_integer("scales", None, "Coarse-to-fine scales (default: one per doubling above 256 px).")
+flags.DEFINE_boolean("preserve_colour", False, "Transfer luminance only; keep the content's colours.")
+flags.DEFINE_float("style_scale", 1.0, "Style images are resized to style_scale * size.")
+flags.DEFINE_float("content_weight", 1.0, "Weight of the relative content error.")
+flags.DEFINE_float("style_weight", 10.0, "Weight of the relative Gram error.")
+flags.DEFINE_float("tv_weight", 10.0, "Weight of the total variation (mean squared neighbour difference).")
+flags.DEFINE_string("weights", "imagenet", "VGG19 weights: imagenet (random fallback offline), random or a file.")
+cli.define_common_flags()
+FLAGS = flags.FLAGS
+
+
+def main(argv):
+    del argv
+    from tfopt.style.gatys import StyleConfig
+    from tfopt.style.losses import LossWeights
+    from tfopt.style.run import run_style
+
+    cli.check_positive("size", FLAGS.size)
+    cli.check_positive("steps", FLAGS.steps)
+    if FLAGS.learning_rate is not None:
+        cli.check_positive("learning_rate", FLAGS.learning_rate)
+    for name in ("content_weight", "style_weight", "tv_weight"):
+        cli.check_nonnegative(name, getattr(FLAGS, name))
+    blend = tuple(_floats("style_blend", FLAGS.style_blend)) or None
+    cli.set_seed(FLAGS.seed)
+    config = StyleConfig(size=FLAGS.size, steps=FLAGS.steps, optimizer=FLAGS.optimizer,
+                         learning_rate=FLAGS.learning_rate, init=FLAGS.init, scales=FLAGS.scales,
+                         preserve_colour=FLAGS.preserve_colour, style_scale=FLAGS.style_scale, blend=blend,
+                         weights=LossWeights(FLAGS.content_weight, FLAGS.style_weight, FLAGS.tv_weight),
+                         seed=FLAGS.seed, progress=not FLAGS.quiet).validate()
+    with cli.output_dir(FLAGS.output, overwrite=FLAGS.overwrite) as outdir:
+        s = run_style(outdir, content=FLAGS.content, styles=FLAGS.style, config=config, weights=FLAGS.weights)
+    if not FLAGS.quiet:
+        print(f"loss {s['initial_loss']['total']:.4g} -> {s['final_loss']['total']:.4g} "
+              f"({s['loss_fall']:.1f}x) in {s['steps']} steps, {s['seconds']:.1f} s; VGG19 weights: "
+              f"{s['vgg19_weights']} -> {FLAGS.output}")
+
+
+def _floats(name, values):
+    from tfopt.errors import InputError
+
+    try:
+        return [float(v) for v in values]
+    except ValueError:
+        raise InputError(f"expected --{name} as comma-separated numbers; received: {','.join(values)!r}") from None
+
+
+if __name__ == "__main__":
+    cli.run(main)

@@ -1,0 +1,70 @@
+"""bin/style.py, bin/train_stylenet.py, bin/stylize.py: tiny smoke runs in tmp dirs, and bad input (exit 2)."""
+import json
+import os
+import pathlib
+import subprocess
+import sys
+
+import keras
+import numpy as np
+import pytest
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+
+
+def _run(binary, *args, cwd):
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2", "TFOPT_CACHE": str(cwd / "cache")}
+    return subprocess.run([sys.executable, str(ROOT / "bin" / binary), *args], capture_output=True, text=True,
+                          env=env, cwd=cwd, timeout=300)
+
+
+def test_style_smoke_run_writes_images_and_summary(tmp_path):
+    out = tmp_path / "run"
+    done = _run("style.py", f"--output={out}", "--content=chelsea", "--style=ihc,hubble", "--style_blend=3,1",
+                "--size=32", "--steps=3", "--weights=random", "--quiet", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr[-2000:]
+    for name in ("stylized.png", "side_by_side.png", "loss.png", "summary.json"):
+        assert (out / name).is_file(), name
+    s = json.loads((out / "summary.json").read_text())
+    assert s["vgg19_weights"].startswith("random")
+    assert s["final_loss"]["total"] < s["initial_loss"]["total"]
+    assert set(s["initial_loss"]) == {"total", "content", "style", "tv"}
+    assert s["steps"] >= 1 and s["seconds"] > 0 and s["blend"] == [3.0, 1.0]
+    from tfopt.images import load_image
+    assert max(load_image(str(out / "stylized.png")).shape[:2]) == 32
+
+
+@pytest.mark.parametrize("args, expected", [
+    (["--content=/no/such.png"], "no such file"),
+    (["--style=ihc", "--style_blend=1,2"], "blend"),
+])
+def test_style_bad_input_exits_2_and_writes_nothing(tmp_path, args, expected):
+    out = tmp_path / "bad"
+    done = _run("style.py", f"--output={out}", "--steps=1", "--size=32", "--weights=random", *args, cwd=tmp_path)
+    assert done.returncode == 2, done.stderr[-2000:]
+    assert len(done.stderr.strip().splitlines()) == 1 and expected in done.stderr
+    assert not out.exists() and not any(p.name.startswith("bad") for p in tmp_path.iterdir())
+
+
+def test_train_then_stylize(tmp_path):
+    net_dir = tmp_path / "net"
+    done = _run("train_stylenet.py", f"--output={net_dir}", "--style=ihc", "--steps=2", "--batch_size=1",
+                "--crop_size=32", "--style_size=48", "--filters=4,8,8", "--residual_blocks=1", "--weights=random",
+                "--quiet", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr[-2000:]
+    for name in ("stylenet.keras", "preview.png", "loss.png", "summary.json"):
+        assert (net_dir / name).is_file(), name
+    import tfopt.style.network  # noqa: F401  (registers the custom layers)
+    net = keras.saving.load_model(net_dir / "stylenet.keras", safe_mode=True)
+    y = np.asarray(net(np.random.RandomState(0).rand(1, 20, 28, 3).astype("float32")))
+    assert y.shape == (1, 20, 28, 3) and 0 <= y.min() and y.max() <= 1
+    out = tmp_path / "fast"
+    done = _run("stylize.py", f"--output={out}", f"--model={net_dir}", "--image=astronaut", "--size=40", "--quiet",
+                cwd=tmp_path)
+    assert done.returncode == 0, done.stderr[-2000:]
+    s = json.loads((out / "summary.json").read_text())
+    assert s["shape"] == [40, 40, 3] and s["seconds"] > 0
+    assert (out / "stylized.png").is_file() and (out / "side_by_side.png").is_file()
+    bad = _run("stylize.py", f"--output={tmp_path / 'x'}", f"--model={tmp_path / 'none.keras'}", cwd=tmp_path)
+    assert bad.returncode == 2 and len(bad.stderr.strip().splitlines()) == 1 and "none.keras" in bad.stderr
+    assert not (tmp_path / "x").exists()
