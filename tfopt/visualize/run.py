@@ -239,12 +239,13 @@ def run_dream(config, outdir):
     from tfopt import dream, images
     from tfopt.models import zoo
 
-    model = _get_model(config.model, config.weights, config.seed, include_top=False)
     layers = tuple(config.layers) or dream.DEFAULT_LAYERS.get(config.model)
     if not layers:
         raise InputError(f"expected --layers for model {config.model!r} (no default layers); received none")
-    channels = model.inputs[0].shape[-1]
-    photo = images.load_image(config.image, max_side=config.max_side, channels=channels).numpy()
+    photo = images.load_image(config.image, max_side=config.max_side).numpy()  # bad input fails before the model
+    model = _get_model(config.model, config.weights, config.seed, include_top=False)
+    if model.inputs[0].shape[-1] == 1:
+        photo = images.load_image(config.image, max_side=config.max_side, channels=1).numpy()
     res = dream.deepdream(model, photo, layers=layers, octaves=config.octaves, octave_scale=config.octave_scale,
                           steps=config.steps, step_size=config.step_size, tile_size=config.tile_size,
                           seed=config.seed, progress=not config.quiet)

@@ -1,0 +1,73 @@
+"""bin/visualize.py: one short run per mode, numbers that match the saved files, bad input exits 2."""
+import json
+import os
+import pathlib
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from tfopt.visualize.common import pairwise_rms, total_variation
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+
+
+def _run(*args, cwd, cache):
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2", "TFOPT_CACHE": str(cache)}
+    return subprocess.run([sys.executable, str(ROOT / "bin" / "visualize.py"), *args, "--quiet"],
+                          capture_output=True, text=True, env=env, cwd=cwd, timeout=300)
+
+
+def _load(out):
+    return json.loads((out / "summary.json").read_text()), np.load(out / "images.npz")
+
+
+def test_class_mode_writes_both_runs_and_their_tv(tmp_path, digits_cache):
+    out = tmp_path / "class"
+    done = _run(f"--output={out}", "--mode=class", "--steps=5", "--classes=1,7", cwd=tmp_path, cache=digits_cache)
+    assert done.returncode == 0, done.stderr[-2000:]
+    summary, arrays = _load(out)
+    for name in ("class_models.png", "with_tv.png", "without_tv.png"):
+        assert (out / name).stat().st_size > 0
+    assert arrays["classes"].tolist() == [1, 7] and arrays["with_tv"].shape == (2, 32, 32, 1)
+    assert summary["tv_with"] == pytest.approx(total_variation(arrays["with_tv"]).mean(), rel=1e-4)
+    assert summary["tv_without"] == pytest.approx(total_variation(arrays["without_tv"]).mean(), rel=1e-4)
+    assert summary["weights"].startswith("digits")
+
+
+def test_fooling_mode_confidence_is_what_the_model_says(tmp_path, digits_cache, digits_model):
+    out = tmp_path / "fool"
+    done = _run(f"--output={out}", "--mode=fooling", "--steps=60", "--classes=3,5", "--threshold=0.99",
+                cwd=tmp_path, cache=digits_cache)
+    assert done.returncode == 0, done.stderr[-2000:]
+    summary, arrays = _load(out)
+    assert (out / "fooling.png").is_file() and (out / "confidence.png").is_file()
+    probs = digits_model.predict(arrays["images"], verbose=0)[np.arange(2), arrays["targets"]]
+    assert [i["confidence"] for i in summary["images"]] == pytest.approx(probs.tolist(), abs=1e-5)
+    assert summary["num_reached"] == int((probs >= 0.99).sum()) == 2
+
+
+def test_invert_mode_reports_each_reconstruction(tmp_path, digits_cache):
+    out = tmp_path / "inv"
+    done = _run(f"--output={out}", "--mode=invert", "--steps=5", "--restarts=2", "--index=4",
+                cwd=tmp_path, cache=digits_cache)
+    assert done.returncode == 0, done.stderr[-2000:]
+    summary, arrays = _load(out)
+    assert summary["layer"] == "penultimate" and len(summary["errors"]) == 2
+    assert arrays["reconstructions"].shape == (2, 32, 32, 1)
+    assert summary["mean_pairwise_rms"] == pytest.approx(pairwise_rms(arrays["reconstructions"])[1], rel=1e-4)
+    assert (out / "inversion.png").is_file()
+
+
+@pytest.mark.parametrize("args, expected", [
+    (["--mode=class", "--steps=-1"], "expected steps > 0"),
+    (["--mode=invert", "--layer=nope", "--steps=1"], "expected a layer"),
+])
+def test_bad_input_exits_2_with_one_line_and_writes_nothing(tmp_path, digits_cache, args, expected):
+    out = tmp_path / "run"
+    done = _run(f"--output={out}", *args, cwd=tmp_path, cache=digits_cache)
+    assert done.returncode == 2, done.stderr[-2000:]
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and expected in lines[0], done.stderr
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith("run")]
