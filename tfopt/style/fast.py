@@ -241,9 +241,7 @@ def load_stylenet(path):
     Returns:
         The keras.Model.
     """
-    import tfopt.style.network  # noqa: F401  (registers the layers)
-
-    path = pathlib.Path(path)
+    path = pathlib.Path(path)  # the network's layers are registered by importing this module
     if path.is_dir():
         path = path / MODEL_FILE
     if not path.is_file() or path.suffix != ".keras":
