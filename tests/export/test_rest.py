@@ -32,7 +32,8 @@ def test_bad_requests_get_an_error_body(gen_server, client):
     inputs = client.generator_inputs(8, batch=1)
     assert "signature_name" in gen_server.predict(client.build_rest_payload(inputs, signature_name="nope"))["error"]
     assert "['z']" in gen_server.predict({"instances": [{"x": [0.0] * 8}]})["error"]
-    assert "error" in gen_server.predict({"instances": [{"z": [0.0] * 5}]})  # wrong latent size
+    assert "expected input 'z' of shape (-1, 8); received shape (1, 5)" in gen_server.predict(
+        {"instances": [{"z": [0.0] * 5}]})["error"]
     assert "exactly one" in gen_server.predict({"inputs": {"z": [[0.0] * 8]}, "instances": []})["error"]
 
 

@@ -83,43 +83,54 @@ def load_for_export(*, checkpoint=None, model=None):
     """Loads the model to export: a tfopt run directory or a ``.keras`` file.
 
     Args:
-        checkpoint: a GAN run directory (``bin/train_gan.py --output``), loaded with
-            ``tfopt.gan.load_generator``.
+        checkpoint: a run directory: a GAN run (``bin/train_gan.py --output``, holding
+            ``generator.keras`` and ``config.json``; loaded with
+            ``tfopt.gan.load_generator``) or a style-network run
+            (``bin/train_stylenet.py --output``, holding ``stylenet.keras``).
         model: a ``.keras`` file, loaded with ``safe_mode=True`` (tfopt's own layers
             are registered first).
 
     Returns:
-        ``(keras.Model, config dict)`` (config is empty for a bare model file).
+        ``(keras.Model, config dict)``; the config is the GAN run's (``latent_dim``,
+        ...) or empty.
 
     Raises:
-        InputError: neither or both given, or the path does not exist.
+        InputError: neither or both given, or nothing loadable at the path.
     """
     if (checkpoint is None) == (model is None):
         raise InputError("expected exactly one of checkpoint (a run directory) or model (a .keras file); "
                          f"received: checkpoint={checkpoint!r}, model={model!r}")
     _register_tfopt_layers()
     if checkpoint is not None:
-        if not os.path.exists(checkpoint):
-            raise InputError(f"expected a run directory or generator file; received: {checkpoint!r} (no such path)")
-        try:
-            from tfopt.gan import load_generator
-        except ImportError as err:
-            raise InputError(f"expected tfopt.gan to load a run directory; received: {err}") from None
-        loaded, config = load_generator(checkpoint)
+        path = pathlib.Path(checkpoint)
+        if not path.exists():
+            raise InputError(f"expected a run directory or a .keras file; received: {str(checkpoint)!r} "
+                             "(no such path)")
+        from tfopt.style import fast
+
+        if path.name == fast.MODEL_FILE or (path / fast.MODEL_FILE).is_file():
+            return fast.load_stylenet(path), {}
+        from tfopt.gan import load_generator
+
+        loaded, config = load_generator(path)
         return loaded, dict(config or {})
     if not os.path.isfile(model) or not str(model).endswith(".keras"):
         raise InputError(f"expected an existing .keras model file; received: {model!r}")
-    return keras.saving.load_model(model, safe_mode=True, compile=False), {}
+    try:
+        return keras.saving.load_model(model, safe_mode=True, compile=False), {}
+    except (ValueError, OSError, TypeError) as err:
+        reason = " ".join(str(err).split())[:150]
+        raise InputError(f"expected a Keras model file; received: {str(model)!r} ({reason})") from None
 
 
 def _register_tfopt_layers():
-    """Imports the tfopt packages that define serializable layers (if they exist yet)."""
+    """Imports the modules that register tfopt's serializable layers (GAN, style network)."""
     import importlib
 
-    for name in ("tfopt.gan", "tfopt.style"):
+    for name in ("tfopt.gan.layers", "tfopt.style.network"):
         try:
             importlib.import_module(name)
-        except ImportError:
+        except ImportError:  # a partial install without that package
             pass
 
 

@@ -127,6 +127,10 @@ class LocalServer:
                 raise ValueError(f"expected 'inputs' to have {keys}; received {got}")
             columns = inputs
         feeds = {k: self._array(columns[k], specs[k]) for k in keys}
+        for k, value in feeds.items():
+            if not specs[k].shape.is_compatible_with(value.shape):
+                want = tuple(-1 if d is None else d for d in specs[k].shape.as_list())
+                raise ValueError(f"expected input {k!r} of shape {want}; received shape {value.shape}")
         outputs = self._signatures[name](**feeds)
         encoded = {k: encode_value(v, k) for k, v in outputs.items()}
         if "instances" in payload:
