@@ -1,4 +1,4 @@
-"""Attacks on a small digits classifier trained once for this module (a few seconds)."""
+"""Attacks on the session's digits classifier (trained once per test run)."""
 import json
 
 import keras
@@ -14,18 +14,9 @@ N = 24
 
 
 @pytest.fixture(scope="module")
-def model():
-    """A small digits CNN ending in Softmax("probs"), ~95% test accuracy after 6 epochs."""
-    keras.utils.set_random_seed(0)
-    d = digits(seed=0)
-    inp = keras.Input((32, 32, 1))
-    x = keras.layers.Conv2D(16, 3, strides=2, padding="same", activation="relu")(inp)
-    x = keras.layers.Conv2D(32, 3, strides=2, padding="same", activation="relu")(x)
-    x = keras.layers.Dense(10, name="logits")(keras.layers.Flatten()(x))
-    m = keras.Model(inp, keras.layers.Softmax(name="probs")(x))
-    m.compile(keras.optimizers.Adam(3e-3), "sparse_categorical_crossentropy")
-    m.fit(d["x_train"], d["y_train"], epochs=6, batch_size=64, verbose=0)
-    return m
+def model(digits_model):
+    """The session's digits CNN (tests/conftest.py), trained once per test run."""
+    return digits_model
 
 
 @pytest.fixture(scope="module")

@@ -9,25 +9,15 @@ import keras
 import numpy as np
 import pytest
 
-from tfopt.data import digits
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(scope="module")
-def model_file(tmp_path_factory):
-    """A small digits classifier trained for 4 epochs and saved as .keras."""
-    keras.utils.set_random_seed(0)
-    d = digits(seed=0)
-    inp = keras.Input((32, 32, 1))
-    x = keras.layers.Conv2D(16, 3, strides=2, padding="same", activation="relu")(inp)
-    x = keras.layers.Conv2D(32, 3, strides=2, padding="same", activation="relu")(x)
-    x = keras.layers.Dense(10, name="logits")(keras.layers.Flatten()(x))
-    m = keras.Model(inp, keras.layers.Softmax(name="probs")(x))
-    m.compile(keras.optimizers.Adam(3e-3), "sparse_categorical_crossentropy")
-    m.fit(d["x_train"], d["y_train"], epochs=4, batch_size=64, verbose=0)
-    path = tmp_path_factory.mktemp("model") / "digits_small.keras"
-    m.save(path)
+def model_file(digits_cache):
+    """The session's digits CNN file (tests/conftest.py)."""
+    path = pathlib.Path(digits_cache) / "digits_cnn" / "model.keras"
+    assert path.exists()
     return path
 
 
