@@ -19,7 +19,7 @@ flags.DEFINE_list("layers", [], "Layers to amplify (default: two mid layers of t
 flags.DEFINE_integer("max_side", 256, "Resize the image so its longer side is this many pixels.")
 flags.DEFINE_integer("octaves", 4, "Number of octaves.")
 flags.DEFINE_float("octave_scale", 1.3, "Size ratio between octaves.")
-flags.DEFINE_integer("steps", 20, "Gradient steps per octave.")
+flags.DEFINE_integer("steps", 10, "Gradient steps per octave.")
 flags.DEFINE_float("step_size", 0.01, "RMS pixel change per (normalized) step.")
 flags.DEFINE_integer("tile_size", 256, "Largest tile the network sees at once.")
 cli.define_common_flags()

@@ -130,7 +130,7 @@ def _resize(x, size):
     return tf.image.resize(x, size, method="bilinear").numpy()
 
 
-def deepdream(model, image, *, layers, layer_weights=None, octaves=4, octave_scale=1.3, steps=20, step_size=0.01,
+def deepdream(model, image, *, layers, layer_weights=None, octaves=4, octave_scale=1.3, steps=10, step_size=0.01,
               tile_size=256, roll=True, power=2, min_side=32, seed=0, progress=False):
     """Dreams ``image`` through ``model``'s ``layers``.
 

@@ -72,7 +72,7 @@ class DreamConfig:
     max_side: int = 256
     octaves: int = 4
     octave_scale: float = 1.3
-    steps: int = 20
+    steps: int = 10
     step_size: float = 0.01
     tile_size: int = 256
     seed: int = 0
