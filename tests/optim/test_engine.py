@@ -93,3 +93,9 @@ def test_bad_arguments_raise_input_error(tiny_model, images, kwargs):
 def test_unknown_layer_lists_valid_names(tiny_model, images):
     with pytest.raises(InputError, match="conv2"):
         optimize(O.channel("nope", 0), tiny_model, images, steps=1, progress=False)
+
+
+def test_repeated_calls_do_not_warn_about_retracing(tiny_model, images, caplog):
+    for k in range(7):  # a new compiled step per call is by design (constants live in the graph)
+        optimize(O.class_logit(k % 5), tiny_model, images[:1], steps=1, progress=False)
+    assert not [r for r in caplog.records if "retracing" in r.getMessage()]

@@ -68,6 +68,7 @@ class FeatureModel:
         self.model = model
         self.layers = tuple(dict.fromkeys(layers))
         valid = [layer.name for layer in model.layers]
+        names = list(dict.fromkeys([LOGITS, PROBS] + valid))
         outputs = {}
         logits = None
         for name in self.layers:
@@ -78,7 +79,7 @@ class FeatureModel:
                 outputs[name] = model.get_layer(name).output
             else:
                 raise InputError(
-                    f"expected a layer of {model.name} ({', '.join([LOGITS, PROBS] + valid)}); received: {name!r}")
+                    f"expected a layer of {model.name} ({', '.join(names)}); received: {name!r}")
         inputs = model.inputs[0] if len(model.inputs) == 1 else model.inputs
         self._fm = keras.Model(inputs, outputs) if outputs else None
 

@@ -15,6 +15,7 @@ Example:
     res.images, res.values, res.steps
 """
 import dataclasses
+import logging
 import time
 
 import keras
@@ -31,6 +32,23 @@ from tfopt.optim.transforms import compose
 __all__ = ["optimize", "evaluate", "OptimResult", "OPTIMIZERS"]
 
 OPTIMIZERS = ("adam", "sgd", "sign", "l2", "lbfgs")
+
+
+class _EngineRetraceFilter(logging.Filter):
+    """Drops TensorFlow's "frequent retracing" warning for the engine's own functions.
+
+    Every optimize() call compiles its step afresh by design (targets and other
+    per-sample constants are baked into the graph), so repeated calls (DeepDream
+    octaves, C&W's search over c) would otherwise print that warning to stderr.
+    """
+
+    def filter(self, record):
+        msg = record.getMessage()
+        return not ("triggered tf.function retracing" in msg
+                    and ("_Loop._evaluate" in msg or "_first_order_step" in msg))
+
+
+tf.get_logger().addFilter(_EngineRetraceFilter())
 
 
 @dataclasses.dataclass
@@ -268,9 +286,11 @@ def optimize(objective, model, init, *, param="pixel", steps=100, optimizer="ada
                  jit_compile)
     bar = keras.utils.Progbar(steps, verbose=1 if progress else 0, unit_name="step")
     history = []
+    done = [0]
 
     def on_step(i, v):
         history.append(v)
+        done[0] = i + 1
         if progress:
             bar.update(i + 1, [(desc or "objective", float(tf.reduce_mean(v)))])
 
@@ -280,6 +300,8 @@ def optimize(objective, model, init, *, param="pixel", steps=100, optimizer="ada
     else:
         evals = _first_order(loop, steps, optimizer, learning_rate, momentum, stop, on_step)
     seconds = time.perf_counter() - start
+    if progress and 0 < done[0] < steps:
+        bar.update(done[0], finalize=True)  # every sample stopped early: close the bar where it stands
     if keep == "last":
         v, _, _ = loop.evaluate(loop.p, tf.zeros([2], tf.int32))
         loop.best_p.assign(loop.p)
@@ -315,6 +337,7 @@ def _first_order(loop, steps, optimizer, learning_rate, momentum, stop, on_step)
         on_step(i, v)
         if stop is not None and not bool(any_active):
             break
+
     v, _, s = loop.evaluate(loop.p, loop.gen.make_seeds(1)[:, 0])
     loop.record(v, loop.p, s)
     return evals + 1
