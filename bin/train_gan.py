@@ -39,6 +39,7 @@ flags.DEFINE_float("beta_1", _D.beta_1, "Adam beta_1.")
 flags.DEFINE_float("momentum", _D.momentum, "SGD momentum.")
 flags.DEFINE_float("ema_decay", _D.ema_decay, "Generator weight EMA decay; 0 disables.")
 flags.DEFINE_boolean("sync_batch_norm", _D.sync_batch_norm, "Batch statistics over all replicas.")
+flags.DEFINE_string("augment", _D.augment, "DiffAugment for D's inputs: translation, cutout, both (comma) or empty.")
 flags.DEFINE_integer("checkpoint_every", _D.checkpoint_every, "Steps between checkpoints.")
 flags.DEFINE_integer("sample_every", _D.sample_every, "Steps between sample grids.")
 flags.DEFINE_integer("log_every", _D.log_every, "Steps between logged scalars.")
@@ -65,7 +66,8 @@ def main(argv):
         filters=FLAGS.filters, d_norm=FLAGS.d_norm, loss=FLAGS.loss, gp_weight=FLAGS.gp_weight,
         k_d_steps=FLAGS.k_d_steps, batch_size=FLAGS.batch_size, steps=FLAGS.steps, optimizer=FLAGS.optimizer,
         learning_rate=FLAGS.learning_rate, beta_1=FLAGS.beta_1, momentum=FLAGS.momentum,
-        ema_decay=FLAGS.ema_decay or None, sync_batch_norm=FLAGS.sync_batch_norm, seed=FLAGS.seed,
+        ema_decay=FLAGS.ema_decay or None, sync_batch_norm=FLAGS.sync_batch_norm, augment=FLAGS.augment,
+        seed=FLAGS.seed,
         checkpoint_every=FLAGS.checkpoint_every, sample_every=FLAGS.sample_every, log_every=FLAGS.log_every,
         eval_samples=FLAGS.eval_samples, feature_network=FLAGS.feature_network, data_dir=FLAGS.data_dir,
     ).resolved()

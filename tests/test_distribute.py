@@ -32,7 +32,7 @@ _COMMON = textwrap.dedent("""
         with strategy.scope():
             g, d = build_networks("dcgan", latent_dim=8, image_size=16, channels=1, filters=4,
                                   norm="layer" if loss == "wasserstein" else "batch")
-            gan = GAN(g, d, k_d_steps=k, ema_decay=0.9, seed=3)
+            gan = GAN(g, d, k_d_steps=k, ema_decay=0.9, seed=3, augment="translation,cutout" if k == 2 else None)
             gan.compile(keras.optimizers.Adam(1e-2, beta_1=0.5), keras.optimizers.Adam(1e-2, beta_1=0.5),
                         loss=loss, gp_weight=10.0 if loss == "wasserstein" else 0.0)
         start = [v.numpy().copy() for v in gan.generator.weights + gan.discriminator.weights]
@@ -42,7 +42,8 @@ _COMMON = textwrap.dedent("""
         end = [v.numpy() for v in gan.generator.weights + gan.discriminator.weights]
         ema = [v.numpy() for v in gan.ema_generator.weights]
         moved = max(float(np.abs(a - b).max()) for a, b in zip(start, end))
-        return end + ema, {{k_: float(np.ravel(v[-1])[0]) for k_, v in logs.items()}}, moved, strategy.num_replicas_in_sync
+        logs = {{k_: float(np.ravel(v[-1])[0]) for k_, v in logs.items()}}
+        return end + ema, logs, moved, strategy.num_replicas_in_sync
 """)
 
 _MIRRORED = _COMMON.format(prelude="distribute.use_logical_cpus(2)") + textwrap.dedent("""

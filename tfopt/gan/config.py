@@ -9,6 +9,7 @@ import dataclasses
 import keras
 
 from tfopt.errors import InputError
+from tfopt.gan.augment import parse_policy
 from tfopt.gan.losses import LOSSES
 from tfopt.gan.networks import NORMS
 
@@ -45,6 +46,8 @@ class GANConfig:
         momentum: SGD momentum (0.5 in Goodfellow et al. 2014's code).
         ema_decay: generator weight EMA decay (None disables).
         sync_batch_norm: batch statistics over all replicas.
+        augment: DiffAugment policy for the discriminator's inputs (``"translation"``,
+            ``"cutout"``, comma-separated; ``""`` for none). See :mod:`tfopt.gan.augment`.
         seed: seed of weights, noise and data order.
         checkpoint_every: steps between checkpoints (and generator.keras).
         sample_every: steps between sample grids.
@@ -65,13 +68,14 @@ class GANConfig:
     gp_weight: float = None
     k_d_steps: int = 1
     batch_size: int = 64
-    steps: int = 2000
+    steps: int = 3000
     optimizer: str = "adam"
     learning_rate: float = None
     beta_1: float = 0.5
     momentum: float = 0.5
     ema_decay: float = 0.999
     sync_batch_norm: bool = True
+    augment: str = "translation"
     seed: int = 0
     checkpoint_every: int = 250
     sample_every: int = 250
@@ -103,6 +107,7 @@ class GANConfig:
             _positive_int(name, getattr(config, name))
         for name in ("steps", "eval_samples", "seed"):
             _positive_int(name, getattr(config, name), minimum=0)
+        parse_policy(config.augment)
         if config.channels is not None:
             _positive_int("channels", config.channels)
         updates = {}

@@ -28,6 +28,7 @@ import numpy as np
 import tensorflow as tf
 
 from tfopt.errors import InputError
+from tfopt.gan import augment as augment_lib
 from tfopt.gan import losses as losses_lib
 from tfopt.gan import penalties
 
@@ -83,13 +84,17 @@ class GAN(keras.Model):
             decay ``min(ema_decay, (1 + t) / (10 + t))`` at G step ``t``; it is what
             :meth:`call` and :meth:`generate` use. Batch-norm statistics are copied.
         seed: seed of the noise ``keras.random.SeedGenerator``.
+        augment: DiffAugment policy for everything the discriminator sees (real and
+            generated, in both steps): ``"translation"`` (up to 1/8 of the side),
+            ``"cutout"`` (a square of half the side), both comma-separated, or None.
         **kwargs: ``keras.Model`` arguments (``name``).
 
     Example:
         gan = GAN(g, d, k_d_steps=1, ema_decay=0.999)
     """
 
-    def __init__(self, generator, discriminator, *, latent_dim=None, k_d_steps=1, ema_decay=None, seed=0, **kwargs):
+    def __init__(self, generator, discriminator, *, latent_dim=None, k_d_steps=1, ema_decay=None, seed=0,
+                 augment=None, **kwargs):
         kwargs.setdefault("name", "gan")
         super().__init__(**kwargs)
         if isinstance(k_d_steps, bool) or not isinstance(k_d_steps, int) or k_d_steps < 1:
@@ -104,6 +109,7 @@ class GAN(keras.Model):
         self.k_d_steps = k_d_steps
         self.ema_decay = None if ema_decay is None else float(ema_decay)
         self.seed = int(seed)
+        self.augment = augment_lib.parse_policy(augment)
         self.seed_generator = keras.random.SeedGenerator(self.seed)
         self.ema_generator = None
         if self.ema_decay is not None:
@@ -179,13 +185,31 @@ class GAN(keras.Model):
             local_batch, lambda n: keras.random.normal((n, self.latent_dim), seed=self.seed_generator)
         )
 
+    def _augment(self, images):
+        if not self.augment:
+            return images
+        batch, size = tf.shape(images)[0], images.shape[1]
+        if "translation" in self.augment:
+            reach = max(size // 8, 1)
+            shifts = self._global_draw(
+                batch, lambda n: keras.random.randint((n, 2), -reach, reach + 1, seed=self.seed_generator)
+            )
+            images = augment_lib.translate(images, shifts)
+        if "cutout" in self.augment:
+            centers = self._global_draw(
+                batch, lambda n: keras.random.randint((n, 2), 0, size, seed=self.seed_generator)
+            )
+            images = augment_lib.cutout(images, centers, size // 2)
+        return images
+
     def _average(self, per_example, local_batch):
         _, replicas = _replica()
         return tf.nn.compute_average_loss(per_example, global_batch_size=local_batch * replicas)
 
     def _d_step(self, real):
         batch = tf.shape(real)[0]
-        fake = self.generator(self._noise(batch), training=True)
+        fake = self._augment(self.generator(self._noise(batch), training=True))
+        real = self._augment(real)
         eps = None
         if self.gp_weight > 0:
             eps = self._global_draw(batch, lambda n: keras.random.uniform((n,), seed=self.seed_generator))
@@ -212,7 +236,7 @@ class GAN(keras.Model):
     def _g_step(self, batch):
         z = self._noise(batch)
         with tf.GradientTape() as tape:
-            fake_logits = self.discriminator(self.generator(z, training=True), training=True)
+            fake_logits = self.discriminator(self._augment(self.generator(z, training=True)), training=True)
             loss = self._average(self.g_loss_fn(fake_logits), batch)
         grads = tape.gradient(loss, self.generator.trainable_variables)
         self.g_optimizer.apply_gradients(zip(grads, self.generator.trainable_variables))

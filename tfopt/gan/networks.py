@@ -137,7 +137,8 @@ def dcgan_generator(latent_dim=100, image_size=32, channels=1, filters=64, sync_
     return keras.Model(z, out, name=name)
 
 
-def dcgan_discriminator(image_size=32, channels=1, filters=64, norm="batch", sync_batch_norm=True, name="discriminator"):
+def dcgan_discriminator(image_size=32, channels=1, filters=64, norm="batch", sync_batch_norm=True,
+                        name="discriminator"):
     """DCGAN discriminator: strided convolutions, LeakyReLU(0.2), no norm on the first layer.
 
     ``Conv(F) -> LReLU -> [Conv(2F) -> norm -> LReLU] * ... -> Flatten -> Dense(1)``.

@@ -24,7 +24,7 @@ from tfopt import cli, distribute, report
 from tfopt.data import load_dataset
 from tfopt.errors import InputError
 from tfopt.gan import io, metrics
-from tfopt.gan.config import GANConfig, make_optimizer
+from tfopt.gan.config import make_optimizer
 from tfopt.gan.models import GAN, generate_from, group_minibatches
 from tfopt.gan.networks import build_networks
 from tfopt.images import save_grid
@@ -49,7 +49,8 @@ def build_gan(config):
         config.model, latent_dim=config.latent_dim, image_size=config.image_size, channels=config.channels,
         filters=config.filters, norm=config.d_norm, sync_batch_norm=config.sync_batch_norm,
     )
-    gan = GAN(generator, discriminator, k_d_steps=config.k_d_steps, ema_decay=config.ema_decay, seed=config.seed)
+    gan = GAN(generator, discriminator, k_d_steps=config.k_d_steps, ema_decay=config.ema_decay, seed=config.seed,
+              augment=config.augment)
     gan.compile(make_optimizer(config), make_optimizer(config), loss=config.loss, gp_weight=config.gp_weight)
     return gan
 
@@ -305,7 +306,8 @@ def train(config, output_dir, *, strategy=None, overwrite=False, quiet=False):
         if remaining:
             dataset, _ = make_dataset(config, start_step=start)
             began = time.perf_counter()
-            gan.fit(dataset, steps_per_epoch=remaining, epochs=1, verbose=0, shuffle=False, callbacks=[_RunCallback(run, start)])
+            gan.fit(dataset, steps_per_epoch=remaining, epochs=1, verbose=0, shuffle=False,
+                    callbacks=[_RunCallback(run, start)])
             seconds = time.perf_counter() - began
     if run.write_dir != output_dir:
         shutil.rmtree(run.write_dir, ignore_errors=True)
