@@ -81,8 +81,9 @@ def run_tutorial(fm, content, style, layers, steps):
 
     train_step()  # trace outside the timing, then start again from the content image
     image.assign(content[None])
-    for v in opt.variables:
-        v.assign(tf.zeros_like(v))
+    for v in opt.variables:  # Adam's moments and step count; not its learning rate
+        if "learning_rate" not in v.path:
+            v.assign(tf.zeros_like(v))
     start = time.perf_counter()
     for _ in range(steps):
         train_step()
