@@ -91,12 +91,13 @@ def run_tutorial(fm, content, style, layers, steps):
     return image.numpy()[0], seconds, loss_fn
 
 
-def bare_pass_seconds(model, fm, size, repeats=3):
-    """Seconds of one forward+backward pass: the full VGG19 conv base, and only the layers the loss reads."""
+def bare_pass_seconds(model, fm, shape, repeats=5):
+    """Seconds of one forward+backward pass on an image of ``shape`` [H, W, 3]: the full VGG19 conv
+    base, and only the layers the loss reads."""
     import numpy as np
     import tensorflow as tf
 
-    x = tf.constant(np.random.RandomState(0).rand(1, size, size, 3).astype("float32"))
+    x = tf.constant(np.random.RandomState(0).rand(1, *shape).astype("float32"))
     out = {}
     for name, fn in (("full_vgg19", lambda t: {"out": model(t)}), ("loss_layers", fm)):
         @tf.function
@@ -138,7 +139,7 @@ def part_tutorial(model, described, content, style, outdir):
     total, _ = perceptual_objective(perceptual_targets(fm, content, [style], layers=layers))
     reach = optimize(total, fm, np.asarray(content)[None], steps=FLAGS.steps, optimizer="lbfgs", learning_rate=0.1,
                      maximize=False, stop=lambda c, v: v <= target, stop_layers=(), progress=False)
-    bare = bare_pass_seconds(model, fm, FLAGS.size)
+    bare = bare_pass_seconds(model, fm, content.shape)
     save_image(outdir / "comparison.png", side_by_side(
         [content, style, tut_img, res.image], ["content", "style", f"tutorial {FLAGS.tutorial_steps} steps",
                                                f"default {FLAGS.steps} L-BFGS"], height=256))
