@@ -6,7 +6,9 @@ labels (+0.05 * uniform), binary cross-entropy from Keras, then one generator up
 with "misleading" labels; no EMA, no global-batch reduction, no k. It uses the same
 DCGAN generator and discriminator as tfopt (built by the same function and seed; the
 baseline passes ``training=True`` explicitly so batch norm is in training mode, which
-keras-io's original code leaves to the call context).
+keras-io's original code leaves to the call context). keras-io's own discriminator has
+no batch norm; ``--baseline_norm=none`` removes it from the baseline's discriminator
+(feeding one concatenated real+fake batch through batch norm lets D use batch statistics).
 
 Both are trained in alternating chunks so that a machine shared with other work
 slows both alike; the step-time ratio is measured over the same wall-clock periods.
@@ -75,10 +77,10 @@ class KerasIoGAN(keras.Model):
         return {"d_loss": self.d_loss_metric.result(), "g_loss": self.g_loss_metric.result()}
 
 
-def _baseline(config, x_train):
+def _baseline(config, x_train, norm):
     keras.utils.set_random_seed(config.seed)
     g, d = networks.build_networks(config.model, latent_dim=config.latent_dim, image_size=config.image_size,
-                                   channels=config.channels, filters=config.filters, norm=config.d_norm,
+                                   channels=config.channels, filters=config.filters, norm=norm,
                                    sync_batch_norm=config.sync_batch_norm)
     model = KerasIoGAN(d, g, config.latent_dim, seed=config.seed)
     model.compile(keras.optimizers.Adam(config.learning_rate, beta_1=config.beta_1),
@@ -93,13 +95,15 @@ def main():
     parser.add_argument("--chunk", type=int, default=250, help="steps per alternating chunk")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--augment", default=GANConfig.augment, help="tfopt's DiffAugment policy ('' for none)")
+    parser.add_argument("--baseline_norm", default="batch", choices=["batch", "layer", "none"],
+                        help="the baseline discriminator's norm (keras-io's own has none)")
     parser.add_argument("--json", default=None, help="also write the numbers to this file")
     args = parser.parse_args()
     config = GANConfig(steps=args.steps, seed=args.seed, augment=args.augment).resolved(channels=1)
     ours = build_gan(config)
     ours_ds, _ = make_dataset(config)
     x_train = real_images(config, split="train")
-    theirs, theirs_ds = _baseline(config, x_train)
+    theirs, theirs_ds = _baseline(config, x_train, args.baseline_norm)
     seconds = {"tfopt": [], "keras_io": []}
     done = 0
     while done < args.steps:
@@ -121,6 +125,7 @@ def main():
     }
     out = {
         "steps": args.steps, "batch_size": config.batch_size, "filters": config.filters, "augment": config.augment,
+        "baseline_norm": args.baseline_norm,
         "seconds_per_step": per_step, "step_time_ratio_tfopt_over_keras_io": per_step["tfopt"] / per_step["keras_io"],
         **{name: {k: r[k] for k in ("fid", "kid", "min_class_share", "mean_confidence", "class_share")}
            for name, r in results.items()},

@@ -31,8 +31,9 @@ def run(outdir, *, seed, quiet):
     share = summary["class_share"]
     text = (
         f"A DCGAN (Radford et al. 2016; width {config.filters}) trained by Algorithm 1 of Goodfellow et al. "
-        f"2014 with k={config.k_d_steps} discriminator step per generator step, the non-saturating loss and "
-        f"Adam(2e-4, beta1=0.5), batch {config.batch_size}, on sklearn's 1,347 training digits (32x32), for "
+        f"2014 with k={config.k_d_steps} discriminator step per generator step, the non-saturating loss, "
+        f"Adam(2e-4, beta1=0.5), batch {config.batch_size}, DiffAugment ({config.augment}) on what the "
+        f"discriminator sees and an EMA generator, on sklearn's 1,347 training digits (32x32), for "
         f"{summary['steps']} steps ({summary['seconds']:.0f} s, {summary['steps_per_second']:.1f} steps/s). "
         f"FID against the 450 test digits uses the digits classifier's 128-d penultimate features (not "
         f"InceptionV3: not comparable with published FIDs). The classifier puts between {min(share):.1%} and "
