@@ -215,7 +215,8 @@ class _Run:
 
     def restore(self):
         """Restores the latest checkpoint; returns the step it holds (0 if none)."""
-        latest = self.manager.latest_checkpoint
+        # Every worker restores the chief's checkpoint (output_dir is shared storage).
+        latest = tf.train.latest_checkpoint(str(self.output_dir / "ckpt"))
         if latest:
             self.checkpoint.restore(latest).assert_existing_objects_matched()
         step = int(self.gan.g_optimizer.iterations.numpy())
