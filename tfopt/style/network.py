@@ -142,14 +142,19 @@ class UpsampleConv(keras.layers.Layer):
     def __init__(self, filters, kernel_size=3, **kwargs):
         super().__init__(**kwargs)
         self.filters, self.kernel_size = int(filters), int(kernel_size)
-        self.up = keras.layers.UpSampling2D(2, interpolation="nearest")
         self.conv = ReflectConv(self.filters, self.kernel_size)
 
     def build(self, input_shape):
         self.conv.build((input_shape[0], None, None, input_shape[-1]))
 
     def call(self, x):
-        return self.conv(self.up(x))
+        # Nearest 2x by reshape + tile (at most 5-D), keeping the static channel count:
+        # UpSampling2D's repeat loses it for dynamic H, W, which TFLite's Conv2D cannot take.
+        s, c = ops.shape(x), x.shape[-1]
+        x = ops.tile(ops.reshape(x, (-1, s[1], s[2], 1, c)), (1, 1, 1, 2, 1))
+        x = ops.reshape(x, (-1, s[1], 2 * s[2], c))
+        x = ops.tile(ops.reshape(x, (-1, s[1], 1, 2 * s[2], c)), (1, 1, 2, 1, 1))
+        return self.conv(ops.reshape(x, (-1, 2 * s[1], 2 * s[2], c)))
 
     def compute_output_shape(self, input_shape):
         def out(n):
