@@ -50,9 +50,6 @@ def test_style_network_run_directory(stylenet_run, photos32, tmp_path):
     assert summary["formats"]["saved_model"]["max_abs_diff"] <= 1e-5
 
 
-@pytest.mark.xfail(strict=True, raises=export.UnsupportedOpsError,
-                   reason="tfopt.style UpsampleConv: UpSampling2D(nearest) is ops.repeat, which loses the channel "
-                          "dimension under dynamic H, W, so TFLite keeps Conv2D as a Select TF op (reported)")
 def test_style_network_tflite(stylenet_run, photos32, tmp_path):
     model, _ = export.load_for_export(checkpoint=str(stylenet_run))
     summary = export.export_model(model, tmp_path / "style" / "1", formats=["tflite_fp32", "tflite_fp16"],
