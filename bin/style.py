@@ -18,7 +18,8 @@ flags.DEFINE_string("content", "chelsea", "Content image: a file or a sample nam
 flags.DEFINE_list("style", ["ihc"], "Style image(s): files or sample names, comma separated.")
 flags.DEFINE_list("style_blend", [], "Blend weights of several style images (default equal).")
 flags.DEFINE_integer("size", 256, "Longer side of the output in pixels.")
-flags.DEFINE_integer("steps", 100, "Optimizer iterations at each scale.")
+flags.DEFINE_integer("steps", 100, "Optimizer iterations (at the coarsest scale when there are several).")
+flags.DEFINE_integer("fine_steps", None, "Iterations at each finer scale (default: half of --steps).")
 flags.DEFINE_enum("optimizer", "lbfgs", ["lbfgs", "adam"], "Optimizer.")
 flags.DEFINE_float("learning_rate", None, "Step size (default: 0.1 max first-step pixel change for L-BFGS, "
                    "0.02 for Adam).")
@@ -48,7 +49,7 @@ def main(argv):
         cli.check_nonnegative(name, getattr(FLAGS, name))
     blend = tuple(_floats("style_blend", FLAGS.style_blend)) or None
     cli.set_seed(FLAGS.seed)
-    config = StyleConfig(size=FLAGS.size, steps=FLAGS.steps, optimizer=FLAGS.optimizer,
+    config = StyleConfig(size=FLAGS.size, steps=FLAGS.steps, fine_steps=FLAGS.fine_steps, optimizer=FLAGS.optimizer,
                          learning_rate=FLAGS.learning_rate, init=FLAGS.init, scales=FLAGS.scales,
                          preserve_colour=FLAGS.preserve_colour, style_scale=FLAGS.style_scale, blend=blend,
                          weights=LossWeights(FLAGS.content_weight, FLAGS.style_weight, FLAGS.tv_weight),

@@ -39,9 +39,10 @@ def test_colour_preservation_keeps_content_chroma(vgg, photos):
 
 
 def test_multiscale_runs_coarse_to_fine(vgg, photos):
-    res = _run(vgg, photos, size=48, scales=2, steps=3)
+    res = _run(vgg, photos, size=48, scales=2, steps=4)
     assert res.sizes == [[16, 24], [32, 48]]
-    assert len(res.history) == 2
+    assert [len(h) for h in res.history] == [4, 2]  # finer scales refine with half the steps
+    assert res.steps == 6
 
 
 def test_scale_sizes():
@@ -52,7 +53,7 @@ def test_scale_sizes():
         scale_sizes(64, 4)
 
 
-@pytest.mark.parametrize("bad", [dict(steps=0), dict(optimizer="sgd"), dict(init="zeros"), dict(style_scale=0),
+@pytest.mark.parametrize("bad", [dict(steps=0), dict(fine_steps=-1), dict(optimizer="sgd"), dict(init="zeros"), dict(style_scale=0),
                                  dict(learning_rate=-1.0)])
 def test_bad_config_raises(vgg, photos, bad):
     with pytest.raises(InputError):

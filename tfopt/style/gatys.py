@@ -38,7 +38,9 @@ class StyleConfig:
 
     Attributes:
         size: longer side of the output in pixels (the content is resized to it).
-        steps: optimizer iterations at each scale.
+        steps: optimizer iterations (at the coarsest scale when there are several).
+        fine_steps: iterations at each finer scale; None for half of ``steps``: the finer
+            scales refine the coarse result (Gatys et al. 2017) rather than start over.
         optimizer: "lbfgs" or "adam".
         learning_rate: None for :data:`DEFAULT_LR` of the optimizer.
         init: "content", "noise" or "style".
@@ -55,6 +57,7 @@ class StyleConfig:
 
     size: int = 256
     steps: int = 100
+    fine_steps: int = None
     optimizer: str = "lbfgs"
     learning_rate: float = None
     init: str = "content"
@@ -71,6 +74,9 @@ class StyleConfig:
         """Raises :class:`InputError` naming the first bad setting; returns self."""
         if isinstance(self.steps, bool) or not isinstance(self.steps, (int, np.integer)) or self.steps < 1:
             raise InputError(f"expected steps to be a positive integer; received: steps={self.steps!r}")
+        if self.fine_steps is not None and (isinstance(self.fine_steps, bool) or self.fine_steps < 0
+                                            or int(self.fine_steps) != self.fine_steps):
+            raise InputError(f"expected fine_steps >= 0 (an integer); received: fine_steps={self.fine_steps!r}")
         if self.optimizer not in OPTIMIZERS:
             raise InputError(f"expected optimizer in {OPTIMIZERS}; received: optimizer={self.optimizer!r}")
         if self.learning_rate is not None and not self.learning_rate > 0:
@@ -230,7 +236,8 @@ def stylize(content, styles, *, model, config=None):
         total, terms = perceptual_objective(targets, cfg.weights)
         if k == len(sizes) - 1:
             initial = _terms(fm, total, terms, start_full.numpy()[None])
-        res = optimize(total, fm, resize_to(x, h, w).numpy()[None], steps=cfg.steps, optimizer=cfg.optimizer,
+        n = cfg.steps if k == 0 else (max(1, cfg.steps // 2) if cfg.fine_steps is None else cfg.fine_steps)
+        res = optimize(total, fm, resize_to(x, h, w).numpy()[None], steps=n, optimizer=cfg.optimizer,
                        learning_rate=lr, maximize=False, keep="best", seed=cfg.seed, progress=cfg.progress,
                        stop_layers=(), desc=f"style {h}x{w}")
         x = tf.constant(res.images[0])
