@@ -133,7 +133,8 @@ def part_tutorial(model, described, content, style, outdir):
     marginal_eval = (res.seconds - one.seconds) / max(1, res.evaluations - one.evaluations)
     common = {"tutorial": score(tut_img, content, [style], model=model, feature_model=fm),
               "default": score(res.image, content, [style], model=model, feature_model=fm)}
-    own = {k: float(tut_loss(tf.constant(np.asarray(v)[None]))[0]) for k, v in (("tutorial", tut_img), ("default", res.image))}
+    own = {k: float(tut_loss(tf.constant(np.asarray(v)[None]))[0])
+           for k, v in (("tutorial", tut_img), ("default", res.image))}
     # Time for the default recipe to reach the tutorial's final common score.
     target = common["tutorial"]["total"]
     total, _ = perceptual_objective(perceptual_targets(fm, content, [style], layers=layers))
@@ -185,7 +186,8 @@ def part_colour(model, content, style):
 
     out = {}
     for keep in (False, True):
-        res = stylize(content, [style], model=model, config=StyleConfig(size=128, steps=30, preserve_colour=keep, progress=False))
+        cfg = StyleConfig(size=128, steps=30, preserve_colour=keep, progress=False)
+        res = stylize(content, [style], model=model, config=cfg)
         out["preserved" if keep else "free"] = colour.chroma_difference(res.image, content)
     out["style_vs_content"] = colour.chroma_difference(
         __import__("tfopt.style.schedule", fromlist=["x"]).resize_to(style, *content.shape[:2]), content)
@@ -196,7 +198,8 @@ def part_fast(model, content, style, summary):
     from tfopt.style.fast import TrainConfig, stylize_fast, train_stylenet
     from tfopt.style.gatys import StyleConfig, score, stylize
 
-    tr = train_stylenet([style], model=model, config=TrainConfig(steps=FLAGS.fast_steps, style_size=FLAGS.size, progress=False))
+    cfg = TrainConfig(steps=FLAGS.fast_steps, style_size=FLAGS.size, progress=False)
+    tr = train_stylenet([style], model=model, config=cfg)
     out, fast_seconds = stylize_fast(tr.net, content, repeats=5)
     opt_seconds = (summary.get("tutorial") or {}).get("default_seconds")
     if opt_seconds is None:

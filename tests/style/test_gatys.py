@@ -53,7 +53,8 @@ def test_scale_sizes():
         scale_sizes(64, 4)
 
 
-@pytest.mark.parametrize("bad", [dict(steps=0), dict(fine_steps=-1), dict(optimizer="sgd"), dict(init="zeros"), dict(style_scale=0),
+@pytest.mark.parametrize("bad", [dict(steps=0), dict(fine_steps=-1), dict(optimizer="sgd"), dict(init="zeros"),
+                                 dict(style_scale=0),
                                  dict(learning_rate=-1.0)])
 def test_bad_config_raises(vgg, photos, bad):
     with pytest.raises(InputError):

@@ -56,7 +56,8 @@ def run(outdir, *, seed, quiet):
     trained = train_stylenet([load_image(_PAIRS[0][1])], model=vgg, config=cfg)
     fast, fast_seconds = stylize_fast(trained.net, content, repeats=5)
     save_image(outdir / "feedforward.png", side_by_side(
-        [content, first, fast], ["content", f"optimized {opt_seconds:.1f} s", f"feed-forward {fast_seconds * 1000:.1f} ms"],
+        [content, first, fast],
+        ["content", f"optimized {opt_seconds:.1f} s", f"feed-forward {fast_seconds * 1000:.1f} ms"],
         height=_SIZE))
     images.append(("feedforward.png", f"optimized ({_STEPS} L-BFGS steps) vs a feed-forward network trained for "
                                       f"{cfg.steps} steps ({trained.seconds:.0f} s): one pass"))
