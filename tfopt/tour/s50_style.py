@@ -9,7 +9,7 @@ TITLE = "Style transfer: Gatys optimization and a feed-forward network"
 
 _PAIRS = (("chelsea", "ihc"), ("astronaut", "flower"))
 _SIZE = 128
-_STEPS = 12
+_STEPS = 30
 
 
 def run(outdir, *, seed, quiet):
@@ -51,7 +51,7 @@ def run(outdir, *, seed, quiet):
                        f"{content_name} in the style of {style_name}: without and with colour preservation"))
 
     content = load_image(_PAIRS[0][0], max_side=_SIZE)
-    cfg = TrainConfig(steps=40, batch_size=2, crop_size=64, style_size=_SIZE, filters=(8, 16, 32),
+    cfg = TrainConfig(steps=80, batch_size=2, crop_size=64, style_size=_SIZE, filters=(8, 16, 32),
                       residual_blocks=2, learning_rate=5e-3, seed=seed, progress=not quiet)
     trained = train_stylenet([load_image(_PAIRS[0][1])], model=vgg, config=cfg)
     fast, fast_seconds = stylize_fast(trained.net, content, repeats=5)
