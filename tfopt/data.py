@@ -248,7 +248,13 @@ def load_dataset(name, *, split="train", batch_size=64, image_size=None, data_di
     shape = (_DIGIT_SIZE, _DIGIT_SIZE, 1)
     if image_size is not None:
         shape = (*image_size, 1)
-        ds = ds.map(lambda x, y: (tf.image.resize(x, image_size, method="bilinear"), y))
+        size = tf.constant(image_size, tf.int32)
+
+        @tf.autograph.experimental.do_not_convert  # plain TF ops; AutoGraph only warns about the closure
+        def resize(x, y):
+            return tf.image.resize(x, size, method="bilinear"), y
+
+        ds = ds.map(resize)
     num_examples = len(digits(seed=seed)[f"y_{split}"])
     info = DatasetInfo("digits", 10, shape, list(DIGIT_CLASS_NAMES), num_examples)
     return ds, info
