@@ -23,6 +23,7 @@ from tfopt.optim.objectives import Objective, tile_to
 
 __all__ = [
     "AttackResult",
+    "check_images",
     "NORMS",
     "UNTARGETED",
     "SUCCESS_TOL",
@@ -138,6 +139,16 @@ def adversarial_objective(y_true, y_target, loss="ce"):
         ce = tf.where(targeted, -ce, ce)
         return ce + tf.stop_gradient(m - ce)
     return Objective(fn, f"adv-{loss}", [LOGITS])
+
+
+def check_images(x):
+    """Clean images as float32 [B, H, W, C] in [0, 1]; InputError (one line) otherwise."""
+    x = np.asarray(x, np.float32)
+    if x.ndim != 4:
+        raise InputError(f"expected images [batch, height, width, channels]; received shape {x.shape}")
+    if x.size and (x.min() < 0 or x.max() > 1):
+        raise InputError(f"expected pixels in [0, 1]; received range [{x.min():.3g}, {x.max():.3g}]")
+    return x
 
 
 def predict(model, x, *, batch_size=256):

@@ -121,11 +121,7 @@ def cw_l2(model, x, y=None, *, target=None, kappa=0.0, steps=100, learning_rate=
         res = cw_l2(model, x, y, steps=100, search_steps=5)
     """
     _check(steps, search_steps, learning_rate, initial_const, kappa)
-    x = np.asarray(x, np.float32)
-    if x.ndim != 4:
-        raise InputError(f"expected images [batch, height, width, channels]; received shape {x.shape}")
-    if x.size and (x.min() < 0 or x.max() > 1):
-        raise InputError(f"expected pixels in [0, 1]; received range [{x.min():.3g}, {x.max():.3g}]")
+    x = common.check_images(x)
     y_true = common.resolve_labels(model, x, y).astype(np.int32)
     y_target = common.resolve_target(model, target, len(x)).astype(np.int32)
     n = len(x)

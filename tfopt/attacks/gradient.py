@@ -15,7 +15,6 @@ Example:
     res = pgd(model, x, y, eps=0.2, steps=40, step_size=0.01, target=3)
     res.x_adv, res.success.mean()
 """
-import numpy as np
 
 from tfopt.attacks import common
 from tfopt.errors import InputError
@@ -42,11 +41,7 @@ def _check(norm, eps, steps, step_size, restarts):
 def _run(method, model, x, y, *, target, norm, eps, steps, step_size, restarts=1, random_start=False,
          momentum=0.0, loss="ce", early_stop=False, seed=0, progress=True):
     _check(norm, eps, steps, step_size, restarts)
-    x = np.asarray(x, np.float32)
-    if x.ndim != 4:
-        raise InputError(f"expected images [batch, height, width, channels]; received shape {x.shape}")
-    if x.size and (x.min() < 0 or x.max() > 1):
-        raise InputError(f"expected pixels in [0, 1]; received range [{x.min():.3g}, {x.max():.3g}]")
+    x = common.check_images(x)
     y_true = common.resolve_labels(model, x, y)
     y_target = common.resolve_target(model, target, len(x))
     ball = constraints.linf_ball(eps) if norm == "linf" else constraints.l2_ball(eps)
