@@ -67,3 +67,23 @@ def test_ema_generator_tracks_the_generator():
     a, b = gan.generate(5, seed=3), gan.generate(5, seed=3)
     np.testing.assert_array_equal(a, b)
     assert a.shape == (5, 8, 8, 1)
+
+
+def test_ema_generator_keeps_its_own_batch_norm_statistics():
+    gan = _gan(ema_decay=0.5)
+    bn = gan.ema_generator.get_layer("bn_0")
+    momentum = bn.momentum
+    # Give the average different weights from the live generator's.
+    for v in gan.ema_generator.trainable_variables:
+        v.assign(v * 3.0 + 0.1)
+    z = np.random.default_rng(0).normal(1.0, 1.0, size=(16, 4)).astype(np.float32)
+    gan._update_ema(tf.constant(z))
+    kernel = gan.ema_generator.get_layer("project").kernel.numpy()
+    width = bn.moving_mean.shape[0]
+    pre_bn = (z @ kernel).reshape(16, 4, 4, width)
+    expected = (1.0 - momentum) * pre_bn.mean(axis=(0, 1, 2))  # moving mean started at 0
+    np.testing.assert_allclose(bn.moving_mean.numpy(), expected, rtol=1e-4, atol=1e-6)
+    # The live generator's statistics are untouched and differ from the average's.
+    live = gan.generator.get_layer("bn_0").moving_mean.numpy()
+    np.testing.assert_array_equal(live, np.zeros_like(live))
+    assert np.abs(expected).max() > 1e-4  # a real move away from the initial zeros

@@ -82,7 +82,10 @@ class GAN(keras.Model):
         ema_decay: if set (e.g. 0.999), keep ``ema_generator``, an exponential moving
             average of the generator's weights, updated after every G step with the
             decay ``min(ema_decay, (1 + t) / (10 + t))`` at G step ``t``; it is what
-            :meth:`call` and :meth:`generate` use. Batch-norm statistics are copied.
+            :meth:`call` and :meth:`generate` use. Its batch-norm statistics are its
+            own: after every average it runs forward in training mode on the G
+            step's noise, so its moving statistics follow the averaged weights
+            (statistics copied from the live generator would not match them).
         seed: seed of the noise ``keras.random.SeedGenerator``.
         augment: DiffAugment policy for everything the discriminator sees (real and
             generated, in both steps): ``"translation"`` (up to 1/8 of the side),
@@ -233,8 +236,8 @@ class GAN(keras.Model):
             self._average(gp, batch),
         )
 
-    def _g_step(self, batch):
-        z = self._noise(batch)
+    def _g_step(self, z):
+        batch = tf.shape(z)[0]
         with tf.GradientTape() as tape:
             fake_logits = self.discriminator(self._augment(self.generator(z, training=True)), training=True)
             loss = self._average(self.g_loss_fn(fake_logits), batch)
@@ -242,19 +245,19 @@ class GAN(keras.Model):
         self.g_optimizer.apply_gradients(zip(grads, self.generator.trainable_variables))
         return loss
 
-    def _update_ema(self):
+    def _update_ema(self, z):
         if self.ema_generator is None:
             return
         # Warm-up as in tf.train.ExponentialMovingAverage(num_updates=step): early on the
         # average forgets the random initial weights quickly.
         step = tf.cast(self.g_optimizer.iterations, tf.float32)
         decay = tf.minimum(self.ema_decay, (1.0 + step) / (10.0 + step))
-        trainable = {id(v) for v in self.generator.trainable_variables}
-        for ema_var, var in zip(self.ema_generator.variables, self.generator.variables):
-            if id(var) in trainable:
-                ema_var.assign(decay * ema_var + (1.0 - decay) * var)
-            else:  # batch-norm moving statistics: copy
-                ema_var.assign(var)
+        for ema_var, var in zip(self.ema_generator.trainable_variables, self.generator.trainable_variables):
+            ema_var.assign(decay * ema_var + (1.0 - decay) * var)
+        if self.ema_generator.non_trainable_variables:
+            # Batch-norm moving statistics of the averaged weights: one forward pass in
+            # training mode updates them (momentum as configured in the layers).
+            self.ema_generator(z, training=True)
 
     def train_step(self, data):
         """One iteration of Algorithm 1 on one element ``[B, k, H, W, C]`` (or ``[B, H, W, C]`` if k=1).
@@ -281,8 +284,9 @@ class GAN(keras.Model):
         for j in range(self.k_d_steps):
             d_loss, d_real, d_fake, gp = self._d_step(x[:, j])
             d_sum, real_sum, fake_sum, gp_sum = d_sum + d_loss, real_sum + d_real, fake_sum + d_fake, gp_sum + gp
-        g_loss = self._g_step(batch)
-        self._update_ema()
+        z = self._noise(batch)
+        g_loss = self._g_step(z)
+        self._update_ema(z)
         # Each replica holds its share of a globally averaged value: scale back so
         # the trackers' mean over replicas is the global value.
         scale = float(replicas) / self.k_d_steps
