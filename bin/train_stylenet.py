@@ -23,9 +23,9 @@ flags.DEFINE_integer("style_size", 256, "Longer side of the style image.")
 flags.DEFINE_float("learning_rate", 2e-3, "Adam learning rate.")
 flags.DEFINE_list("filters", ["16", "32", "64"], "Widths of the network's three stages (Johnson: 32,64,128).")
 flags.DEFINE_integer("residual_blocks", 3, "Residual blocks (Johnson: 5).")
-flags.DEFINE_float("content_weight", 1.0, "Weight of the relative content error.")
-flags.DEFINE_float("style_weight", 10.0, "Weight of the relative Gram error.")
-flags.DEFINE_float("tv_weight", 10.0, "Weight of the total variation.")
+flags.DEFINE_float("content_weight", None, "Weight of the content term (default: LossWeights in docs/style.md).")
+flags.DEFINE_float("style_weight", None, "Weight of the style term (default: LossWeights).")
+flags.DEFINE_float("tv_weight", None, "Weight of the total variation (default: LossWeights).")
 flags.DEFINE_string("weights", "imagenet", "VGG19 weights: imagenet (random fallback offline), random or a file.")
 cli.define_common_flags()
 FLAGS = flags.FLAGS
@@ -42,7 +42,8 @@ def main(argv):
         cli.check_positive(name, getattr(FLAGS, name))
     cli.check_nonnegative("residual_blocks", FLAGS.residual_blocks)
     for name in ("content_weight", "style_weight", "tv_weight"):
-        cli.check_nonnegative(name, getattr(FLAGS, name))
+        if getattr(FLAGS, name) is not None:
+            cli.check_nonnegative(name, getattr(FLAGS, name))
     try:
         filters = tuple(int(f) for f in FLAGS.filters)
         blend = tuple(float(b) for b in FLAGS.style_blend) or None
@@ -55,7 +56,7 @@ def main(argv):
     config = TrainConfig(steps=FLAGS.steps, batch_size=FLAGS.batch_size, crop_size=FLAGS.crop_size,
                          learning_rate=FLAGS.learning_rate, style_size=FLAGS.style_size, filters=filters,
                          residual_blocks=FLAGS.residual_blocks, blend=blend,
-                         weights=LossWeights(FLAGS.content_weight, FLAGS.style_weight, FLAGS.tv_weight),
+                         weights=LossWeights.defaults(FLAGS.content_weight, FLAGS.style_weight, FLAGS.tv_weight),
                          seed=FLAGS.seed, progress=not FLAGS.quiet).validate()
     with cli.output_dir(FLAGS.output, overwrite=FLAGS.overwrite) as outdir:
         s = run_train(outdir, styles=FLAGS.style, config=config, content=FLAGS.content_dir, weights=FLAGS.weights,

@@ -51,6 +51,11 @@ def test_normalization_does_not_depend_on_activation_scale(vgg, photos):
     assert b["style"] == pytest.approx(a["style"], rel=1e-3)
 
 
+def test_loss_weights_defaults_replace_only_given_values():
+    w = LossWeights.defaults(style=2.0)
+    assert (w.content, w.style, w.tv) == (LossWeights().content, 2.0, LossWeights().tv)
+
+
 def test_blend_weights():
     assert blend_weights(None, 2) == [0.5, 0.5]
     assert blend_weights([3, 1], 2) == [0.75, 0.25]

@@ -71,6 +71,12 @@ class LossWeights:
     style: float = 10.0
     tv: float = 10.0
 
+    @classmethod
+    def defaults(cls, content=None, style=None, tv=None):
+        """The default weights with the given ones (those not None) replaced."""
+        given = {"content": content, "style": style, "tv": tv}
+        return cls(**{k: float(v) for k, v in given.items() if v is not None})
+
     def __post_init__(self):
         for name in ("content", "style", "tv"):
             value = getattr(self, name)
