@@ -53,6 +53,20 @@ def test_arithmetic_combines_values_and_layers(tiny_model, images):
     np.testing.assert_allclose(evaluate(a * b, tiny_model, images), va * vb, rtol=1e-5, atol=1e-7)
 
 
+def test_gram_value_and_gradient_match_autodiff_of_the_plain_product():
+    rng = np.random.RandomState(0)
+    f = tf.constant(rng.randn(2, 5, 4, 3).astype("float32"))
+    w = tf.constant(rng.randn(2, 3, 3).astype("float32"))  # not symmetric: checks both halves of dG
+    with tf.GradientTape(persistent=True) as tape:
+        tape.watch(f)
+        plain = tf.einsum("bhwc,bhwd->bcd", f, f) / (5 * 4 * 3)
+        fast = O.gram(f)
+        l_plain, l_fast = tf.reduce_sum(plain * w), tf.reduce_sum(fast * w)
+    np.testing.assert_allclose(fast.numpy(), plain.numpy(), rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(tape.gradient(l_fast, f).numpy(), tape.gradient(l_plain, f).numpy(),
+                               rtol=1e-5, atol=1e-6)
+
+
 def test_gram_is_size_invariant():
     f = np.random.RandomState(1).rand(1, 8, 8, 4).astype("float32")
     big = np.tile(f, [1, 2, 3, 1])  # the same texture on a larger canvas
