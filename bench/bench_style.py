@@ -7,12 +7,16 @@ Parts (--parts, comma separated):
   tutorial  The TensorFlow "Neural style transfer" tutorial's recipe (Adam lr 0.02, beta1 0.99,
             eps 0.1, --tutorial_steps steps (the tutorial: 1000), style 1e-2 / content 1e4 with its
             own normalization: Gram / (H*W), sums of layer means, TV weight 30 on
-            tf.image.total_variation) and tfopt's default (L-BFGS, relative terms), same VGG19
-            weights and images at --size px. Both final images are scored by one common loss
-            (tfopt's default loss) and by the tutorial's own loss; then the default is run again
-            with a stop rule at the tutorial's final common score to time how long it takes to
-            get there. Per-step time against a bare VGG19 forward+backward pass.
-  balance   style/content ratio of the default weights at 128 and 512 px (--balance_steps).
+            tf.image.total_variation), the tutorial's optimizer on the common loss (tfopt's default
+            loss, scaled so that Adam's epsilon plays the same role), and tfopt's default (L-BFGS),
+            same VGG19 weights and images at --size px. Every final image is scored by the common
+            loss and by the tutorial's own loss; then the default is run again with a stop rule at
+            each of the two tutorial runs' final common score, to time how long it takes to get
+            there.
+  step      seconds of one default L-BFGS step at --size px against a bare VGG19 forward+backward
+            pass (the whole conv base, and only the layers the loss reads), interleaved.
+  balance   style/content ratio of the default weights at 128 and 512 px (--balance_steps), for
+            each content:style pair of --balance_pairs.
   colour    chroma of the content vs the result with and without --preserve_colour.
   fast      a feed-forward network trained for --fast_steps steps vs the optimization run
             (--size px, --steps): time per image.
@@ -29,13 +33,15 @@ sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))
 from absl import app, flags  # noqa: E402
 
 flags.DEFINE_string("output", "runs/bench_style", "Output directory (summary.json, comparison.png).")
-flags.DEFINE_list("parts", ["tutorial", "balance", "colour", "fast"], "Parts to run.")
+flags.DEFINE_list("parts", ["step", "tutorial", "balance", "colour", "fast"], "Parts to run.")
 flags.DEFINE_string("content", "chelsea", "Content image.")
 flags.DEFINE_string("style", "ihc", "Style image.")
 flags.DEFINE_integer("size", 256, "Longer side of the images.")
 flags.DEFINE_integer("steps", 100, "Default recipe: L-BFGS iterations.")
 flags.DEFINE_integer("tutorial_steps", 1000, "Tutorial recipe: Adam steps (the tutorial runs 1000).")
 flags.DEFINE_integer("balance_steps", 30, "Steps per scale of the balance runs.")
+flags.DEFINE_list("balance_pairs", ["chelsea:ihc", "astronaut:flower", "coffee:hubble", "rocket:china"],
+                  "content:style sample pairs of the balance part.")
 flags.DEFINE_integer("fast_steps", 100, "Training steps of the feed-forward network.")
 flags.DEFINE_string("weights", "imagenet", "VGG19 weights (random fallback offline).")
 FLAGS = flags.FLAGS
@@ -62,19 +68,24 @@ def tutorial_loss_fn(fm, content, style, layers):
     return loss
 
 
-def run_tutorial(fm, content, style, layers, steps):
-    """The tutorial's optimization loop, as it is written there (tf.function train_step, clip after each step)."""
+def run_tutorial(fm, content, loss_fn, steps):
+    """The tutorial's optimization loop, as it is written there (tf.function train_step, clip after each step).
+
+    ``loss_fn(image [1,H,W,3])`` returns the loss first (a tuple or a tensor).
+    """
     import keras
     import tensorflow as tf
 
-    loss_fn = tutorial_loss_fn(fm, content, style, layers)
     image = tf.Variable(content[None])
     opt = keras.optimizers.Adam(learning_rate=0.02, beta_1=0.99, epsilon=1e-1)
+
+    def first(out):
+        return out[0] if isinstance(out, (tuple, list)) else out
 
     @tf.function
     def train_step():
         with tf.GradientTape() as tape:
-            total = loss_fn(image)[0]
+            total = first(loss_fn(image))
         opt.apply_gradients([(tape.gradient(total, image), image)])
         image.assign(tf.clip_by_value(image, 0.0, 1.0))
         return total
@@ -88,30 +99,90 @@ def run_tutorial(fm, content, style, layers, steps):
     for _ in range(steps):
         train_step()
     seconds = time.perf_counter() - start
-    return image.numpy()[0], seconds, loss_fn
+    return image.numpy()[0], seconds
 
 
-def bare_pass_seconds(model, fm, shape, repeats=5):
-    """Seconds of one forward+backward pass on an image of ``shape`` [H, W, 3]: the full VGG19 conv
-    base, and only the layers the loss reads."""
+def common_loss_fn(fm, total, scale=1.0):
+    """The common (tfopt default) loss of one image [1,H,W,3], times ``scale``."""
+    from tfopt.optim.objectives import Context
+
+    return lambda image: scale * total(Context(fm(image), image))[0]
+
+
+def gradient_rms(loss_fn, content):
+    """RMS of d loss / d pixel at the content image."""
+    import tensorflow as tf
+
+    x = tf.constant(content[None])
+    with tf.GradientTape() as tape:
+        tape.watch(x)
+        out = loss_fn(x)
+        loss = out[0] if isinstance(out, (tuple, list)) else out
+    return float(tf.sqrt(tf.reduce_mean(tape.gradient(loss, x) ** 2)))
+
+
+def seconds_to_reach(fm, total, content, target, steps):
+    """Runs the default L-BFGS until the common loss is <= target: (reached, seconds, steps)."""
+    import numpy as np
+
+    from tfopt.optim import optimize
+
+    res = optimize(total, fm, np.asarray(content)[None], steps=steps, optimizer="lbfgs", learning_rate=0.1,
+                   maximize=False, stop=lambda c, v: v <= target, stop_layers=(), progress=False)
+    reached = bool(res.stopped[0])
+    return {"reached": reached, "seconds": res.seconds if reached else None,
+            "steps": int(res.steps[0]) if reached else None, "best_value": float(res.values[0])}
+
+
+def _forward_backward(fn, x):
+    import tensorflow as tf
+
+    @tf.function
+    def fb(t):
+        with tf.GradientTape() as tape:
+            tape.watch(t)
+            out = fn(t)
+            s = tf.add_n([tf.reduce_sum(v) for v in (out.values() if isinstance(out, dict) else [out])])
+        return tape.gradient(s, t)
+    fb(x)
+    return fb
+
+
+def part_step(model, content, style, repeats=4):
+    """Seconds of one default L-BFGS step and evaluation against bare VGG19 forward+backward passes.
+
+    The machine is shared, so the passes and the engine runs are interleaved and each
+    number is the minimum over ``repeats`` rounds.
+    """
     import numpy as np
     import tensorflow as tf
 
-    x = tf.constant(np.random.RandomState(0).rand(1, *shape).astype("float32"))
-    out = {}
-    for name, fn in (("full_vgg19", lambda t: {"out": model(t)}), ("loss_layers", fm)):
-        @tf.function
-        def fb(t, fn=fn):
-            with tf.GradientTape() as tape:
-                tape.watch(t)
-                s = tf.add_n([tf.reduce_sum(v) for v in fn(t).values()])
-            return tape.gradient(s, t)
-        fb(x)
-        start = time.perf_counter()
-        for _ in range(repeats):
+    from tfopt.models.features import FeatureModel
+    from tfopt.optim import optimize
+    from tfopt.style.losses import DEFAULT_LAYERS, perceptual_objective, perceptual_targets
+
+    fm = FeatureModel(model, DEFAULT_LAYERS.all())
+    total, _ = perceptual_objective(perceptual_targets(fm, content, [style]))
+    x = tf.constant(np.asarray(content)[None])
+    passes = {"full_vgg19": _forward_backward(model, x), "loss_layers": _forward_backward(fm, x)}
+    best = {k: float("inf") for k in passes}
+    runs = {3: [], 13: []}
+    for _ in range(repeats):
+        for name, fb in passes.items():
+            start = time.perf_counter()
             fb(x).numpy()
-        out[name] = (time.perf_counter() - start) / repeats
-    return out
+            best[name] = min(best[name], time.perf_counter() - start)
+        for n in runs:
+            r = optimize(total, fm, x.numpy(), steps=n, optimizer="lbfgs", learning_rate=0.1, maximize=False,
+                         stop_layers=(), progress=False)
+            runs[n].append((r.seconds, r.evaluations, int(r.steps[0])))
+    (s3, e3, k3), (s13, e13, k13) = min(runs[3]), min(runs[13])
+    per_step, per_eval = (s13 - s3) / max(1, k13 - k3), (s13 - s3) / max(1, e13 - e3)
+    return {"bare_forward_backward_seconds": best, "default_seconds_per_step": per_step,
+            "default_seconds_per_evaluation": per_eval,
+            "step_over_full_vgg19": per_step / best["full_vgg19"],
+            "step_over_loss_layers": per_step / best["loss_layers"],
+            "evaluation_over_loss_layers": per_eval / best["loss_layers"]}
 
 
 def part_tutorial(model, described, content, style, outdir):
@@ -120,63 +191,66 @@ def part_tutorial(model, described, content, style, outdir):
 
     from tfopt.images import save_image, side_by_side
     from tfopt.models.features import FeatureModel
-    from tfopt.optim import optimize
     from tfopt.style.gatys import StyleConfig, score, stylize
     from tfopt.style.losses import DEFAULT_LAYERS, perceptual_objective, perceptual_targets
 
     layers = DEFAULT_LAYERS
     fm = FeatureModel(model, layers.all())
-    tut_img, tut_seconds, tut_loss = run_tutorial(fm, content, style, layers, FLAGS.tutorial_steps)
-    res = stylize(content, [style], model=model, config=StyleConfig(size=FLAGS.size, steps=FLAGS.steps, progress=False))
-    one = stylize(content, [style], model=model, config=StyleConfig(size=FLAGS.size, steps=1, progress=False))
-    marginal_step = (res.seconds - one.seconds) / max(1, res.steps - one.steps)
-    marginal_eval = (res.seconds - one.seconds) / max(1, res.evaluations - one.evaluations)
-    common = {"tutorial": score(tut_img, content, [style], model=model, feature_model=fm),
-              "default": score(res.image, content, [style], model=model, feature_model=fm)}
-    own = {k: float(tut_loss(tf.constant(np.asarray(v)[None]))[0])
-           for k, v in (("tutorial", tut_img), ("default", res.image))}
-    # Time for the default recipe to reach the tutorial's final common score.
-    target = common["tutorial"]["total"]
+    tut_loss = tutorial_loss_fn(fm, content, style, layers)
     total, _ = perceptual_objective(perceptual_targets(fm, content, [style], layers=layers))
-    reach = optimize(total, fm, np.asarray(content)[None], steps=FLAGS.steps, optimizer="lbfgs", learning_rate=0.1,
-                     maximize=False, stop=lambda c, v: v <= target, stop_layers=(), progress=False)
-    bare = bare_pass_seconds(model, fm, content.shape)
+    # 1. The tutorial as written: its loss, its weights, its optimizer.
+    tut_img, tut_seconds = run_tutorial(fm, content, tut_loss, FLAGS.tutorial_steps)
+    # 2. The tutorial's optimizer on the common loss. Adam with epsilon 0.1 is not invariant to the
+    #    loss's scale, so the common loss is scaled to the tutorial loss's gradient size at the start.
+    scale = gradient_rms(tut_loss, content) / max(gradient_rms(common_loss_fn(fm, total), content), 1e-30)
+    adam_img, adam_seconds = run_tutorial(fm, content, common_loss_fn(fm, total, scale), FLAGS.tutorial_steps)
+    # 3. The default recipe.
+    res = stylize(content, [style], model=model, config=StyleConfig(size=FLAGS.size, steps=FLAGS.steps, progress=False))
+    common = {name: score(img, content, [style], model=model, feature_model=fm)
+              for name, img in (("start", content), ("tutorial", tut_img), ("tutorial_optimizer_on_common_loss",
+                                                                            adam_img), ("default", res.image))}
+    own = {k: float(tut_loss(tf.constant(np.asarray(v)[None]))[0])
+           for k, v in (("start", content), ("tutorial", tut_img), ("default", res.image))}
+    reach = {name: seconds_to_reach(fm, total, content, common[name]["total"], 3 * FLAGS.steps)
+             for name in ("tutorial", "tutorial_optimizer_on_common_loss")}
+    times = {"tutorial": tut_seconds, "tutorial_optimizer_on_common_loss": adam_seconds}
     save_image(outdir / "comparison.png", side_by_side(
-        [content, style, tut_img, res.image], ["content", "style", f"tutorial {FLAGS.tutorial_steps} steps",
-                                               f"default {FLAGS.steps} L-BFGS"], height=256))
+        [content, style, tut_img, adam_img, res.image],
+        ["content", "style", f"tutorial {FLAGS.tutorial_steps} steps", "tutorial optimizer, common loss",
+         f"default {FLAGS.steps} L-BFGS"], height=256))
     return {
         "tutorial_steps": FLAGS.tutorial_steps, "tutorial_seconds": tut_seconds,
         "tutorial_seconds_per_step": tut_seconds / FLAGS.tutorial_steps,
+        "tutorial_optimizer_on_common_loss_seconds": adam_seconds, "common_loss_scale_for_adam": scale,
         "default_steps": res.steps, "default_evaluations": res.evaluations, "default_seconds": res.seconds,
         "default_seconds_per_step": res.seconds / max(1, res.steps),
         "default_seconds_per_evaluation": res.seconds / max(1, res.evaluations),
         "common_loss": common, "tutorial_own_loss": own,
-        "default_reached_tutorial_score": bool(reach.stopped[0]),
-        "default_seconds_to_tutorial_score": reach.seconds if reach.stopped[0] else None,
-        "default_steps_to_tutorial_score": int(reach.steps[0]) if reach.stopped[0] else None,
-        "time_fraction_of_tutorial": reach.seconds / tut_seconds if reach.stopped[0] else None,
-        "bare_forward_backward_seconds": bare,
-        "default_one_step_run_seconds (trace + 1 step)": one.seconds,
-        "default_marginal_seconds_per_step": marginal_step,
-        "default_marginal_seconds_per_evaluation": marginal_eval,
-        "default_step_over_bare_loss_layers": marginal_step / bare["loss_layers"],
-        "default_evaluation_over_bare_loss_layers": marginal_eval / bare["loss_layers"],
-        "tutorial_step_over_bare_loss_layers": tut_seconds / FLAGS.tutorial_steps / bare["loss_layers"],
+        "default_to_reach": reach,
+        "time_fraction": {k: (r["seconds"] / times[k] if r["reached"] else None) for k, r in reach.items()},
     }
 
 
-def part_balance(model, content_name, style_name):
+def part_balance(model):
     from tfopt.images import load_image
     from tfopt.style.gatys import StyleConfig, stylize
 
     out = {}
-    for size in (128, 512):
-        res = stylize(load_image(content_name), [load_image(style_name)], model=model,
-                      config=StyleConfig(size=size, steps=FLAGS.balance_steps, progress=False))
-        s = res.summary()
-        out[str(size)] = {"style_content_ratio": s["style_content_ratio"], "final_loss": s["final_loss"],
-                          "loss_fall": s["loss_fall"], "sizes": s["sizes"], "seconds": s["seconds"]}
-    out["ratio_of_ratios_512_over_128"] = out["512"]["style_content_ratio"] / out["128"]["style_content_ratio"]
+    for pair in FLAGS.balance_pairs:
+        content_name, style_name = pair.split(":")
+        runs = {}
+        for size in (128, 512):
+            res = stylize(load_image(content_name), [load_image(style_name)], model=model,
+                          config=StyleConfig(size=size, steps=FLAGS.balance_steps, progress=False))
+            s = res.summary()
+            runs[str(size)] = {"style_content_ratio": s["style_content_ratio"], "final_loss": s["final_loss"],
+                               "loss_fall": s["loss_fall"], "sizes": s["sizes"], "seconds": s["seconds"]}
+        r = runs["512"]["style_content_ratio"] / runs["128"]["style_content_ratio"]
+        runs["ratio_of_ratios_512_over_128"] = r
+        runs["within_2x"] = bool(0.5 <= r <= 2.0)
+        out[pair] = runs
+        print(f"balance {pair}: {runs['128']['style_content_ratio']:.3f} at 128 px, "
+              f"{runs['512']['style_content_ratio']:.3f} at 512 px ({r:.2f}x)", flush=True)
     return out
 
 
@@ -231,15 +305,17 @@ def main(argv):
         start = time.perf_counter()
         if part == "tutorial":
             summary[part] = part_tutorial(model, described, content, style, outdir)
+        elif part == "step":
+            summary[part] = part_step(model, content, style)
         elif part == "balance":
-            summary[part] = part_balance(model, FLAGS.content, FLAGS.style)
+            summary[part] = part_balance(model)
         elif part == "colour":
             summary[part] = part_colour(model, np.asarray(load_image(FLAGS.content, max_side=128)),
                                         np.asarray(load_image(FLAGS.style, max_side=128)))
         elif part == "fast":
             summary[part] = part_fast(model, content, style, summary)
         else:
-            raise app.UsageError(f"expected parts among tutorial, balance, colour, fast; received: {part!r}")
+            raise app.UsageError(f"expected parts among step, tutorial, balance, colour, fast; received: {part!r}")
         summary[part]["part_seconds"] = time.perf_counter() - start
         from tfopt.report import write_json
         write_json(path, summary)
