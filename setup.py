@@ -32,5 +32,6 @@ setup(
         "test": ["pytest>=8.0"],
         "serving": ["tensorflow-serving-api>=2.21"],
         "gpu": ["tensorflow[and-cuda]>=2.21"],
+        "tensorboard": ["tensorboard>=2.21"],  # to view the logs/ that training writes with tf.summary
     },
 )
