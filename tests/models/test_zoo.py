@@ -134,3 +134,17 @@ def test_digits_cnn_reloads_from_cache(digits_cache, digits_model):
     np.testing.assert_allclose(again(x).numpy(), digits_model(x).numpy(), atol=1e-6)
     random = zoo.get_model("digits_cnn", weights="random", seed=0)
     assert not np.allclose(random(x).numpy(), digits_model(x).numpy(), atol=1e-3)
+
+
+def test_default_digits_model_is_trained_with_seed_0_whatever_the_callers_seed(tmp_path, monkeypatch):
+    """The cached judge must not depend on the seed of the run that happens to create the cache."""
+    seeds = []
+
+    def fake_train(*, seed, quiet):
+        seeds.append(seed)
+        return zoo.digits_cnn(10), {}
+
+    monkeypatch.setattr(zoo, "train_digits_classifier", fake_train)
+    zoo.get_model("digits_cnn", weights="default", seed=5, cache_dir=str(tmp_path))
+    assert seeds == [0]
+    assert (tmp_path / "digits_cnn" / "model.keras").is_file()

@@ -169,7 +169,9 @@ def _digits(*, weights, seed, cache_dir):
         path = os.path.join(cache_dir or default_cache_dir(), "digits_cnn", "model.keras")
         if not os.path.isfile(path):
             print(f"tfopt: training the digits classifier once (about 30 s); caching it at {path}", file=sys.stderr)
-            model, _ = train_digits_classifier(seed=seed, quiet=True)
+            # Always seed 0: the cached model is the one default judge of every technique, so it must
+            # not depend on the seed of whichever run happened to create the cache.
+            model, _ = train_digits_classifier(seed=0, quiet=True)
             os.makedirs(os.path.dirname(path), exist_ok=True)
             tmp = f"{path}.tmp-{os.getpid()}.keras"
             model.save(tmp)
@@ -202,7 +204,8 @@ def get_model(name, *, weights="imagenet", include_top=True, input_shape=None, s
             always keeps it.
         input_shape: (H, W, 3) input; defaults to the application's size with the top,
             (None, None, 3) without.
-        seed: seed of random weights (and of digits training on first use).
+        seed: seed of random weights. The default digits CNN is always trained with seed 0
+            (one cached judge, whatever the seed of the run that trains it first).
         cache_dir: where the trained digits CNN is cached; default $TFOPT_CACHE or
             ~/.cache/tfopt.
 
