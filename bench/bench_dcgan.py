@@ -124,7 +124,8 @@ def main():
         "keras_io": evaluate(theirs.generator, real, latent_dim=config.latent_dim, seed=7, feature_network=net),
     }
     out = {
-        "steps": args.steps, "batch_size": config.batch_size, "filters": config.filters, "augment": config.augment,
+        "steps": args.steps, "batch_size": config.batch_size, "filters": config.filters,
+        "latent_dim": config.latent_dim, "augment": config.augment,
         "baseline_norm": args.baseline_norm,
         "seconds_per_step": per_step, "step_time_ratio_tfopt_over_keras_io": per_step["tfopt"] / per_step["keras_io"],
         **{name: {k: r[k] for k in ("fid", "kid", "min_class_share", "mean_confidence", "class_share")}

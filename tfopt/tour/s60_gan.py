@@ -6,7 +6,7 @@ __all__ = ["TITLE", "run"]
 
 TITLE = "GAN training: DCGAN on digits (Algorithm 1 as a Keras train_step)"
 
-_STEPS = 600
+_STEPS = 500
 _GRIDS = 4
 
 
