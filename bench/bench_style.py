@@ -96,10 +96,17 @@ def run_tutorial(fm, content, loss_fn, steps):
         if "learning_rate" not in v.path:
             v.assign(tf.zeros_like(v))
     start = time.perf_counter()
+    trajectory = []  # (seconds at the end of a step, loss the step evaluated before its update)
     for _ in range(steps):
-        train_step()
+        value = float(train_step())
+        trajectory.append((time.perf_counter() - start, value))
     seconds = time.perf_counter() - start
-    return image.numpy()[0], seconds
+    return image.numpy()[0], seconds, trajectory
+
+
+def seconds_until(trajectory, target, scale=1.0):
+    """First time a (seconds, loss * scale) trajectory is at or below ``target``; None if never."""
+    return next((t for t, v in trajectory if v / scale <= target), None)
 
 
 def common_loss_fn(fm, total, scale=1.0):
@@ -199,11 +206,12 @@ def part_tutorial(model, described, content, style, outdir):
     tut_loss = tutorial_loss_fn(fm, content, style, layers)
     total, _ = perceptual_objective(perceptual_targets(fm, content, [style], layers=layers))
     # 1. The tutorial as written: its loss, its weights, its optimizer.
-    tut_img, tut_seconds = run_tutorial(fm, content, tut_loss, FLAGS.tutorial_steps)
+    tut_img, tut_seconds, _ = run_tutorial(fm, content, tut_loss, FLAGS.tutorial_steps)
     # 2. The tutorial's optimizer on the common loss. Adam with epsilon 0.1 is not invariant to the
     #    loss's scale, so the common loss is scaled to the tutorial loss's gradient size at the start.
     scale = gradient_rms(tut_loss, content) / max(gradient_rms(common_loss_fn(fm, total), content), 1e-30)
-    adam_img, adam_seconds = run_tutorial(fm, content, common_loss_fn(fm, total, scale), FLAGS.tutorial_steps)
+    adam_img, adam_seconds, adam_traj = run_tutorial(fm, content, common_loss_fn(fm, total, scale),
+                                                     FLAGS.tutorial_steps)
     # 3. The default recipe.
     res = stylize(content, [style], model=model, config=StyleConfig(size=FLAGS.size, steps=FLAGS.steps, progress=False))
     common = {name: score(img, content, [style], model=model, feature_model=fm)
@@ -228,6 +236,10 @@ def part_tutorial(model, described, content, style, outdir):
         "common_loss": common, "tutorial_own_loss": own,
         "default_to_reach": reach,
         "time_fraction": {k: (r["seconds"] / times[k] if r["reached"] else None) for k, r in reach.items()},
+        # The other way round: when did the tutorial's optimizer reach the default's final common score?
+        "tutorial_optimizer_seconds_to_default_score": seconds_until(adam_traj, common["default"]["total"], scale),
+        "tutorial_optimizer_common_loss_at_default_seconds": next(
+            (v / scale for t, v in adam_traj if t >= res.seconds), None),
     }
 
 
