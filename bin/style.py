@@ -13,6 +13,7 @@ weights (the summary says so); --weights=FILE uses a local VGG19 file. See docs/
 from absl import flags
 
 from tfopt import cli
+from tfopt.style import flags as style_flags
 
 flags.DEFINE_string("content", "chelsea", "Content image: a file or a sample name (astronaut, chelsea, ...).")
 flags.DEFINE_list("style", ["ihc"], "Style image(s): files or sample names, comma separated.")
@@ -27,10 +28,7 @@ flags.DEFINE_enum("init", "content", ["content", "noise", "style"], "Start image
 flags.DEFINE_integer("scales", None, "Coarse-to-fine scales (default: one per doubling above 256 px).")
 flags.DEFINE_boolean("preserve_colour", False, "Transfer luminance only; keep the content's colours.")
 flags.DEFINE_float("style_scale", 1.0, "Style images are resized to style_scale * size.")
-flags.DEFINE_float("content_weight", None, "Weight of the content term (default: LossWeights in docs/style.md).")
-flags.DEFINE_float("style_weight", None, "Weight of the style term (default: LossWeights).")
-flags.DEFINE_float("tv_weight", None, "Weight of the total variation (default: LossWeights).")
-flags.DEFINE_string("weights", "imagenet", "VGG19 weights: imagenet (random fallback offline), random or a file.")
+style_flags.define_loss_flags()
 cli.define_common_flags()
 FLAGS = flags.FLAGS
 
@@ -38,22 +36,18 @@ FLAGS = flags.FLAGS
 def main(argv):
     del argv
     from tfopt.style.gatys import StyleConfig
-    from tfopt.style.losses import LossWeights
     from tfopt.style.run import run_style
 
     cli.check_positive("size", FLAGS.size)
     cli.check_positive("steps", FLAGS.steps)
     if FLAGS.learning_rate is not None:
         cli.check_positive("learning_rate", FLAGS.learning_rate)
-    for name in ("content_weight", "style_weight", "tv_weight"):
-        if getattr(FLAGS, name) is not None:
-            cli.check_nonnegative(name, getattr(FLAGS, name))
     blend = tuple(_floats("style_blend", FLAGS.style_blend)) or None
     cli.set_seed(FLAGS.seed)
     config = StyleConfig(size=FLAGS.size, steps=FLAGS.steps, fine_steps=FLAGS.fine_steps, optimizer=FLAGS.optimizer,
                          learning_rate=FLAGS.learning_rate, init=FLAGS.init, scales=FLAGS.scales,
                          preserve_colour=FLAGS.preserve_colour, style_scale=FLAGS.style_scale, blend=blend,
-                         weights=LossWeights.defaults(FLAGS.content_weight, FLAGS.style_weight, FLAGS.tv_weight),
+                         weights=style_flags.loss_weights(FLAGS),
                          seed=FLAGS.seed, progress=not FLAGS.quiet).validate()
     with cli.output_dir(FLAGS.output, overwrite=FLAGS.overwrite) as outdir:
         s = run_style(outdir, content=FLAGS.content, styles=FLAGS.style, config=config, weights=FLAGS.weights)

@@ -11,6 +11,7 @@ safe_mode=True; [B, H, W, 3] in [0, 1] -> same), preview.png, loss.png and summa
 from absl import flags
 
 from tfopt import cli
+from tfopt.style import flags as style_flags
 
 flags.DEFINE_list("style", ["ihc"], "Style image(s): files or sample names.")
 flags.DEFINE_list("style_blend", [], "Blend weights of several style images (default equal).")
@@ -23,10 +24,7 @@ flags.DEFINE_integer("style_size", 256, "Longer side of the style image.")
 flags.DEFINE_float("learning_rate", 2e-3, "Adam learning rate.")
 flags.DEFINE_list("filters", ["16", "32", "64"], "Widths of the network's three stages (Johnson: 32,64,128).")
 flags.DEFINE_integer("residual_blocks", 3, "Residual blocks (Johnson: 5).")
-flags.DEFINE_float("content_weight", None, "Weight of the content term (default: LossWeights in docs/style.md).")
-flags.DEFINE_float("style_weight", None, "Weight of the style term (default: LossWeights).")
-flags.DEFINE_float("tv_weight", None, "Weight of the total variation (default: LossWeights).")
-flags.DEFINE_string("weights", "imagenet", "VGG19 weights: imagenet (random fallback offline), random or a file.")
+style_flags.define_loss_flags()
 cli.define_common_flags()
 FLAGS = flags.FLAGS
 
@@ -35,15 +33,11 @@ def main(argv):
     del argv
     from tfopt.errors import InputError
     from tfopt.style.fast import TrainConfig
-    from tfopt.style.losses import LossWeights
     from tfopt.style.run import run_train
 
     for name in ("steps", "batch_size", "crop_size", "style_size", "learning_rate"):
         cli.check_positive(name, getattr(FLAGS, name))
     cli.check_nonnegative("residual_blocks", FLAGS.residual_blocks)
-    for name in ("content_weight", "style_weight", "tv_weight"):
-        if getattr(FLAGS, name) is not None:
-            cli.check_nonnegative(name, getattr(FLAGS, name))
     try:
         filters = tuple(int(f) for f in FLAGS.filters)
         blend = tuple(float(b) for b in FLAGS.style_blend) or None
@@ -56,7 +50,7 @@ def main(argv):
     config = TrainConfig(steps=FLAGS.steps, batch_size=FLAGS.batch_size, crop_size=FLAGS.crop_size,
                          learning_rate=FLAGS.learning_rate, style_size=FLAGS.style_size, filters=filters,
                          residual_blocks=FLAGS.residual_blocks, blend=blend,
-                         weights=LossWeights.defaults(FLAGS.content_weight, FLAGS.style_weight, FLAGS.tv_weight),
+                         weights=style_flags.loss_weights(FLAGS),
                          seed=FLAGS.seed, progress=not FLAGS.quiet).validate()
     with cli.output_dir(FLAGS.output, overwrite=FLAGS.overwrite) as outdir:
         s = run_train(outdir, styles=FLAGS.style, config=config, content=FLAGS.content_dir, weights=FLAGS.weights,

@@ -1,0 +1,39 @@
+"""The loss-weight and VGG19 flags that bin/style.py and bin/train_stylenet.py share.
+
+Example (in a binary):
+    style_flags.define_loss_flags()
+    ...
+    weights = style_flags.loss_weights(FLAGS)     # LossWeights, defaults where a flag is not given
+"""
+from absl import flags
+
+from tfopt import cli
+from tfopt.style.losses import LossWeights
+
+__all__ = ["define_loss_flags", "loss_weights"]
+
+_WEIGHT_FLAGS = ("content_weight", "style_weight", "tv_weight")
+
+
+def define_loss_flags():
+    """Defines --content_weight, --style_weight, --tv_weight (None: LossWeights' defaults) and --weights."""
+    flags.DEFINE_float("content_weight", None, "Weight of the content term (default: LossWeights in docs/style.md).")
+    flags.DEFINE_float("style_weight", None, "Weight of the style term (default: LossWeights).")
+    flags.DEFINE_float("tv_weight", None, "Weight of the total variation (default: LossWeights).")
+    flags.DEFINE_string("weights", "imagenet", "VGG19 weights: imagenet (random fallback offline), random or a file.")
+
+
+def loss_weights(values):
+    """The :class:`LossWeights` of parsed flag values.
+
+    Args:
+        values: an object with ``content_weight``, ``style_weight``, ``tv_weight`` (floats or None).
+
+    Returns:
+        LossWeights with the defaults where a value is None; InputError (exit 2) for a negative one.
+    """
+    given = {name: getattr(values, name) for name in _WEIGHT_FLAGS}
+    for name, value in given.items():
+        if value is not None:
+            cli.check_nonnegative(name, value)
+    return LossWeights.defaults(given["content_weight"], given["style_weight"], given["tv_weight"])
