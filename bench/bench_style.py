@@ -128,14 +128,31 @@ def gradient_rms(loss_fn, content):
     return float(tf.sqrt(tf.reduce_mean(tape.gradient(loss, x) ** 2)))
 
 
-def seconds_to_reach(fm, total, content, target, steps):
-    """Runs the default L-BFGS until the common loss is <= target: (reached, seconds, steps)."""
+def default_problem(model, content, style):
+    """The feature model and the common (tfopt default) loss of one content/style pair."""
+    from tfopt.models.features import FeatureModel
+    from tfopt.style.losses import DEFAULT_LAYERS, perceptual_objective, perceptual_targets
+
+    fm = FeatureModel(model, DEFAULT_LAYERS.all())
+    total, _ = perceptual_objective(perceptual_targets(fm, content, [style]))
+    return fm, total
+
+
+def run_default(fm, total, content, steps, **kwargs):
+    """The default recipe's optimizer (L-BFGS at its default step size) from the content image."""
     import numpy as np
 
     from tfopt.optim import optimize
+    from tfopt.style.gatys import DEFAULT_LR
 
-    res = optimize(total, fm, np.asarray(content)[None], steps=steps, optimizer="lbfgs", learning_rate=0.1,
-                   maximize=False, stop=lambda c, v: v <= target, stop_layers=(), progress=False)
+    return optimize(total, fm, np.asarray(content).reshape(1, *np.shape(content)[-3:]), steps=steps,
+                    optimizer="lbfgs", learning_rate=DEFAULT_LR["lbfgs"], maximize=False, stop_layers=(),
+                    progress=False, **kwargs)
+
+
+def seconds_to_reach(fm, total, content, target, steps):
+    """Runs the default L-BFGS until the common loss is <= target: (reached, seconds, steps)."""
+    res = run_default(fm, total, content, steps, stop=lambda c, v: v <= target)
     reached = bool(res.stopped[0])
     return {"reached": reached, "seconds": res.seconds if reached else None,
             "steps": int(res.steps[0]) if reached else None, "best_value": float(res.values[0])}
@@ -164,12 +181,7 @@ def part_step(model, content, style, repeats=4):
     import numpy as np
     import tensorflow as tf
 
-    from tfopt.models.features import FeatureModel
-    from tfopt.optim import optimize
-    from tfopt.style.losses import DEFAULT_LAYERS, perceptual_objective, perceptual_targets
-
-    fm = FeatureModel(model, DEFAULT_LAYERS.all())
-    total, _ = perceptual_objective(perceptual_targets(fm, content, [style]))
+    fm, total = default_problem(model, content, style)
     x = tf.constant(np.asarray(content)[None])
     passes = {"full_vgg19": _forward_backward(model, x), "loss_layers": _forward_backward(fm, x)}
     best = {k: float("inf") for k in passes}
@@ -180,8 +192,7 @@ def part_step(model, content, style, repeats=4):
             fb(x).numpy()
             best[name] = min(best[name], time.perf_counter() - start)
         for n in runs:
-            r = optimize(total, fm, x.numpy(), steps=n, optimizer="lbfgs", learning_rate=0.1, maximize=False,
-                         stop_layers=(), progress=False)
+            r = run_default(fm, total, content, n)
             runs[n].append((r.seconds, r.evaluations, int(r.steps[0])))
     (s3, e3, k3), (s13, e13, k13) = min(runs[3]), min(runs[13])
     per_step, per_eval = (s13 - s3) / max(1, k13 - k3), (s13 - s3) / max(1, e13 - e3)
@@ -192,19 +203,16 @@ def part_step(model, content, style, repeats=4):
             "evaluation_over_loss_layers": per_eval / best["loss_layers"]}
 
 
-def part_tutorial(model, described, content, style, outdir):
+def part_tutorial(model, content, style, outdir):
     import numpy as np
     import tensorflow as tf
 
     from tfopt.images import save_image, side_by_side
-    from tfopt.models.features import FeatureModel
     from tfopt.style.gatys import StyleConfig, score, stylize
-    from tfopt.style.losses import DEFAULT_LAYERS, perceptual_objective, perceptual_targets
+    from tfopt.style.losses import DEFAULT_LAYERS
 
-    layers = DEFAULT_LAYERS
-    fm = FeatureModel(model, layers.all())
-    tut_loss = tutorial_loss_fn(fm, content, style, layers)
-    total, _ = perceptual_objective(perceptual_targets(fm, content, [style], layers=layers))
+    fm, total = default_problem(model, content, style)
+    tut_loss = tutorial_loss_fn(fm, content, style, DEFAULT_LAYERS)
     # 1. The tutorial as written: its loss, its weights, its optimizer.
     tut_img, tut_seconds, _ = run_tutorial(fm, content, tut_loss, FLAGS.tutorial_steps)
     # 2. The tutorial's optimizer on the common loss. Adam with epsilon 0.1 is not invariant to the
@@ -316,7 +324,7 @@ def main(argv):
     for part in FLAGS.parts:
         start = time.perf_counter()
         if part == "tutorial":
-            summary[part] = part_tutorial(model, described, content, style, outdir)
+            summary[part] = part_tutorial(model, content, style, outdir)
         elif part == "step":
             summary[part] = part_step(model, content, style)
         elif part == "balance":
