@@ -26,6 +26,9 @@ flags.DEFINE_string("data_dir", None, "TFDS data directory.")
 flags.DEFINE_integer("image_size", _D.image_size, "Image side (DCGAN: a power of two, 32 or 64).")
 flags.DEFINE_integer("latent_dim", _D.latent_dim, "Noise dimension (8 suits the 8x8-born digits; DCGAN used 100).")
 flags.DEFINE_integer("filters", _D.filters, "DCGAN width (filters of D's first / G's last layer).")
+flags.DEFINE_integer("categorical_codes", _D.categorical_codes,
+                     "InfoGAN categorical code size, read from the first entries of z (0 = off; < latent_dim).")
+flags.DEFINE_float("info_weight", _D.info_weight, "Weight of the InfoGAN mutual-information penalty.")
 flags.DEFINE_enum("d_norm", _D.d_norm, ["auto", "batch", "layer", "none"],
                   "Discriminator normalization (auto: layer norm with wasserstein, else batch norm).")
 flags.DEFINE_enum("loss", _D.loss, list(losses.LOSSES), "Loss family.")
@@ -63,7 +66,8 @@ def main(argv):
         distribute.use_logical_cpus(FLAGS.cpu_replicas)
     config = GANConfig(
         model=FLAGS.model, dataset=FLAGS.dataset, image_size=FLAGS.image_size, latent_dim=FLAGS.latent_dim,
-        filters=FLAGS.filters, d_norm=FLAGS.d_norm, loss=FLAGS.loss, gp_weight=FLAGS.gp_weight,
+        filters=FLAGS.filters, categorical_codes=FLAGS.categorical_codes, info_weight=FLAGS.info_weight,
+        d_norm=FLAGS.d_norm, loss=FLAGS.loss, gp_weight=FLAGS.gp_weight,
         k_d_steps=FLAGS.k_d_steps, batch_size=FLAGS.batch_size, steps=FLAGS.steps, optimizer=FLAGS.optimizer,
         learning_rate=FLAGS.learning_rate, beta_1=FLAGS.beta_1, momentum=FLAGS.momentum,
         ema_decay=FLAGS.ema_decay or None, sync_batch_norm=FLAGS.sync_batch_norm, augment=FLAGS.augment,

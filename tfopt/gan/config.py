@@ -36,6 +36,10 @@ class GANConfig:
             (0.60 vs 0.86-0.96 after 3,000 steps) and more confidently classified samples
             (0.82 vs 0.80). Use 100 (the paper's) for richer datasets.
         filters: DCGAN width (the discriminator's first layer; the generator's last).
+        categorical_codes: InfoGAN categorical code size (0: off; DCGAN only). The first
+            ``categorical_codes`` of the ``latent_dim`` noise entries carry the code (so
+            ``latent_dim`` must be larger); the discriminator gets a Q head.
+        info_weight: weight of the mutual-information penalty (with codes).
         d_norm: discriminator normalization: ``"batch"``, ``"layer"``, ``"none"`` or
             ``"auto"`` (layer norm with the Wasserstein loss, batch norm otherwise).
         loss: loss family (see :data:`tfopt.gan.losses.LOSSES`).
@@ -66,6 +70,8 @@ class GANConfig:
     channels: int = None
     latent_dim: int = 8
     filters: int = 32
+    categorical_codes: int = 0
+    info_weight: float = 1.0
     d_norm: str = "auto"
     loss: str = "non_saturating"
     gp_weight: float = None
@@ -108,9 +114,16 @@ class GANConfig:
         for name in ("image_size", "latent_dim", "filters", "k_d_steps", "batch_size", "checkpoint_every",
                      "sample_every", "log_every"):
             _positive_int(name, getattr(config, name))
-        for name in ("steps", "eval_samples", "seed"):
+        for name in ("steps", "eval_samples", "seed", "categorical_codes"):
             _positive_int(name, getattr(config, name), minimum=0)
         parse_policy(config.augment)
+        if config.categorical_codes and config.model != "dcgan":
+            raise InputError(f"expected model dcgan with categorical codes; received: model={config.model!r}")
+        if config.categorical_codes >= config.latent_dim:
+            raise InputError(f"expected categorical_codes < latent_dim={config.latent_dim} (the code is read from "
+                             f"the first entries of z); received: categorical_codes={config.categorical_codes}")
+        if not config.info_weight >= 0:
+            raise InputError(f"expected info_weight >= 0; received: info_weight={config.info_weight}")
         if config.channels is not None:
             _positive_int("channels", config.channels)
         updates = {}

@@ -31,6 +31,7 @@ from tfopt.errors import InputError
 from tfopt.gan import augment as augment_lib
 from tfopt.gan import losses as losses_lib
 from tfopt.gan import penalties
+from tfopt.gan.layers import categorical_code
 
 __all__ = ["GAN", "group_minibatches", "generate_from"]
 
@@ -76,7 +77,8 @@ class GAN(keras.Model):
 
     Args:
         generator: ``keras.Model`` ``z [B, latent_dim] -> images [B, H, W, C]`` in [-1, 1].
-        discriminator: ``keras.Model`` ``images -> logits [B, 1]``.
+        discriminator: ``keras.Model`` ``images -> logits [B, 1]`` (with codes:
+            ``images -> [logits [B, 1], code logits [B, N]]``, see below).
         latent_dim: noise size; read from ``generator.inputs`` when None.
         k_d_steps: discriminator steps per generator step (Algorithm 1's ``k``).
         ema_decay: if set (e.g. 0.999), keep ``ema_generator``, an exponential moving
@@ -90,6 +92,13 @@ class GAN(keras.Model):
         augment: DiffAugment policy for everything the discriminator sees (real and
             generated, in both steps): ``"translation"`` (up to 1/8 of the side),
             ``"cutout"`` (a square of half the side), both comma-separated, or None.
+        categorical_codes: InfoGAN (Chen et al. 2016) with a categorical code of this
+            many values (0: off). The code of a noise row is
+            :func:`~tfopt.gan.layers.categorical_code` of its first entries (the
+            generator turns them into the one-hot it sees); the discriminator's second
+            output is Q's logits, and ``info_weight`` (see :meth:`compile`) times the
+            cross-entropy of Q on generated images against their codes is added to both
+            the D and the G loss.
         **kwargs: ``keras.Model`` arguments (``name``).
 
     Example:
@@ -97,7 +106,7 @@ class GAN(keras.Model):
     """
 
     def __init__(self, generator, discriminator, *, latent_dim=None, k_d_steps=1, ema_decay=None, seed=0,
-                 augment=None, **kwargs):
+                 augment=None, categorical_codes=0, **kwargs):
         kwargs.setdefault("name", "gan")
         super().__init__(**kwargs)
         if isinstance(k_d_steps, bool) or not isinstance(k_d_steps, int) or k_d_steps < 1:
@@ -106,6 +115,14 @@ class GAN(keras.Model):
             raise InputError(f"expected 0 <= ema_decay < 1 or None; received: ema_decay={ema_decay!r}")
         if latent_dim is None:
             latent_dim = int(generator.inputs[0].shape[-1])
+        if isinstance(categorical_codes, bool) or not isinstance(categorical_codes, int) or categorical_codes < 0:
+            raise InputError(f"expected categorical_codes to be an integer >= 0; received: "
+                             f"categorical_codes={categorical_codes!r}")
+        outputs = len(discriminator.outputs) if getattr(discriminator, "outputs", None) else 1
+        if categorical_codes and (categorical_codes >= latent_dim or outputs != 2):
+            raise InputError(f"expected categorical_codes < latent_dim={latent_dim} and a discriminator with two "
+                             f"outputs (logits, code logits); received: categorical_codes={categorical_codes}, "
+                             f"{outputs} output(s)")
         self.generator = generator
         self.discriminator = discriminator
         self.latent_dim = int(latent_dim)
@@ -113,6 +130,7 @@ class GAN(keras.Model):
         self.ema_decay = None if ema_decay is None else float(ema_decay)
         self.seed = int(seed)
         self.augment = augment_lib.parse_policy(augment)
+        self.categorical_codes = categorical_codes
         self.seed_generator = keras.random.SeedGenerator(self.seed)
         self.ema_generator = None
         if self.ema_decay is not None:
@@ -123,9 +141,10 @@ class GAN(keras.Model):
         self.d_real_tracker = keras.metrics.Mean(name="d_real")
         self.d_fake_tracker = keras.metrics.Mean(name="d_fake")
         self.gp_tracker = keras.metrics.Mean(name="gp")
+        self.info_tracker = keras.metrics.Mean(name="info")
         self.built = True
 
-    def compile(self, d_optimizer, g_optimizer, loss="non_saturating", gp_weight=0.0, **kwargs):
+    def compile(self, d_optimizer, g_optimizer, loss="non_saturating", gp_weight=0.0, info_weight=1.0, **kwargs):
         """Sets the two optimizers and the loss family; builds the optimizer state.
 
         Call inside the strategy's scope (the optimizers too should be created there).
@@ -137,6 +156,8 @@ class GAN(keras.Model):
                 ``(generator_loss, discriminator_loss)`` pair of per-example functions.
             gp_weight: weight of the WGAN-GP gradient penalty added to D's loss (10 in
                 the paper; 0 disables).
+            info_weight: weight of the InfoGAN mutual-information penalty added to the
+                G and D losses when ``categorical_codes`` > 0 (1 in the paper).
             **kwargs: ``keras.Model.compile`` arguments (``jit_compile``,
                 ``steps_per_execution``).
         """
@@ -144,11 +165,14 @@ class GAN(keras.Model):
         super().compile(optimizer=None, **kwargs)
         if float(gp_weight) < 0:
             raise InputError(f"expected gp_weight >= 0; received: gp_weight={gp_weight!r}")
+        if float(info_weight) < 0:
+            raise InputError(f"expected info_weight >= 0; received: info_weight={info_weight!r}")
         self.d_optimizer = d_optimizer
         self.g_optimizer = g_optimizer
         self.loss_name = loss if isinstance(loss, str) else "custom"
         self.g_loss_fn, self.d_loss_fn = losses_lib.get_loss(loss)
         self.gp_weight = float(gp_weight)
+        self.info_weight = float(info_weight)
         # Build slots now so a checkpoint restores into existing variables.
         self.d_optimizer.build(self.discriminator.trainable_variables)
         self.g_optimizer.build(self.generator.trainable_variables)
@@ -158,6 +182,8 @@ class GAN(keras.Model):
         trackers = [self.d_loss_tracker, self.g_loss_tracker, self.d_real_tracker, self.d_fake_tracker]
         if getattr(self, "gp_weight", 0.0) > 0:
             trackers.append(self.gp_tracker)
+        if self.categorical_codes:
+            trackers.append(self.info_tracker)
         return trackers
 
     @property
@@ -205,27 +231,41 @@ class GAN(keras.Model):
             images = augment_lib.cutout(images, centers, size // 2)
         return images
 
+    def _discriminate(self, images):
+        """``(logits, code logits or None)`` of the discriminator in training mode."""
+        out = self.discriminator(images, training=True)
+        if self.categorical_codes:
+            return out[0], out[1]
+        return out, None
+
+    def _info(self, code_logits, z):
+        """Per-example mutual-information penalty of Q's logits against the codes of ``z``."""
+        if not self.categorical_codes:
+            return None
+        return penalties.mutual_information_penalty(code_logits, categorical_code(z, self.categorical_codes))
+
     def _average(self, per_example, local_batch):
         _, replicas = _replica()
         return tf.nn.compute_average_loss(per_example, global_batch_size=local_batch * replicas)
 
     def _d_step(self, real):
         batch = tf.shape(real)[0]
-        fake = self._augment(self.generator(self._noise(batch), training=True))
+        z = self._noise(batch)
+        fake = self._augment(self.generator(z, training=True))
         real = self._augment(real)
         eps = None
         if self.gp_weight > 0:
             eps = self._global_draw(batch, lambda n: keras.random.uniform((n,), seed=self.seed_generator))
         with tf.GradientTape() as tape:
-            real_logits = self.discriminator(real, training=True)
-            fake_logits = self.discriminator(fake, training=True)
+            real_logits, _ = self._discriminate(real)
+            fake_logits, code_logits = self._discriminate(fake)
             per_example = self.d_loss_fn(real_logits, fake_logits)
             gp = tf.zeros_like(per_example)
             if self.gp_weight > 0:
-                gp = penalties.gradient_penalty(
-                    lambda x: self.discriminator(x, training=True), real, fake, eps
-                )
+                gp = penalties.gradient_penalty(lambda x: self._discriminate(x)[0], real, fake, eps)
                 per_example = per_example + self.gp_weight * gp
+            if self.categorical_codes:
+                per_example = per_example + self.info_weight * self._info(code_logits, z)
             loss = self._average(per_example, batch)
         grads = tape.gradient(loss, self.discriminator.trainable_variables)
         self.d_optimizer.apply_gradients(zip(grads, self.discriminator.trainable_variables))
@@ -237,13 +277,19 @@ class GAN(keras.Model):
         )
 
     def _g_step(self, z):
+        """One generator step; returns ``(loss, mutual-information penalty)`` (both global means)."""
         batch = tf.shape(z)[0]
         with tf.GradientTape() as tape:
-            fake_logits = self.discriminator(self._augment(self.generator(z, training=True)), training=True)
-            loss = self._average(self.g_loss_fn(fake_logits), batch)
+            fake_logits, code_logits = self._discriminate(self._augment(self.generator(z, training=True)))
+            per_example = self.g_loss_fn(fake_logits)
+            info = tf.zeros_like(per_example)
+            if self.categorical_codes:
+                info = self._info(code_logits, z)
+                per_example = per_example + self.info_weight * info
+            loss = self._average(per_example, batch)
         grads = tape.gradient(loss, self.generator.trainable_variables)
         self.g_optimizer.apply_gradients(zip(grads, self.generator.trainable_variables))
-        return loss
+        return loss, self._average(info, batch)
 
     def _update_ema(self, z):
         if self.ema_generator is None:
@@ -266,7 +312,8 @@ class GAN(keras.Model):
             data: real images, or a tuple whose first item is the real images.
 
         Returns:
-            ``{name: running mean}`` of d_loss, g_loss, d_real, d_fake (mean logits) and gp.
+            ``{name: running mean}`` of d_loss, g_loss, d_real, d_fake (mean logits), gp
+            (with a penalty) and info (with codes: the G step's mutual-information penalty).
         """
         x = data[0] if isinstance(data, (tuple, list)) else data
         if x.shape.rank == 4:
@@ -285,7 +332,7 @@ class GAN(keras.Model):
             d_loss, d_real, d_fake, gp = self._d_step(x[:, j])
             d_sum, real_sum, fake_sum, gp_sum = d_sum + d_loss, real_sum + d_real, fake_sum + d_fake, gp_sum + gp
         z = self._noise(batch)
-        g_loss = self._g_step(z)
+        g_loss, info = self._g_step(z)
         self._update_ema(z)
         # Each replica holds its share of a globally averaged value: scale back so
         # the trackers' mean over replicas is the global value.
@@ -295,6 +342,7 @@ class GAN(keras.Model):
         self.d_fake_tracker.update_state(fake_sum * scale)
         self.gp_tracker.update_state(gp_sum * scale)
         self.g_loss_tracker.update_state(g_loss * float(replicas))
+        self.info_tracker.update_state(info * float(replicas))
         logs = {m.name: m.result() for m in self.metrics}
         if _multi_worker():
             # Keras reduces multi-worker logs with strategy.reduce(MEAN, axis=0),

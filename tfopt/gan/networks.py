@@ -2,7 +2,10 @@
 
 Generators map noise ``z [B, latent_dim]`` to images ``[B, H, W, C]`` in [-1, 1]
 (tanh). Discriminators map images to one unbounded logit per example ``[B, 1]``; the
-loss family decides how to read it. All are functional ``keras.Model`` s built only
+loss family decides how to read it. With ``categorical_codes=N`` (DCGAN only) the
+generator reads an InfoGAN categorical code from the first ``N`` entries of ``z``
+(:class:`~tfopt.gan.layers.CategoricalCode`) and the discriminator has a second output,
+the ``[B, N]`` logits of its Q head (Chen et al. 2016) sharing the convolutional trunk. All are functional ``keras.Model`` s built only
 from built-in or registered layers, so they save and reload with ``safe_mode=True``.
 
 Example:
@@ -16,7 +19,7 @@ import keras
 from keras import layers
 
 from tfopt.errors import InputError
-from tfopt.gan.layers import Maxout
+from tfopt.gan.layers import CategoricalCode, Maxout
 
 __all__ = [
     "NORMS",
@@ -95,7 +98,15 @@ def mlp_discriminator(image_shape=(32, 32, 1), units=(240, 240), pieces=5, dropo
     return keras.Model(x, out, name=name)
 
 
-def dcgan_generator(latent_dim=100, image_size=32, channels=1, filters=64, sync_batch_norm=True, name="generator"):
+def _check_codes(categorical_codes, latent_dim=None):
+    _check_int("categorical_codes", categorical_codes, 0)
+    if latent_dim is not None and categorical_codes and categorical_codes >= latent_dim:
+        raise InputError(f"expected categorical_codes < latent_dim={latent_dim} (the code is read from the first "
+                         f"entries of z); received: categorical_codes={categorical_codes}")
+
+
+def dcgan_generator(latent_dim=100, image_size=32, channels=1, filters=64, sync_batch_norm=True, name="generator",
+                    categorical_codes=0):
     """DCGAN generator (Radford et al. 2016): project, then strided transposed convolutions.
 
     ``z -> Dense(4*4*F) -> BN -> ReLU -> [ConvT(stride 2) -> BN -> ReLU] * ... -> ConvT -> tanh``,
@@ -110,18 +121,23 @@ def dcgan_generator(latent_dim=100, image_size=32, channels=1, filters=64, sync_
         sync_batch_norm: batch statistics over all replicas (so 1 and N devices train
             alike); costs an all-reduce per layer under a multi-device strategy.
         name: model name.
+        categorical_codes: if N > 0, the first N entries of ``z`` become the one-hot of
+            their argmax (a uniform categorical code) before the projection; ``z``
+            keeps its size and distribution. Needs ``N < latent_dim``.
 
     Returns:
         A ``keras.Model`` ``z [B, latent_dim] -> images [B, image_size, image_size, channels]``.
     """
     _check_int("latent_dim", latent_dim)
+    _check_codes(categorical_codes, latent_dim)
     _check_image_size(image_size)
     _check_int("channels", channels)
     _check_int("filters", filters)
     ups = int(math.log2(image_size)) - 2
     width = filters * 2 ** (ups - 1)
     z = keras.Input((latent_dim,), name="z")
-    h = layers.Dense(4 * 4 * width, use_bias=False, kernel_initializer=_init(), name="project")(z)
+    h = CategoricalCode(categorical_codes, name="code")(z) if categorical_codes else z
+    h = layers.Dense(4 * 4 * width, use_bias=False, kernel_initializer=_init(), name="project")(h)
     h = layers.Reshape((4, 4, width), name="reshape")(h)
     h = layers.BatchNormalization(synchronized=sync_batch_norm, name="bn_0")(h)
     h = layers.ReLU(name="relu_0")(h)
@@ -138,7 +154,7 @@ def dcgan_generator(latent_dim=100, image_size=32, channels=1, filters=64, sync_
 
 
 def dcgan_discriminator(image_size=32, channels=1, filters=64, norm="batch", sync_batch_norm=True,
-                        name="discriminator"):
+                        name="discriminator", categorical_codes=0, q_units=128):
     """DCGAN discriminator: strided convolutions, LeakyReLU(0.2), no norm on the first layer.
 
     ``Conv(F) -> LReLU -> [Conv(2F) -> norm -> LReLU] * ... -> Flatten -> Dense(1)``.
@@ -151,11 +167,17 @@ def dcgan_discriminator(image_size=32, channels=1, filters=64, norm="batch", syn
             needs per-example gradients) or ``"none"``.
         sync_batch_norm: cross-replica batch statistics when ``norm="batch"``.
         name: model name.
+        categorical_codes: if N > 0, add InfoGAN's Q head on the shared trunk:
+            ``Flatten -> Dense(q_units) -> LReLU -> Dense(N)``, a second output.
+        q_units: hidden units of the Q head.
 
     Returns:
-        A ``keras.Model`` ``images -> logits [B, 1]``.
+        A ``keras.Model`` ``images -> logits [B, 1]``, or ``images -> [logits [B, 1],
+        code logits [B, N]]`` with codes.
     """
     _check_image_size(image_size)
+    _check_codes(categorical_codes)
+    _check_int("q_units", q_units)
     _check_int("channels", channels)
     _check_int("filters", filters)
     if norm not in NORMS:
@@ -177,11 +199,16 @@ def dcgan_discriminator(image_size=32, channels=1, filters=64, norm="batch", syn
         width *= 2
     h = layers.Flatten(name="flatten")(h)
     out = layers.Dense(1, kernel_initializer=_init(), name="logit")(h)
+    if categorical_codes:
+        q = layers.Dense(q_units, kernel_initializer=_init(), name="q_hidden")(h)
+        q = layers.LeakyReLU(0.2, name="q_lrelu")(q)
+        q = layers.Dense(categorical_codes, kernel_initializer=_init(), name="q_logits")(q)
+        out = [out, q]
     return keras.Model(x, out, name=name)
 
 
 def build_networks(model="dcgan", *, latent_dim=100, image_size=32, channels=1, filters=64, norm="batch",
-                   sync_batch_norm=True):
+                   sync_batch_norm=True, categorical_codes=0):
     """Builds a (generator, discriminator) pair by family name.
 
     Args:
@@ -192,15 +219,21 @@ def build_networks(model="dcgan", *, latent_dim=100, image_size=32, channels=1, 
         filters: DCGAN width (ignored by ``"gan"``).
         norm: DCGAN discriminator normalization (see :func:`dcgan_discriminator`).
         sync_batch_norm: cross-replica batch statistics.
+        categorical_codes: InfoGAN categorical code size (DCGAN only; 0 = none).
 
     Returns:
         ``(generator, discriminator)`` keras Models.
     """
     if model == "dcgan":
         return (
-            dcgan_generator(latent_dim, image_size, channels, filters, sync_batch_norm),
-            dcgan_discriminator(image_size, channels, filters, norm, sync_batch_norm),
+            dcgan_generator(latent_dim, image_size, channels, filters, sync_batch_norm,
+                            categorical_codes=categorical_codes),
+            dcgan_discriminator(image_size, channels, filters, norm, sync_batch_norm,
+                                categorical_codes=categorical_codes),
         )
+    if categorical_codes:
+        raise InputError(f"expected model='dcgan' with categorical codes; received: model={model!r}, "
+                         f"categorical_codes={categorical_codes}")
     if model == "gan":
         _check_int("image_size", image_size)
         shape = (image_size, image_size, channels)

@@ -1,7 +1,8 @@
 """Discriminator regularizers as pure functions returning per-example penalties.
 
-Each takes the discriminator as a callable ``images -> logits`` and returns a ``[B]``
-tensor; the caller weights it and reduces it with the loss (by the global batch size).
+Each returns a ``[B]`` tensor; the caller weights it and reduces it with the loss (by
+the global batch size). The gradient penalties take the discriminator as a callable
+``images -> logits``; the InfoGAN mutual-information penalty takes the Q head's logits.
 Randomness is an argument (``epsilon``), so the functions are deterministic.
 
 Example:
@@ -11,7 +12,7 @@ Example:
 """
 import tensorflow as tf
 
-__all__ = ["interpolate", "gradient_penalty", "r1_penalty"]
+__all__ = ["interpolate", "gradient_penalty", "r1_penalty", "mutual_information_penalty"]
 
 
 def _per_example_norm_sq(grads):
@@ -76,3 +77,24 @@ def r1_penalty(discriminator, real):
         tape.watch(real)
         scores = tf.reduce_sum(discriminator(real))
     return _per_example_norm_sq(tape.gradient(scores, real))
+
+
+def mutual_information_penalty(code_logits, codes):
+    """InfoGAN's penalty for a categorical code: ``-log Q(c | G(z, c))``, per example.
+
+    Minimizing it over the generator and the Q head maximizes the variational lower
+    bound ``L_I = E[log Q(c | G(z, c))] + H(c) <= I(c; G(z, c))`` (Chen et al. 2016,
+    "InfoGAN", eq. 4; ``H(c)`` is a constant and dropped). For a categorical code it is
+    the softmax cross-entropy of Q's logits on generated images against the code
+    (TF-GAN's ``mutual_information_penalty`` with a categorical distribution).
+
+    Args:
+        code_logits: ``[B, N]`` logits of the Q head on generated images.
+        codes: ``[B, N]`` one-hot codes the images were generated from.
+
+    Returns:
+        Per-example penalty ``[B]`` (>= 0; 0 when Q recovers every code with certainty).
+    """
+    code_logits = tf.cast(tf.convert_to_tensor(code_logits), tf.float32)
+    codes = tf.cast(tf.stop_gradient(codes), tf.float32)
+    return tf.nn.softmax_cross_entropy_with_logits(labels=codes, logits=code_logits)

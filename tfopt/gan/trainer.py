@@ -48,10 +48,12 @@ def build_gan(config):
     generator, discriminator = build_networks(
         config.model, latent_dim=config.latent_dim, image_size=config.image_size, channels=config.channels,
         filters=config.filters, norm=config.d_norm, sync_batch_norm=config.sync_batch_norm,
+        categorical_codes=config.categorical_codes,
     )
     gan = GAN(generator, discriminator, k_d_steps=config.k_d_steps, ema_decay=config.ema_decay, seed=config.seed,
-              augment=config.augment)
-    gan.compile(make_optimizer(config), make_optimizer(config), loss=config.loss, gp_weight=config.gp_weight)
+              augment=config.augment, categorical_codes=config.categorical_codes)
+    gan.compile(make_optimizer(config), make_optimizer(config), loss=config.loss, gp_weight=config.gp_weight,
+                info_weight=config.info_weight)
     return gan
 
 
@@ -252,7 +254,7 @@ class _Run:
             io.save_generator(self.gan.sampler, self.output_dir / io.GENERATOR_FILE)
 
     def curves(self):
-        names = [k for k in ("d_loss", "g_loss", "gp") if any(k in h for h in self.history)]
+        names = [k for k in ("d_loss", "g_loss", "gp", "info") if any(k in h for h in self.history)]
         series = {k: [h.get(k, np.nan) for h in self.history] for k in names}
         path = self.output_dir / "losses.png"
         report.plot_curves(path, series, title=f"{self.config.model} {self.config.loss}",

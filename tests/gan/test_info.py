@@ -1,0 +1,137 @@
+"""InfoGAN categorical codes: the code layer, the Q head, the penalty, replica equality, safe_mode."""
+import json
+import os
+import pathlib
+import subprocess
+import sys
+import textwrap
+
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from tfopt.errors import InputError
+from tfopt.gan import GAN, GANConfig, group_minibatches, io, networks, penalties
+from tfopt.gan.layers import CategoricalCode, categorical_code
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+
+
+def test_code_layer_gives_uniform_one_hot_rows_and_keeps_the_rest():
+    z = np.random.default_rng(0).standard_normal((5000, 9)).astype(np.float32)
+    out = keras.ops.convert_to_numpy(CategoricalCode(5)(z))
+    assert out.shape == (5000, 9)
+    code = out[:, :5]
+    assert set(np.unique(code)) == {0.0, 1.0} and np.all(code.sum(axis=1) == 1)
+    np.testing.assert_array_equal(code.argmax(axis=1), z[:, :5].argmax(axis=1))
+    np.testing.assert_array_equal(out[:, 5:], z[:, 5:])
+    share = code.mean(axis=0)
+    assert np.all(np.abs(share - 0.2) < 0.03), share
+    with pytest.raises(ValueError, match="num_codes=0"):
+        CategoricalCode(0)
+    with pytest.raises(ValueError, match="larger than num_codes=5"):
+        CategoricalCode(5)(np.zeros((2, 5), np.float32))
+
+
+def test_q_head_shape_and_argument_checks():
+    d = networks.dcgan_discriminator(image_size=8, channels=1, filters=4, categorical_codes=7)
+    logits, codes = d(np.zeros((3, 8, 8, 1), np.float32))
+    assert tuple(logits.shape) == (3, 1) and tuple(codes.shape) == (3, 7)
+    assert len(networks.dcgan_discriminator(image_size=8, filters=4).outputs) == 1
+    with pytest.raises(InputError, match="categorical_codes=6"):
+        networks.dcgan_generator(latent_dim=6, image_size=8, filters=4, categorical_codes=6)
+    with pytest.raises(InputError, match="model='gan'"):
+        networks.build_networks("gan", latent_dim=6, image_size=8, categorical_codes=3)
+    with pytest.raises(InputError, match="categorical_codes=8"):
+        GANConfig(latent_dim=8, categorical_codes=8).resolved()
+    g = networks.dcgan_generator(latent_dim=6, image_size=8, filters=4)
+    with pytest.raises(InputError, match="two outputs"):
+        GAN(g, networks.dcgan_discriminator(image_size=8, filters=4), categorical_codes=3)
+
+
+def test_mutual_information_penalty_is_lower_when_q_is_right():
+    z = np.random.default_rng(1).standard_normal((64, 6)).astype(np.float32)
+    codes = keras.ops.convert_to_numpy(categorical_code(z, 4))
+    right = penalties.mutual_information_penalty(4.0 * codes, codes).numpy()
+    wrong = penalties.mutual_information_penalty(4.0 * np.roll(codes, 1, axis=1), codes).numpy()
+    unsure = penalties.mutual_information_penalty(np.zeros_like(codes), codes).numpy()
+    assert right.shape == (64,)
+    np.testing.assert_allclose(unsure, np.log(4.0), rtol=1e-6)  # H(c) of a uniform code: no information
+    assert right.max() < 0.1 < unsure.min() and unsure.max() < wrong.min()
+
+
+def _gan(info_weight=1.0):
+    keras.utils.set_random_seed(0)
+    g, d = networks.build_networks("dcgan", latent_dim=7, image_size=8, channels=1, filters=4, categorical_codes=3)
+    gan = GAN(g, d, seed=2, categorical_codes=3)
+    gan.compile(keras.optimizers.Adam(1e-2, beta_1=0.5), keras.optimizers.Adam(1e-2, beta_1=0.5),
+                info_weight=info_weight)
+    return gan
+
+
+def test_training_with_codes_lowers_the_information_penalty():
+    gan = _gan(info_weight=2.0)
+    x = np.random.default_rng(0).uniform(-1, 1, (64, 8, 8, 1)).astype(np.float32)
+    ds = group_minibatches(tf.data.Dataset.from_tensor_slices(x).repeat(), batch_size=16)
+    logs = gan.fit(ds, steps_per_epoch=1, epochs=12, verbose=0, shuffle=False).history
+    assert "info" in logs and logs["info"][0] == pytest.approx(np.log(3.0), abs=0.15)  # Q starts unsure
+    assert min(logs["info"][-3:]) < logs["info"][0] - 0.3, logs["info"]
+
+
+_MIRRORED = textwrap.dedent("""
+    import json
+    import numpy as np
+    from tfopt import distribute
+    distribute.use_logical_cpus(2)
+    import keras, tensorflow as tf
+    from tfopt.gan import GAN, build_networks, group_minibatches
+
+    def run(strategy):
+        keras.utils.set_random_seed(0)
+        with strategy.scope():
+            g, d = build_networks("dcgan", latent_dim=8, image_size=16, channels=1, filters=4, categorical_codes=5)
+            gan = GAN(g, d, ema_decay=0.9, seed=3, augment="translation", categorical_codes=5)
+            gan.compile(keras.optimizers.Adam(1e-2, beta_1=0.5), keras.optimizers.Adam(1e-2, beta_1=0.5))
+        start = [v.numpy().copy() for v in gan.generator.weights + gan.discriminator.weights]
+        x = np.random.default_rng(0).uniform(-1, 1, (64, 16, 16, 1)).astype("float32")
+        ds = group_minibatches(tf.data.Dataset.from_tensor_slices(x).repeat(), batch_size=8)
+        logs = gan.fit(ds, steps_per_epoch=1, epochs=1, verbose=0, shuffle=False).history
+        end = [v.numpy() for v in gan.generator.weights + gan.discriminator.weights]
+        moved = max(float(np.abs(a - b).max()) for a, b in zip(start, end))
+        return end, {k: float(np.ravel(v[-1])[0]) for k, v in logs.items()}, moved
+
+    w1, logs1, moved = run(distribute.get_strategy("default"))
+    w2, logs2, _ = run(distribute.get_strategy("mirrored", devices=["/cpu:0", "/cpu:1"]))
+    diff = max(float(np.abs(a - b).max()) for a, b in zip(w1, w2))
+    print("RESULT " + json.dumps({"diff": diff, "moved": moved, "logs": [logs1, logs2]}))
+""")
+
+
+def test_one_step_with_codes_is_the_same_on_one_device_and_two_replicas():
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2", "PYTHONPATH": str(ROOT)}
+    env.pop("TF_CONFIG", None)
+    done = subprocess.run([sys.executable, "-c", _MIRRORED], capture_output=True, text=True, env=env, cwd=ROOT,
+                          timeout=300)
+    assert done.returncode == 0, done.stderr[-3000:]
+    out = json.loads([line for line in done.stdout.splitlines() if line.startswith("RESULT ")][-1][7:])
+    assert out["moved"] > 1e-3 and out["diff"] < 1e-4, out
+    one, two = out["logs"]
+    assert "info" in one and one.keys() == two.keys()
+    for name in one:
+        assert two[name] == pytest.approx(one[name], rel=1e-4, abs=1e-5), name
+
+
+def test_networks_with_codes_round_trip_with_safe_mode(tmp_path):
+    g, d = networks.build_networks("dcgan", latent_dim=7, image_size=8, channels=1, filters=4, categorical_codes=3)
+    z = np.random.default_rng(3).standard_normal((4, 7)).astype(np.float32)
+    io.save_generator(g, tmp_path / io.GENERATOR_FILE)
+    loaded, config = io.load_generator(tmp_path)
+    np.testing.assert_allclose(loaded(z), g(z), atol=1e-6)
+    assert config["latent_dim"] == 7
+    assert isinstance(loaded.get_layer("code"), CategoricalCode) and loaded.get_layer("code").num_codes == 3
+    d.save(tmp_path / "d.keras")
+    reloaded = keras.saving.load_model(tmp_path / "d.keras", safe_mode=True)
+    images = g(z)
+    for a, b in zip(reloaded(images), d(images)):
+        np.testing.assert_allclose(a, b, atol=1e-6)
