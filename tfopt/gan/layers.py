@@ -5,6 +5,7 @@ Every layer here round-trips through ``get_config`` and is registered under the
 generator that uses it without ``custom_objects``.
 """
 import keras
+import tensorflow as tf
 from keras import ops
 
 __all__ = ["Maxout", "CategoricalCode", "categorical_code"]
@@ -24,7 +25,10 @@ def categorical_code(z, num_codes):
     Returns:
         ``[B, num_codes]`` one-hot rows, the dtype of ``z``.
     """
-    return ops.one_hot(ops.argmax(z[:, :num_codes], axis=-1), num_codes, dtype=z.dtype)
+    # tf.argmax rather than keras.ops.argmax: the latter's negative-zero fix needs a
+    # bitwise op that TFLite lacks (the exported generator must stay built-in ops only).
+    z = tf.convert_to_tensor(z)
+    return tf.one_hot(tf.argmax(z[:, :num_codes], axis=-1), num_codes, dtype=z.dtype)
 
 
 @keras.saving.register_keras_serializable(package="tfopt")
