@@ -252,25 +252,43 @@ def part_tutorial(model, content, style, outdir):
 
 
 def part_balance(model):
-    from tfopt.images import load_image
-    from tfopt.style.gatys import StyleConfig, stylize
+    import numpy as np
 
+    from tfopt.images import load_image, resize_max_side
+    from tfopt.style.gatys import StyleConfig, score, stylize
+    from tfopt.style.losses import LossWeights
+    from tfopt.style.schedule import resize_to
+
+    w = LossWeights()
     out = {}
     for pair in FLAGS.balance_pairs:
         content_name, style_name = pair.split(":")
-        runs = {}
+        content, style = load_image(content_name), load_image(style_name)
+        runs, images = {}, {}
         for size in (128, 512):
-            res = stylize(load_image(content_name), [load_image(style_name)], model=model,
+            res = stylize(content, [style], model=model,
                           config=StyleConfig(size=size, steps=FLAGS.balance_steps, progress=False))
             s = res.summary()
+            images[size] = res.image
             runs[str(size)] = {"style_content_ratio": s["style_content_ratio"], "final_loss": s["final_loss"],
                                "loss_fall": s["loss_fall"], "sizes": s["sizes"], "seconds": s["seconds"]}
         r = runs["512"]["style_content_ratio"] / runs["128"]["style_content_ratio"]
+        # The same comparison at one scale: the 512 px result downsampled to the 128 px run's size and
+        # scored by the 128 px problem, so both results are judged by the same features.
+        small = resize_max_side(content, 128)
+        terms = score(np.asarray(resize_to(images[512], *small.shape[:2])), small,
+                      [resize_max_side(style, 128)], model=model)
+        at_128 = w.style * terms["style"] / (w.content * terms["content"])
+        common = at_128 / runs["128"]["style_content_ratio"]
+        runs["512_scored_at_128"] = {"style_content_ratio": at_128, **terms}
         runs["ratio_of_ratios_512_over_128"] = r
+        runs["ratio_of_ratios_at_128"] = common
         runs["within_2x"] = bool(0.5 <= r <= 2.0)
+        runs["within_2x_at_128"] = bool(0.5 <= common <= 2.0)
         out[pair] = runs
         print(f"balance {pair}: {runs['128']['style_content_ratio']:.3f} at 128 px, "
-              f"{runs['512']['style_content_ratio']:.3f} at 512 px ({r:.2f}x)", flush=True)
+              f"{runs['512']['style_content_ratio']:.3f} at 512 px ({r:.2f}x); the 512 px result scored at "
+              f"128 px: {runs['512_scored_at_128']['style_content_ratio']:.3f} ({common:.2f}x)", flush=True)
     return out
 
 
