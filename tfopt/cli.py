@@ -332,13 +332,20 @@ def define_common_flags(*, output_required=True):
         flags.mark_flag_as_required("output")
 
 
+_LOG_INTERVAL = 30.0
+
+
 class _Progress:
     """A tqdm bar with ``update(n, **values)`` showing the latest values after the bar."""
 
     def __init__(self, total, *, quiet, desc):
         from tqdm.auto import tqdm
 
-        self._bar = tqdm(total=total, desc=desc or None, disable=quiet, leave=True, dynamic_ncols=True)
+        # On a terminal the bar redraws in place; in a log file every redraw is a new line, so a
+        # non-interactive stream gets one line per _LOG_INTERVAL seconds instead of ten a second.
+        interactive = hasattr(sys.stderr, "isatty") and sys.stderr.isatty()
+        self._bar = tqdm(total=total, desc=desc or None, disable=quiet, leave=True, dynamic_ncols=True,
+                         mininterval=0.1 if interactive else _LOG_INTERVAL)
         self.n = 0
 
     def update(self, n=1, **values):
