@@ -6,7 +6,9 @@ labels (+0.05 * uniform), binary cross-entropy from Keras, then one generator up
 with "misleading" labels; no EMA, no global-batch reduction, no k. It uses the same
 DCGAN generator and discriminator as tfopt (built by the same function and seed; the
 baseline passes ``training=True`` explicitly so batch norm is in training mode, which
-keras-io's original code leaves to the call context). keras-io's own discriminator has
+keras-io's original code leaves to the call context; with tfopt's default InfoGAN code the
+baseline gets the same noise size without the code layer or Q head, which are what tfopt
+adds). keras-io's own discriminator has
 no batch norm; ``--baseline_norm=none`` removes it from the baseline's discriminator
 (feeding one concatenated real+fake batch through batch norm lets D use batch statistics).
 
@@ -125,7 +127,7 @@ def main():
     }
     out = {
         "steps": args.steps, "batch_size": config.batch_size, "filters": config.filters,
-        "latent_dim": config.latent_dim, "augment": config.augment,
+        "latent_dim": config.latent_dim, "categorical_codes": config.categorical_codes, "augment": config.augment,
         "baseline_norm": args.baseline_norm,
         "seconds_per_step": per_step, "step_time_ratio_tfopt_over_keras_io": per_step["tfopt"] / per_step["keras_io"],
         **{name: {k: r[k] for k in ("fid", "kid", "min_class_share", "mean_confidence", "class_share")}

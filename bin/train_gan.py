@@ -24,7 +24,8 @@ flags.DEFINE_enum("model", _D.model, ["dcgan", "gan"], "dcgan (Radford 2016) or 
 flags.DEFINE_string("dataset", _D.dataset, "digits (offline) or a TFDS name: mnist, fashion_mnist, cifar10, ...")
 flags.DEFINE_string("data_dir", None, "TFDS data directory.")
 flags.DEFINE_integer("image_size", _D.image_size, "Image side (DCGAN: a power of two, 32 or 64).")
-flags.DEFINE_integer("latent_dim", _D.latent_dim, "Noise dimension (8 suits the 8x8-born digits; DCGAN used 100).")
+flags.DEFINE_integer("latent_dim", _D.latent_dim,
+                     "Noise dimension, code entries included (default: 40 code + 8 continuous; DCGAN used 100).")
 flags.DEFINE_integer("filters", _D.filters, "DCGAN width (filters of D's first / G's last layer).")
 flags.DEFINE_integer("categorical_codes", _D.categorical_codes,
                      "InfoGAN categorical code size, read from the first entries of z (0 = off; < latent_dim).")

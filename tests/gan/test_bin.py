@@ -13,7 +13,8 @@ import pytest
 from PIL import Image
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
-TINY = ["--filters=4", "--latent_dim=8", "--batch_size=8", "--log_every=2", "--sample_every=4", "--quiet"]
+TINY = ["--filters=4", "--latent_dim=8", "--categorical_codes=3", "--batch_size=8", "--log_every=2",
+        "--sample_every=4", "--quiet"]
 
 
 def _cmd(binary, *args):
@@ -100,4 +101,8 @@ def test_bad_input_exits_2_with_one_line_and_leaves_runs_alone(run_dir, tmp_path
     bad = subprocess.run(_cmd("train_gan.py", f"--output={fresh}", "--k_d_steps=0"), capture_output=True,
                          text=True, env=_env(), cwd=ROOT, timeout=180)
     assert bad.returncode == 2 and "k_d_steps" in bad.stderr and len(bad.stderr.strip().splitlines()) == 1
+    codes = subprocess.run(_cmd("train_gan.py", f"--output={fresh}", "--latent_dim=8"), capture_output=True,
+                           text=True, env=_env(), cwd=ROOT, timeout=180)  # the default 40 codes need latent > 40
+    assert codes.returncode == 2 and "categorical_codes=40" in codes.stderr
+    assert len(codes.stderr.strip().splitlines()) == 1
     assert not fresh.exists()

@@ -31,14 +31,17 @@ class GANConfig:
         dataset: ``"digits"`` (offline) or a TFDS name (``"mnist"``, ``"cifar10"``...).
         image_size: image side (a power of two for DCGAN: 32 or 64).
         channels: image channels; None reads them from the dataset.
-        latent_dim: noise dimension. 8 by default: sklearn's digits are 8x8 images
-            upsampled, with few degrees of freedom; against DCGAN's 100 it gave a lower FID
-            (0.60 vs 0.86-0.96 after 3,000 steps) and more confidently classified samples
-            (0.82 vs 0.80). Use 100 (the paper's) for richer datasets.
+        latent_dim: noise dimension, the categorical code's entries included. 48 by
+            default: 40 code entries and 8 continuous ones (sklearn's digits are 8x8
+            images upsampled, with few degrees of freedom: 8 continuous dimensions gave a
+            lower FID than DCGAN's 100). Use 100 (the paper's), and no code, for richer
+            datasets.
         filters: DCGAN width (the discriminator's first layer; the generator's last).
         categorical_codes: InfoGAN categorical code size (0: off; DCGAN only). The first
             ``categorical_codes`` of the ``latent_dim`` noise entries carry the code (so
-            ``latent_dim`` must be larger); the discriminator gets a Q head.
+            ``latent_dim`` must be larger); the discriminator gets a Q head. 40 by default
+            (about four codes per digit class): on the digits it raised the samples' mean
+            classifier confidence from 0.82 to 0.90-0.92 (see docs/gan.md).
         info_weight: weight of the mutual-information penalty (with codes).
         d_norm: discriminator normalization: ``"batch"``, ``"layer"``, ``"none"`` or
             ``"auto"`` (layer norm with the Wasserstein loss, batch norm otherwise).
@@ -68,9 +71,9 @@ class GANConfig:
     dataset: str = "digits"
     image_size: int = 32
     channels: int = None
-    latent_dim: int = 8
+    latent_dim: int = 48
     filters: int = 32
-    categorical_codes: int = 0
+    categorical_codes: int = 40
     info_weight: float = 1.0
     d_norm: str = "auto"
     loss: str = "non_saturating"
