@@ -30,8 +30,10 @@ def run(outdir, *, seed, quiet):
     images.append(("run/losses.png", f"discriminator and generator losses (means over {config.log_every} steps)"))
     share = summary["class_share"]
     text = (
-        f"A DCGAN (Radford et al. 2016; width {config.filters}) trained by Algorithm 1 of Goodfellow et al. "
-        f"2014 with k={config.k_d_steps} discriminator step per generator step, the non-saturating loss, "
+        f"A DCGAN (Radford et al. 2016; width {config.filters}; an InfoGAN categorical code of "
+        f"{config.categorical_codes} values read from the noise, Chen et al. 2016) trained by Algorithm 1 of "
+        f"Goodfellow et al. 2014 with k={config.k_d_steps} discriminator step per generator step, the "
+        f"non-saturating loss, "
         f"Adam(2e-4, beta1=0.5), batch {config.batch_size}, DiffAugment ({config.augment}) on what the "
         f"discriminator sees and an EMA generator, on sklearn's 1,347 training digits (32x32), for "
         f"{summary['steps']} steps ({summary['seconds']:.0f} s, {summary['steps_per_second']:.1f} steps/s). "
