@@ -147,3 +147,14 @@ def test_generator_with_codes_exports_to_tflite_builtin_ops(tmp_path):
     summary = export.export_model(g, tmp_path / "1", spec=spec, formats=["tflite_fp32"], num_samples=4,
                                   timing_runs=1, warmup=False, quiet=True)
     assert summary["formats"]["tflite_fp32"]["max_abs_diff"] <= 1e-4
+
+
+def test_a_run_written_before_codes_resumes_as_codes_off(tmp_path):
+    from tfopt.gan import trainer
+
+    old = GANConfig(latent_dim=8, categorical_codes=0).resolved(channels=1)
+    saved = {k: v for k, v in old.identity().items() if k not in ("categorical_codes", "info_weight")}
+    io.write_config(tmp_path, saved)
+    assert trainer._prepare_dir(tmp_path, old, overwrite=False) is True
+    with pytest.raises(InputError, match="categorical_codes=0->40"):
+        trainer._prepare_dir(tmp_path, GANConfig().resolved(channels=1), overwrite=False)

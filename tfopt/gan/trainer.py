@@ -32,6 +32,8 @@ from tfopt.images import save_grid
 __all__ = ["train", "build_gan", "make_dataset", "real_images", "evaluate"]
 
 _HISTORY = "history.json"
+# Fields added to GANConfig after runs were written, with the value those runs had.
+_ADDED_FIELDS = {"categorical_codes": 0, "info_weight": 1.0}
 _GRID = 64
 
 
@@ -148,7 +150,7 @@ def _prepare_dir(output_dir, config, overwrite):
         raise InputError(f"expected a new, empty or resumable run directory (or --overwrite); received: "
                          f"{str(output_dir)!r} (not empty, no {io.CONFIG_FILE})")
     mine = json.loads(json.dumps(report.to_jsonable(config.identity())))
-    theirs = {k: saved.get(k) for k in mine}
+    theirs = {k: saved.get(k, _ADDED_FIELDS.get(k)) for k in mine}
     if theirs != mine:
         diff = ", ".join(f"{k}={theirs[k]!r}->{mine[k]!r}" for k in mine if theirs[k] != mine[k])
         raise InputError(f"expected the same config to resume (or --overwrite); received: {str(output_dir)!r} "
