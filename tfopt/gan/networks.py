@@ -5,8 +5,9 @@ Generators map noise ``z [B, latent_dim]`` to images ``[B, H, W, C]`` in [-1, 1]
 loss family decides how to read it. With ``categorical_codes=N`` (DCGAN only) the
 generator reads an InfoGAN categorical code from the first ``N`` entries of ``z``
 (:class:`~tfopt.gan.layers.CategoricalCode`) and the discriminator has a second output,
-the ``[B, N]`` logits of its Q head (Chen et al. 2016) sharing the convolutional trunk. All are functional ``keras.Model`` s built only
-from built-in or registered layers, so they save and reload with ``safe_mode=True``.
+the ``[B, N]`` logits of its Q head (Chen et al. 2016) sharing the convolutional trunk.
+All are functional ``keras.Model`` s built only from built-in or registered layers, so
+they save and reload with ``safe_mode=True``.
 
 Example:
     g = dcgan_generator(latent_dim=100, image_size=32, channels=1)
