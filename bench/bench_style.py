@@ -143,11 +143,11 @@ def run_default(fm, total, content, steps, **kwargs):
     import numpy as np
 
     from tfopt.optim import optimize
-    from tfopt.style.gatys import DEFAULT_LR
+    from tfopt.style.gatys import DEFAULT_LR, DEFAULT_PARAM, style_param
 
     return optimize(total, fm, np.asarray(content).reshape(1, *np.shape(content)[-3:]), steps=steps,
-                    optimizer="lbfgs", learning_rate=DEFAULT_LR["lbfgs"], maximize=False, stop_layers=(),
-                    progress=False, **kwargs)
+                    optimizer="lbfgs", learning_rate=DEFAULT_LR["lbfgs"],
+                    param=style_param(DEFAULT_PARAM["lbfgs"]), maximize=False, stop_layers=(), progress=False, **kwargs)
 
 
 def seconds_to_reach(fm, total, content, target, steps):
@@ -227,7 +227,7 @@ def part_tutorial(model, content, style, outdir):
                                                                             adam_img), ("default", res.image))}
     own = {k: float(tut_loss(tf.constant(np.asarray(v)[None]))[0])
            for k, v in (("start", content), ("tutorial", tut_img), ("default", res.image))}
-    reach = {name: seconds_to_reach(fm, total, content, common[name]["total"], 3 * FLAGS.steps)
+    reach = {name: seconds_to_reach(fm, total, content, common[name]["total"], 10 * FLAGS.steps)
              for name in ("tutorial", "tutorial_optimizer_on_common_loss")}
     times = {"tutorial": tut_seconds, "tutorial_optimizer_on_common_loss": adam_seconds}
     save_image(outdir / "comparison.png", side_by_side(

@@ -24,6 +24,9 @@ flags.DEFINE_integer("fine_steps", None, "Iterations at each finer scale (defaul
 flags.DEFINE_enum("optimizer", "lbfgs", ["lbfgs", "adam"], "Optimizer.")
 flags.DEFINE_float("learning_rate", None, "Step size (default: 0.1 max first-step pixel change for L-BFGS, "
                    "0.02 for Adam).")
+flags.DEFINE_enum("param", None, ["fft", "fft_decorrelated", "pixel", "sigmoid"],
+                  "What the optimizer moves: fft (a 1/f-scaled spectrum per RGB channel), fft_decorrelated "
+                  "(of decorrelated colour), pixel (clipped) or sigmoid (default: fft for L-BFGS, pixel for Adam).")
 flags.DEFINE_enum("init", "content", ["content", "noise", "style"], "Start image.")
 flags.DEFINE_integer("scales", None, "Coarse-to-fine scales (default: one per doubling above 256 px).")
 flags.DEFINE_boolean("preserve_colour", False, "Transfer luminance only; keep the content's colours.")
@@ -45,7 +48,7 @@ def main(argv):
     blend = tuple(_floats("style_blend", FLAGS.style_blend)) or None
     cli.set_seed(FLAGS.seed)
     config = StyleConfig(size=FLAGS.size, steps=FLAGS.steps, fine_steps=FLAGS.fine_steps, optimizer=FLAGS.optimizer,
-                         learning_rate=FLAGS.learning_rate, init=FLAGS.init, scales=FLAGS.scales,
+                         learning_rate=FLAGS.learning_rate, param=FLAGS.param, init=FLAGS.init, scales=FLAGS.scales,
                          preserve_colour=FLAGS.preserve_colour, style_scale=FLAGS.style_scale, blend=blend,
                          weights=style_flags.loss_weights(FLAGS),
                          seed=FLAGS.seed, progress=not FLAGS.quiet).validate()

@@ -30,12 +30,14 @@ def test_style_smoke_run_writes_images_and_summary(tmp_path):
     assert s["final_loss"]["total"] < s["initial_loss"]["total"]
     assert set(s["initial_loss"]) == {"total", "content", "style", "tv"}
     assert s["steps"] >= 1 and s["seconds"] > 0 and s["blend"] == [3.0, 1.0]
+    assert s["optimizer"] == "lbfgs" and s["param"] == "fft"
     from tfopt.images import load_image
     assert max(load_image(str(out / "stylized.png")).shape[:2]) == 32
 
 
 @pytest.mark.parametrize("args, expected", [
     (["--content=/no/such.png"], "no such file"),
+    (["--param=wavelet"], "param"),
 ])
 def test_style_bad_input_exits_2_and_writes_nothing(tmp_path, args, expected):
     out = tmp_path / "bad"

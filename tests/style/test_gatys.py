@@ -23,6 +23,19 @@ def test_loss_falls(vgg, photos, optimizer):
     assert s["loss_fall"] > 2 and s["steps"] == res.steps > 0
 
 
+@pytest.mark.parametrize("param", ["fft", "fft_decorrelated", "pixel", "sigmoid"])
+def test_every_param_lowers_the_loss_and_is_recorded(vgg, photos, param):
+    res = _run(vgg, photos, param=param, steps=10)
+    assert res.final["total"] < 0.5 * res.initial["total"]
+    assert 0 <= res.image.min() and res.image.max() <= 1
+    assert res.summary()["param"] == param
+
+
+def test_default_param_follows_the_optimizer(vgg, photos):
+    assert _run(vgg, photos, steps=1).summary()["param"] == "fft"
+    assert _run(vgg, photos, steps=1, optimizer="adam").summary()["param"] == "pixel"
+
+
 def test_noise_start_recovers_content(vgg, photos):
     res = _run(vgg, photos, init="noise", steps=10, weights=LossWeights(style=0.0, tv=0.0))
     assert res.initial["content"] > 0.1
@@ -54,6 +67,7 @@ def test_scale_sizes():
 
 
 @pytest.mark.parametrize("bad", [dict(steps=0), dict(fine_steps=-1), dict(optimizer="sgd"), dict(init="zeros"),
+                                 dict(param="wavelet"),
                                  dict(style_scale=0),
                                  dict(learning_rate=-1.0)])
 def test_bad_config_raises(vgg, photos, bad):

@@ -21,13 +21,20 @@ from tfopt.errors import InputError
 from tfopt.images import resize_max_side
 from tfopt.models.features import FeatureModel
 from tfopt.optim import evaluate, optimize
+from tfopt.optim import param as optim_param
 from tfopt.style import colour
 from tfopt.style.losses import DEFAULT_LAYERS, Layers, LossWeights, perceptual_objective, perceptual_targets
 from tfopt.style.schedule import INITS, initial_image, resize_to, scale_sizes
 
-__all__ = ["StyleConfig", "StyleResult", "stylize", "load_vgg19", "score", "OPTIMIZERS", "DEFAULT_LR"]
+__all__ = ["StyleConfig", "StyleResult", "stylize", "load_vgg19", "score", "OPTIMIZERS", "DEFAULT_LR", "PARAMS",
+           "DEFAULT_PARAM", "style_param"]
 
 OPTIMIZERS = ("lbfgs", "adam")
+PARAMS = ("fft", "fft_decorrelated", "pixel", "sigmoid")
+"""Image parameterizations of :func:`stylize` (see :mod:`tfopt.optim.param`): "fft" is a 1/f-scaled
+spectrum of each RGB channel, "fft_decorrelated" Lucid's spectrum of ImageNet-decorrelated colour."""
+DEFAULT_PARAM = {"lbfgs": "fft", "adam": "pixel"}
+"""Default parameterizations: each optimizer's fastest on the measured problems (docs/style.md)."""
 DEFAULT_LR = {"lbfgs": 0.1, "adam": 0.02}
 """Default step sizes: L-BFGS's largest first-step pixel change; Adam's learning rate."""
 
@@ -42,7 +49,13 @@ class StyleConfig:
         fine_steps: iterations at each finer scale; None for half of ``steps``: the finer
             scales refine the coarse result (Gatys et al. 2017) rather than start over.
         optimizer: "lbfgs" or "adam".
-        learning_rate: None for :data:`DEFAULT_LR` of the optimizer.
+        learning_rate: None for :data:`DEFAULT_LR` of the optimizer (L-BFGS: the largest
+            change of the optimized variable in the first step).
+        param: what the optimizer moves (:data:`PARAMS`); None for :data:`DEFAULT_PARAM` of
+            the optimizer. "fft", a 1/f-scaled spectrum of each channel behind a sigmoid,
+            preconditions L-BFGS: it reaches a 25-30% lower loss in the default 100 steps
+            than on clipped "pixel" values (docs/style.md, *Measured*); Adam, which scales
+            every coordinate itself, does better on pixels.
         init: "content", "noise" or "style".
         scales: coarse-to-fine scales; None picks one per doubling above 256 px.
         preserve_colour: transfer luminance only and keep the content's chroma.
@@ -60,6 +73,7 @@ class StyleConfig:
     fine_steps: int = None
     optimizer: str = "lbfgs"
     learning_rate: float = None
+    param: str = None
     init: str = "content"
     scales: int = None
     preserve_colour: bool = False
@@ -81,6 +95,8 @@ class StyleConfig:
             raise InputError(f"expected optimizer in {OPTIMIZERS}; received: optimizer={self.optimizer!r}")
         if self.learning_rate is not None and not self.learning_rate > 0:
             raise InputError(f"expected learning_rate > 0; received: learning_rate={self.learning_rate!r}")
+        if self.param is not None and self.param not in PARAMS:
+            raise InputError(f"expected param in {PARAMS}; received: param={self.param!r}")
         if self.init not in INITS:
             raise InputError(f"expected init in {INITS}; received: init={self.init!r}")
         if not (isinstance(self.style_scale, (int, float)) and 0.05 <= self.style_scale <= 8):
@@ -124,7 +140,8 @@ class StyleResult:
             "loss_fall": self.initial["total"] / max(self.final["total"], 1e-30),
             "style_content_ratio": ratio, "steps": self.steps, "evaluations": self.evaluations,
             "seconds": self.seconds, "sizes": self.sizes, "optimizer": cfg.optimizer,
-            "learning_rate": cfg.learning_rate or DEFAULT_LR[cfg.optimizer], "init": cfg.init,
+            "learning_rate": cfg.learning_rate or DEFAULT_LR[cfg.optimizer],
+            "param": cfg.param or DEFAULT_PARAM[cfg.optimizer], "init": cfg.init,
             "preserve_colour": cfg.preserve_colour, "style_scale": cfg.style_scale, "blend": cfg.blend,
             "loss_weights": dataclasses.asdict(cfg.weights), "content_layers": list(cfg.layers.content),
             "style_layers": list(cfg.layers.style),
@@ -189,6 +206,13 @@ def _terms(fm, total, terms, batch):
     return out
 
 
+def style_param(name):
+    """The engine parameterization of a :data:`PARAMS` name (a fresh one: it keeps the image shape)."""
+    if name == "fft":
+        return optim_param.fft(decorrelate=False)  # measured 3-6% lower loss than decorrelated colour
+    return optim_param.fft() if name == "fft_decorrelated" else optim_param.get_param(name)
+
+
 def _as_image(x, what):
     x = tf.convert_to_tensor(x, tf.float32)
     if x.shape.rank == 4 and x.shape[0] == 1:
@@ -224,6 +248,7 @@ def stylize(content, styles, *, model, config=None):
         work_content, work_styles = content, styles
     fm = FeatureModel(model, cfg.layers.all())
     lr = cfg.learning_rate or DEFAULT_LR[cfg.optimizer]
+    param = style_param(cfg.param or DEFAULT_PARAM[cfg.optimizer])
     start_full = initial_image(cfg.init, work_content, work_styles, seed=cfg.seed)
     sizes = scale_sizes(cfg.size, cfg.scales)
     x, history, steps, evals, seconds, shapes = start_full, [], 0, 0, 0.0, []
@@ -238,8 +263,8 @@ def stylize(content, styles, *, model, config=None):
             initial = _terms(fm, total, terms, start_full.numpy()[None])
         n = cfg.steps if k == 0 else (max(1, cfg.steps // 2) if cfg.fine_steps is None else cfg.fine_steps)
         res = optimize(total, fm, resize_to(x, h, w).numpy()[None], steps=n, optimizer=cfg.optimizer,
-                       learning_rate=lr, maximize=False, keep="best", seed=cfg.seed, progress=cfg.progress,
-                       stop_layers=(), desc=f"style {h}x{w}")
+                       learning_rate=lr, param=param, maximize=False, keep="best", seed=cfg.seed,
+                       progress=cfg.progress, stop_layers=(), desc=f"style {h}x{w}")
         x = tf.constant(res.images[0])
         history.append([float(v) for v in res.history[:, 0]])
         steps += int(res.steps[0])
