@@ -22,8 +22,8 @@ flags.DEFINE_integer("size", 256, "Longer side of the output in pixels.")
 flags.DEFINE_integer("steps", 100, "Optimizer iterations (at the coarsest scale when there are several).")
 flags.DEFINE_integer("fine_steps", None, "Iterations at each finer scale (default: half of --steps).")
 flags.DEFINE_enum("optimizer", "lbfgs", ["lbfgs", "adam"], "Optimizer.")
-flags.DEFINE_float("learning_rate", None, "Step size (default: 0.1 max first-step pixel change for L-BFGS, "
-                   "0.02 for Adam).")
+flags.DEFINE_float("learning_rate", None, "Step size (default: for L-BFGS 0.1, the largest first-step change "
+                   "of the optimized variable; 0.02 for Adam).")
 flags.DEFINE_enum("param", None, ["fft", "fft_decorrelated", "pixel", "sigmoid"],
                   "What the optimizer moves: fft (a 1/f-scaled spectrum per RGB channel), fft_decorrelated "
                   "(of decorrelated colour), pixel (clipped) or sigmoid (default: fft for L-BFGS, pixel for Adam).")

@@ -36,7 +36,7 @@ spectrum of each RGB channel, "fft_decorrelated" Lucid's spectrum of ImageNet-de
 DEFAULT_PARAM = {"lbfgs": "fft", "adam": "pixel"}
 """Default parameterizations: each optimizer's fastest on the measured problems (docs/style.md)."""
 DEFAULT_LR = {"lbfgs": 0.1, "adam": 0.02}
-"""Default step sizes: L-BFGS's largest first-step pixel change; Adam's learning rate."""
+"""Default step sizes: L-BFGS's largest first-step change of the variable; Adam's learning rate."""
 
 
 @dataclasses.dataclass
@@ -207,7 +207,7 @@ def _terms(fm, total, terms, batch):
 
 
 def style_param(name):
-    """The engine parameterization of a :data:`PARAMS` name (a fresh one: it keeps the image shape)."""
+    """The engine parameterization (:mod:`tfopt.optim.param`) of a :data:`PARAMS` name."""
     if name == "fft":
         return optim_param.fft(decorrelate=False)  # measured 3-6% lower loss than decorrelated colour
     return optim_param.fft() if name == "fft_decorrelated" else optim_param.get_param(name)
