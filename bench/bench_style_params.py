@@ -53,15 +53,16 @@ def run_scipy(fm, total, content, steps):
     import tensorflow as tf
     from scipy.optimize import fmin_l_bfgs_b
 
-    from tfopt.optim.objectives import Context
+    from bench_style import common_loss_fn
 
     x0 = np.asarray(content, np.float32)[None]
+    loss_fn = common_loss_fn(fm, total)
 
     @tf.function
     def value_and_grad(x):
         with tf.GradientTape() as tape:
             tape.watch(x)
-            v = tf.reduce_sum(total(Context(fm(x), x)))
+            v = loss_fn(x)
         return v, tape.gradient(v, x)
 
     value_and_grad(tf.constant(x0))  # trace outside the timed part, as the engine's first call is not timed either
