@@ -138,16 +138,18 @@ def default_problem(model, content, style):
     return fm, total
 
 
-def run_default(fm, total, content, steps, **kwargs):
-    """The default recipe's optimizer (L-BFGS at its default step size) from the content image."""
+def run_default(fm, total, content, steps, *, optimizer="lbfgs", param=None, learning_rate=None, **kwargs):
+    """The style optimizer from the content image: by default the default recipe's (L-BFGS on its default
+    parameterization and step size); ``param`` and ``learning_rate`` default per optimizer as in bin/style.py."""
     import numpy as np
 
     from tfopt.optim import optimize
     from tfopt.style.gatys import DEFAULT_LR, DEFAULT_PARAM, style_param
 
     return optimize(total, fm, np.asarray(content).reshape(1, *np.shape(content)[-3:]), steps=steps,
-                    optimizer="lbfgs", learning_rate=DEFAULT_LR["lbfgs"],
-                    param=style_param(DEFAULT_PARAM["lbfgs"]), maximize=False, stop_layers=(), progress=False, **kwargs)
+                    optimizer=optimizer, learning_rate=learning_rate or DEFAULT_LR[optimizer],
+                    param=style_param(param or DEFAULT_PARAM[optimizer]), maximize=False, stop_layers=(),
+                    progress=False, **kwargs)
 
 
 def seconds_to_reach(fm, total, content, target, steps):

@@ -16,7 +16,6 @@ seconds, side by side in one run. Writes summary.json. Never part of the test ru
     python bench/bench_style_params.py --content=astronaut --style=flower --runs=lbfgs:fft,lbfgs:pixel
 """
 import argparse
-import json
 import pathlib
 import sys
 import time
@@ -37,12 +36,10 @@ def run_tfopt(fm, total, content, optimizer, param, steps):
     """One engine run: (best loss after each step, seconds, evaluations)."""
     import numpy as np
 
-    from tfopt.optim import optimize
-    from tfopt.style.gatys import DEFAULT_LR, style_param
+    from bench_style import run_default
 
-    lr = DEFAULT_LR["lbfgs"] if optimizer == "lbfgs" else ADAM_LR
-    res = optimize(total, fm, np.asarray(content)[None], steps=steps, optimizer=optimizer, learning_rate=lr,
-                   param=style_param(param), maximize=False, stop_layers=(), progress=False)
+    res = run_default(fm, total, content, steps, optimizer=optimizer, param=param,
+                      learning_rate=ADAM_LR if optimizer == "adam" else None)
     return np.minimum.accumulate(res.history[:, 0]), res.seconds, res.evaluations
 
 
