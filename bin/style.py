@@ -1,4 +1,4 @@
-"""Optimization-based style transfer (Gatys et al.) with L-BFGS on VGG19 features.
+"""Optimization-based style transfer (Gatys et al.) with L-BFGS and an Adam polish on VGG19 features.
 
     python bin/style.py --output=runs/cat --content=chelsea --style=ihc
     python bin/style.py --output=runs/keep --content=astronaut --style=hubble --preserve_colour
@@ -27,6 +27,9 @@ flags.DEFINE_float("learning_rate", None, "Step size (default: for L-BFGS 0.1, t
 flags.DEFINE_enum("param", None, ["fft", "fft_decorrelated", "pixel", "sigmoid"],
                   "What the optimizer moves: fft (a 1/f-scaled spectrum per RGB channel), fft_decorrelated "
                   "(of decorrelated colour), pixel (clipped) or sigmoid (default: fft for L-BFGS, pixel for Adam).")
+flags.DEFINE_integer("polish_steps", None, "Adam steps on the pixels after the optimizer, learning rate "
+                     "cosine-decayed from --polish_learning_rate to 0 (default: 100 after L-BFGS, 0 after Adam).")
+flags.DEFINE_float("polish_learning_rate", 0.03, "Starting learning rate of the polish.")
 flags.DEFINE_enum("init", "content", ["content", "noise", "style"], "Start image.")
 flags.DEFINE_integer("scales", None, "Coarse-to-fine scales (default: one per doubling above 256 px).")
 flags.DEFINE_boolean("preserve_colour", False, "Transfer luminance only; keep the content's colours.")
@@ -45,10 +48,12 @@ def main(argv):
     cli.check_positive("steps", FLAGS.steps)
     if FLAGS.learning_rate is not None:
         cli.check_positive("learning_rate", FLAGS.learning_rate)
+    cli.check_positive("polish_learning_rate", FLAGS.polish_learning_rate)
     blend = tuple(_floats("style_blend", FLAGS.style_blend)) or None
     cli.set_seed(FLAGS.seed)
     config = StyleConfig(size=FLAGS.size, steps=FLAGS.steps, fine_steps=FLAGS.fine_steps, optimizer=FLAGS.optimizer,
-                         learning_rate=FLAGS.learning_rate, param=FLAGS.param, init=FLAGS.init, scales=FLAGS.scales,
+                         learning_rate=FLAGS.learning_rate, param=FLAGS.param, polish_steps=FLAGS.polish_steps,
+                         polish_learning_rate=FLAGS.polish_learning_rate, init=FLAGS.init, scales=FLAGS.scales,
                          preserve_colour=FLAGS.preserve_colour, style_scale=FLAGS.style_scale, blend=blend,
                          weights=style_flags.loss_weights(FLAGS),
                          seed=FLAGS.seed, progress=not FLAGS.quiet).validate()

@@ -21,7 +21,7 @@ def _run(binary, *args, cwd):
 def test_style_smoke_run_writes_images_and_summary(tmp_path):
     out = tmp_path / "run"
     done = _run("style.py", f"--output={out}", "--content=chelsea", "--style=ihc,hubble", "--style_blend=3,1",
-                "--size=32", "--steps=3", "--weights=random", "--quiet", cwd=tmp_path)
+                "--size=32", "--steps=3", "--polish_steps=2", "--weights=random", "--quiet", cwd=tmp_path)
     assert done.returncode == 0, done.stderr[-2000:]
     for name in ("stylized.png", "side_by_side.png", "loss.png", "summary.json"):
         assert (out / name).is_file(), name
@@ -30,7 +30,7 @@ def test_style_smoke_run_writes_images_and_summary(tmp_path):
     assert s["final_loss"]["total"] < s["initial_loss"]["total"]
     assert set(s["initial_loss"]) == {"total", "content", "style", "tv"}
     assert s["steps"] >= 1 and s["seconds"] > 0 and s["blend"] == [3.0, 1.0]
-    assert s["optimizer"] == "lbfgs" and s["param"] == "fft"
+    assert s["optimizer"] == "lbfgs" and s["param"] == "fft" and s["polish_steps"] == 2
     from tfopt.images import load_image
     assert max(load_image(str(out / "stylized.png")).shape[:2]) == 32
 
@@ -38,6 +38,8 @@ def test_style_smoke_run_writes_images_and_summary(tmp_path):
 @pytest.mark.parametrize("args, expected", [
     (["--content=/no/such.png"], "no such file"),
     (["--param=wavelet"], "param"),
+    (["--polish_steps=-1"], "polish_steps"),
+    (["--polish_learning_rate=0"], "polish_learning_rate"),
 ])
 def test_style_bad_input_exits_2_and_writes_nothing(tmp_path, args, expected):
     out = tmp_path / "bad"

@@ -75,6 +75,19 @@ def test_same_seed_same_result(tiny_model, images):
     assert not np.array_equal(a.images, c.images)
 
 
+def test_cosine_decay_starts_at_the_rate_and_shrinks_the_steps(tiny_model, images):
+    obj = O.class_logit(TARGETS)
+    kw = dict(optimizer="sgd", learning_rate=50.0, keep="last", progress=False)
+    one_const = optimize(obj, tiny_model, images, steps=1, **kw)
+    one_cos = optimize(obj, tiny_model, images, steps=1, decay="cosine", **kw)
+    np.testing.assert_allclose(one_cos.images, one_const.images, atol=1e-6)  # the first step uses the full rate
+    const = optimize(obj, tiny_model, images, steps=4, **kw)
+    cos = optimize(obj, tiny_model, images, steps=4, decay="cosine", **kw)
+    moved = [np.abs(r.images - images).sum() for r in (const, cos)]
+    assert moved[1] < 0.8 * moved[0]  # rates 1, 0.85, 0.5, 0.15 of the constant one
+    assert np.all(cos.values > evaluate(obj, tiny_model, images))
+
+
 def test_history_and_steps_are_recorded(tiny_model, images):
     res = optimize(O.class_logit(2), tiny_model, images, steps=4, progress=False)
     assert res.history.shape == (4, 4)
@@ -84,7 +97,8 @@ def test_history_and_steps_are_recorded(tiny_model, images):
 
 @pytest.mark.parametrize("kwargs", [dict(steps=-1), dict(restarts=0), dict(optimizer="rmsprop"),
                                     dict(learning_rate=0), dict(optimizer="lbfgs", transforms=[T.jitter(2)]),
-                                    dict(param="fft", constraint=C.linf_ball(0.1))])
+                                    dict(param="fft", constraint=C.linf_ball(0.1)), dict(decay="linear"),
+                                    dict(optimizer="lbfgs", decay="cosine")])
 def test_bad_arguments_raise_input_error(tiny_model, images, kwargs):
     with pytest.raises(InputError):
         optimize(O.class_logit(0), tiny_model, images, progress=False, **kwargs)

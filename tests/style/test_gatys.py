@@ -10,7 +10,8 @@ from tfopt.style.schedule import scale_sizes
 
 def _run(vgg, photos, **kw):
     content, style = photos
-    cfg = StyleConfig(size=kw.pop("size", 32), steps=kw.pop("steps", 8), progress=False, **kw)
+    cfg = StyleConfig(size=kw.pop("size", 32), steps=kw.pop("steps", 8), polish_steps=kw.pop("polish_steps", 0),
+                      progress=False, **kw)
     return stylize(content, [style], model=vgg, config=cfg)
 
 
@@ -31,9 +32,20 @@ def test_every_param_lowers_the_loss_and_is_recorded(vgg, photos, param):
     assert res.summary()["param"] == param
 
 
-def test_default_param_follows_the_optimizer(vgg, photos):
-    assert _run(vgg, photos, steps=1).summary()["param"] == "fft"
-    assert _run(vgg, photos, steps=1, optimizer="adam").summary()["param"] == "pixel"
+def test_default_param_and_polish_follow_the_optimizer(vgg, photos):
+    lbfgs = _run(vgg, photos, steps=1, polish_steps=None).summary()
+    adam = _run(vgg, photos, steps=1, polish_steps=None, optimizer="adam").summary()
+    assert (lbfgs["param"], lbfgs["polish_steps"], lbfgs["steps"]) == ("fft", 100, 101)
+    assert (adam["param"], adam["polish_steps"], adam["steps"]) == ("pixel", 0, 1)
+
+
+def test_polish_lowers_the_loss_below_the_lbfgs_result(vgg, photos):
+    plain = _run(vgg, photos, steps=6)
+    polished = _run(vgg, photos, steps=6, polish_steps=15)
+    assert polished.final["total"] < 0.97 * plain.final["total"]
+    assert len(polished.history[-1]) == len(plain.history[-1]) + 15
+    np.testing.assert_allclose(polished.history[-1][:6], plain.history[-1], rtol=1e-5)  # same L-BFGS run first
+    assert polished.summary()["polish_steps"] == 15 and polished.steps == plain.steps + 15
 
 
 def test_noise_start_recovers_content(vgg, photos):
@@ -67,7 +79,8 @@ def test_scale_sizes():
 
 
 @pytest.mark.parametrize("bad", [dict(steps=0), dict(fine_steps=-1), dict(optimizer="sgd"), dict(init="zeros"),
-                                 dict(param="wavelet"),
+                                 dict(param="wavelet"), dict(polish_steps=-1), dict(polish_steps=1.5),
+                                 dict(polish_learning_rate=0.0),
                                  dict(style_scale=0),
                                  dict(learning_rate=-1.0)])
 def test_bad_config_raises(vgg, photos, bad):

@@ -29,9 +29,12 @@ from tfopt.optim.objectives import Context, Objective
 from tfopt.optim.param import get_param
 from tfopt.optim.transforms import compose
 
-__all__ = ["optimize", "evaluate", "OptimResult", "OPTIMIZERS"]
+__all__ = ["optimize", "evaluate", "OptimResult", "OPTIMIZERS", "DECAYS"]
 
 OPTIMIZERS = ("adam", "sgd", "sign", "l2", "lbfgs")
+DECAYS = ("constant", "cosine")
+"""Learning-rate schedules of the Keras optimizers ("adam", "sgd"): "cosine" is Keras's
+CosineDecay from ``learning_rate`` to 0 over ``steps``."""
 
 
 class _EngineRetraceFilter(logging.Filter):
@@ -79,7 +82,7 @@ class OptimResult:
     objective: str = ""
 
 
-def _check(steps, restarts, optimizer, learning_rate, keep):
+def _check(steps, restarts, optimizer, learning_rate, keep, decay="constant"):
     if int(steps) != steps or steps < 0:
         raise InputError(f"expected steps >= 0 (an integer); received: steps={steps}")
     if int(restarts) != restarts or restarts < 1:
@@ -90,6 +93,11 @@ def _check(steps, restarts, optimizer, learning_rate, keep):
         raise InputError(f"expected learning_rate > 0; received: learning_rate={learning_rate}")
     if keep not in ("best", "last"):
         raise InputError(f"expected keep 'best' or 'last'; received: {keep!r}")
+    if decay not in DECAYS:
+        raise InputError(f"expected decay in {DECAYS}; received: {decay!r}")
+    if decay != "constant" and optimizer not in ("adam", "sgd"):
+        raise InputError(f"expected decay 'constant' with optimizer {optimizer!r} (schedules need 'adam' or 'sgd'); "
+                         f"received: decay={decay!r}")
 
 
 def _bc(v, like):
@@ -231,7 +239,7 @@ def _lbfgs_run(loop, steps, learning_rate, memory, max_line_search, on_step):
 def optimize(objective, model, init, *, param="pixel", steps=100, optimizer="adam", learning_rate=0.05,
              momentum=0.0, transforms=(), constraint=None, stop=None, stop_layers=(LOGITS,), restarts=1,
              random_start=False, restart_noise=0.1, maximize=True, keep="best", value_range=(0.0, 1.0),
-             lbfgs_memory=10, seed=0, progress=True, jit_compile=False, desc=None):
+             lbfgs_memory=10, decay="constant", seed=0, progress=True, jit_compile=False, desc=None):
     """Optimizes a batch of inputs of a fixed network.
 
     Args:
@@ -256,6 +264,9 @@ def optimize(objective, model, init, *, param="pixel", steps=100, optimizer="ada
         keep: "best" iterate seen per sample, or the "last" one.
         value_range: the valid pixel range.
         lbfgs_memory: L-BFGS history length.
+        decay: learning-rate schedule of "adam" / "sgd" (:data:`DECAYS`): "cosine" falls
+            from ``learning_rate`` to 0 over ``steps`` (a polish that settles instead of
+            hovering at the step size's noise level).
         seed: makes transforms, random starts and restarts repeatable.
         progress: show a progress bar.
         jit_compile: compile the forward/backward pass with XLA.
@@ -264,7 +275,7 @@ def optimize(objective, model, init, *, param="pixel", steps=100, optimizer="ada
     Returns:
         An :class:`OptimResult`.
     """
-    _check(steps, restarts, optimizer, learning_rate, keep)
+    _check(steps, restarts, optimizer, learning_rate, keep, decay)
     if not isinstance(objective, Objective):
         raise InputError(f"expected an Objective; received: {type(objective).__name__}")
     if optimizer == "lbfgs" and transforms:
@@ -298,7 +309,8 @@ def optimize(objective, model, init, *, param="pixel", steps=100, optimizer="ada
     if optimizer == "lbfgs":
         evals = _lbfgs_run(loop, steps, learning_rate, lbfgs_memory, 10, on_step)
     else:
-        evals = _first_order(loop, steps, optimizer, learning_rate, momentum, stop, on_step)
+        rate = keras.optimizers.schedules.CosineDecay(learning_rate, max(1, steps)) if decay == "cosine" else learning_rate
+        evals = _first_order(loop, steps, optimizer, rate, momentum, stop, on_step)
     seconds = time.perf_counter() - start
     if progress and 0 < done[0] < steps:
         bar.update(done[0], finalize=True)  # every sample stopped early: close the bar where it stands

@@ -27,7 +27,7 @@ from tfopt.style.losses import DEFAULT_LAYERS, Layers, LossWeights, perceptual_o
 from tfopt.style.schedule import INITS, initial_image, resize_to, scale_sizes
 
 __all__ = ["StyleConfig", "StyleResult", "stylize", "load_vgg19", "score", "OPTIMIZERS", "DEFAULT_LR", "PARAMS",
-           "DEFAULT_PARAM", "style_param"]
+           "DEFAULT_PARAM", "style_param", "DEFAULT_POLISH_STEPS", "POLISH_LR"]
 
 OPTIMIZERS = ("lbfgs", "adam")
 PARAMS = ("fft", "fft_decorrelated", "pixel", "sigmoid")
@@ -37,6 +37,10 @@ DEFAULT_PARAM = {"lbfgs": "fft", "adam": "pixel"}
 """Default parameterizations: each optimizer's fastest on the measured problems (docs/style.md)."""
 DEFAULT_LR = {"lbfgs": 0.1, "adam": 0.02}
 """Default step sizes: L-BFGS's largest first-step change of the variable; Adam's learning rate."""
+DEFAULT_POLISH_STEPS = {"lbfgs": 100, "adam": 0}
+"""Default Adam polish steps after each optimizer (see :class:`StyleConfig`)."""
+POLISH_LR = 0.03
+"""Starting learning rate of the polish (Adam on pixels, cosine-decayed to 0)."""
 
 
 @dataclasses.dataclass
@@ -64,6 +68,12 @@ class StyleConfig:
         blend: weights of several style images (None: equal).
         weights: :class:`~tfopt.style.losses.LossWeights`.
         layers: :class:`~tfopt.style.losses.Layers`.
+        polish_steps: Adam steps on the pixels after the optimizer at the finest scale,
+            with the learning rate falling from ``polish_learning_rate`` to 0 (cosine);
+            None for :data:`DEFAULT_POLISH_STEPS` of the optimizer. L-BFGS makes the fast
+            start and then slows down; Adam, which scales every pixel's step by itself,
+            keeps lowering the loss (docs/style.md, *Measured*).
+        polish_learning_rate: Adam's starting learning rate of the polish.
         seed: seed of the noise start.
         progress: show a progress bar.
     """
@@ -81,6 +91,8 @@ class StyleConfig:
     blend: tuple = None
     weights: LossWeights = dataclasses.field(default_factory=LossWeights)
     layers: Layers = DEFAULT_LAYERS
+    polish_steps: int = None
+    polish_learning_rate: float = POLISH_LR
     seed: int = 0
     progress: bool = True
 
@@ -95,6 +107,12 @@ class StyleConfig:
             raise InputError(f"expected optimizer in {OPTIMIZERS}; received: optimizer={self.optimizer!r}")
         if self.learning_rate is not None and not self.learning_rate > 0:
             raise InputError(f"expected learning_rate > 0; received: learning_rate={self.learning_rate!r}")
+        if self.polish_steps is not None and (isinstance(self.polish_steps, bool) or self.polish_steps < 0
+                                              or int(self.polish_steps) != self.polish_steps):
+            raise InputError(f"expected polish_steps >= 0 (an integer); received: polish_steps={self.polish_steps!r}")
+        if not (isinstance(self.polish_learning_rate, (int, float)) and self.polish_learning_rate > 0):
+            raise InputError("expected polish_learning_rate > 0; received: "
+                             f"polish_learning_rate={self.polish_learning_rate!r}")
         if self.param is not None and self.param not in PARAMS:
             raise InputError(f"expected param in {PARAMS}; received: param={self.param!r}")
         if self.init not in INITS:
@@ -103,6 +121,10 @@ class StyleConfig:
             raise InputError(f"expected 0.05 <= style_scale <= 8; received: style_scale={self.style_scale!r}")
         scale_sizes(self.size, self.scales)
         return self
+
+    def polish(self):
+        """Adam polish steps of this config (:data:`DEFAULT_POLISH_STEPS` when None)."""
+        return DEFAULT_POLISH_STEPS[self.optimizer] if self.polish_steps is None else int(self.polish_steps)
 
 
 @dataclasses.dataclass
@@ -113,11 +135,12 @@ class StyleResult:
         image: the stylized image, float32 [H, W, 3] in [0, 1].
         initial: {"total", "content", "style", "tv"} of the start image (at full size).
         final: the same for the result (for colour preservation: of the luminance result).
-        steps: optimizer iterations over all scales.
+        steps: optimizer iterations over all scales, the polish included.
         evaluations: forward+backward passes over all scales.
         seconds: wall time of the optimization (all scales).
         sizes: [height, width] at each scale.
-        history: the loss after every iteration, per scale (lists of floats).
+        history: the loss after every iteration, per scale (lists of floats; the polish
+            steps follow the finest scale's).
         config: the :class:`StyleConfig`.
     """
 
@@ -141,7 +164,8 @@ class StyleResult:
             "style_content_ratio": ratio, "steps": self.steps, "evaluations": self.evaluations,
             "seconds": self.seconds, "sizes": self.sizes, "optimizer": cfg.optimizer,
             "learning_rate": cfg.learning_rate or DEFAULT_LR[cfg.optimizer],
-            "param": cfg.param or DEFAULT_PARAM[cfg.optimizer], "init": cfg.init,
+            "param": cfg.param or DEFAULT_PARAM[cfg.optimizer], "polish_steps": cfg.polish(),
+            "polish_learning_rate": cfg.polish_learning_rate, "init": cfg.init,
             "preserve_colour": cfg.preserve_colour, "style_scale": cfg.style_scale, "blend": cfg.blend,
             "loss_weights": dataclasses.asdict(cfg.weights), "content_layers": list(cfg.layers.content),
             "style_layers": list(cfg.layers.style),
@@ -267,10 +291,16 @@ def stylize(content, styles, *, model, config=None):
                        progress=cfg.progress, stop_layers=(), desc=f"style {h}x{w}")
         x = tf.constant(res.images[0])
         history.append([float(v) for v in res.history[:, 0]])
-        steps += int(res.steps[0])
-        evals += int(res.evaluations)
-        seconds += res.seconds
+        steps, evals, seconds = steps + int(res.steps[0]), evals + int(res.evaluations), seconds + res.seconds
         shapes.append([h, w])
+    if cfg.polish():
+        # Keras's Adam with a CosineDecay schedule (the engine's decay="cosine") on clipped pixels.
+        res = optimize(total, fm, x.numpy()[None], steps=cfg.polish(), optimizer="adam",
+                       learning_rate=cfg.polish_learning_rate, decay="cosine", param="pixel", maximize=False,
+                       keep="best", seed=cfg.seed, progress=cfg.progress, stop_layers=(), desc=f"polish {h}x{w}")
+        x = tf.constant(res.images[0])
+        history[-1] += [float(v) for v in res.history[:, 0]]
+        steps, evals, seconds = steps + int(res.steps[0]), evals + int(res.evaluations), seconds + res.seconds
     final = _terms(fm, total, terms, x.numpy()[None])
     image = colour.recombine(x, content) if cfg.preserve_colour else x
     return StyleResult(image=np.asarray(image), initial=initial, final=final, steps=steps, evaluations=evals,
