@@ -148,3 +148,13 @@ def test_default_digits_model_is_trained_with_seed_0_whatever_the_callers_seed(t
     zoo.get_model("digits_cnn", weights="default", seed=5, cache_dir=str(tmp_path))
     assert seeds == [0]
     assert (tmp_path / "digits_cnn" / "model.keras").is_file()
+
+
+def test_vgg19_receptive_fields_are_the_published_ones():
+    from tfopt.models.features import receptive_field
+
+    vgg = zoo.get_model("vgg19", weights="random", include_top=False, seed=0)
+    got = {n: receptive_field(vgg, n) for n in ("block1_conv1", "block2_conv1", "block3_conv1", "block4_conv1",
+                                                  "block5_conv1", "block5_conv2")}
+    assert got == {"block1_conv1": (3, 1), "block2_conv1": (10, 2), "block3_conv1": (24, 4),
+                   "block4_conv1": (68, 8), "block5_conv1": (156, 16), "block5_conv2": (188, 16)}

@@ -26,7 +26,7 @@ def test_loss_falls(vgg, photos, optimizer):
 
 @pytest.mark.parametrize("param", ["fft", "fft_decorrelated", "pixel", "sigmoid"])
 def test_every_param_lowers_the_loss_and_is_recorded(vgg, photos, param):
-    res = _run(vgg, photos, param=param, steps=10)
+    res = _run(vgg, photos, param=param, steps=20)  # sigmoid crosses a plateau around step 10
     assert res.final["total"] < 0.5 * res.initial["total"]
     assert 0 <= res.image.min() and res.image.max() <= 1
     assert res.summary()["param"] == param

@@ -39,7 +39,7 @@ def test_normalization_does_not_depend_on_activation_scale(vgg, photos):
 
     class Scaled(FeatureModel):
         def __init__(self):
-            pass
+            self.model = vgg
 
         def __call__(self, x):
             return {k: 100.0 * v for k, v in fm(x).items()}
@@ -67,7 +67,7 @@ def test_blend_weights():
 
 def test_blended_style_sits_between_its_styles(vgg, photos):
     content, style = photos
-    other = np.ascontiguousarray(content[:, ::-1] * 0.5)
+    other = np.ascontiguousarray(content[:, ::-1] * 0.25)
     d = {b: score(content, content, [style, other], model=vgg, blend=b)["style"] for b in ((1, 0), (0, 1))}
     mid = score(content, content, [style, other], model=vgg, blend=[1, 1])["style"]
     assert d[(1, 0)] != pytest.approx(d[(0, 1)], rel=0.05)
@@ -80,8 +80,26 @@ def test_batch_objective_matches_single_image_objective(vgg, photos):
     targets = perceptual_targets(fm, content, [style])
     total, _ = perceptual_objective(targets)
     image = np.clip(content + 0.2, 0, 1)[None]
-    btotal, _ = batch_objective(targets.grams)
+    btotal, _ = batch_objective(targets.grams, style_weights=targets.style_weights)
     acts = dict(fm(tf.constant(image)))
     acts.update({TARGET_PREFIX + n: targets.content[n] for n in DEFAULT_LAYERS.content})
     got = float(btotal(Context(acts, tf.constant(image)))[0])
     assert got == pytest.approx(float(evaluate(total, fm, image)[0]), rel=1e-4)
+
+
+def test_style_layers_weigh_by_their_positions_inside_the_image(vgg):
+    from tfopt.models.features import receptive_field
+    from tfopt.style.losses import style_layer_weights
+
+    # tiny_vgg: 3x3 convolutions with 2x2 pooling after the first three.
+    assert [receptive_field(vgg, n) for n in DEFAULT_LAYERS.style] == [(3, 1), (8, 2), (18, 4), (38, 8), (54, 8)]
+    small, large = (style_layer_weights(vgg, DEFAULT_LAYERS, s, s) for s in (40, 400))
+    for w in (small, large):
+        assert sum(w.values()) == pytest.approx(1.0)
+    # block5_conv1 sees 54 px: no position of a 40 px image is inside; block4_conv1 (38 px): 1 of 5 per axis.
+    assert small["block5_conv1"] == 0
+    assert 0 < small["block4_conv1"] < small["block3_conv1"] < small["block1_conv1"]
+    assert large["block5_conv1"] > 0.15 and large["block5_conv1"] > 10 * small["block5_conv1"]
+    assert large["block1_conv1"] < small["block1_conv1"]  # deeper layers take a larger share at 400 px
+    tiny = style_layer_weights(vgg, DEFAULT_LAYERS, 2, 2)  # no layer fits: equal weights, not a division by 0
+    assert set(tiny.values()) == {0.2}

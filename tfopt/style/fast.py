@@ -25,7 +25,7 @@ from tfopt.images import SAMPLE_NAMES, load_image, resize_max_side
 from tfopt.models.features import FeatureModel
 from tfopt.optim.objectives import Context
 from tfopt.style.losses import (DEFAULT_LAYERS, TARGET_PREFIX, Layers, LossWeights, batch_objective,
-                                style_grams)
+                                style_grams, style_layer_weights)
 from tfopt.style.network import build_stylenet
 
 __all__ = ["TrainConfig", "TrainResult", "content_images", "train_stylenet", "stylize_fast", "save_stylenet",
@@ -171,7 +171,8 @@ def train_stylenet(styles, *, model, content=None, config=None):
     fm = FeatureModel(model, cfg.layers.all())
     grams = style_grams(fm, [resize_max_side(s, cfg.style_size) for s in styles], layers=cfg.layers,
                         blend=cfg.blend)
-    total, terms = batch_objective(grams, cfg.weights, cfg.layers)
+    total, terms = batch_objective(grams, cfg.weights, cfg.layers,
+                                   style_layer_weights(model, cfg.layers, cfg.crop_size, cfg.crop_size))
     keras.utils.set_random_seed(cfg.seed)
     net = build_stylenet(cfg.filters, cfg.residual_blocks)
     opt = keras.optimizers.Adam(cfg.learning_rate)

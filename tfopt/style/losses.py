@@ -8,7 +8,9 @@ size and for any network (ImageNet VGG19 or a random-weight one):
   mean square), averaged over content layers;
 * style: at each style layer ``mean((G - A)^2) / mean(A^2)`` with Gram matrices
   ``G = F^T F / (H*W*C)`` (the engine's :func:`~tfopt.optim.objectives.gram`), averaged
-  over style layers: every layer counts equally however large its activations are;
+  over style layers (:func:`style_layer_weights`) weighted by the share of the layer's
+  positions whose receptive field lies inside the image; how large a layer's
+  activations are does not matter;
 * tv: the engine's :func:`~tfopt.optim.objectives.tv` with beta=2, a mean over pixels of
   squared neighbour differences (pixel-scale noise costs the same at every size).
 
@@ -31,7 +33,7 @@ from tfopt.errors import InputError
 from tfopt.optim import objectives as obj
 
 __all__ = ["LossWeights", "Layers", "DEFAULT_LAYERS", "Targets", "perceptual_targets", "perceptual_objective",
-           "blend_weights", "style_grams", "batch_objective", "TARGET_PREFIX"]
+           "blend_weights", "style_grams", "batch_objective", "TARGET_PREFIX", "style_layer_weights"]
 
 TARGET_PREFIX = "target:"
 """Context key prefix under which :func:`batch_objective` reads per-sample content targets."""
@@ -92,11 +94,13 @@ class Targets:
         layers: the :class:`Layers`.
         content: {layer: content features [1, h, w, c]}.
         grams: {layer: blended style Gram matrix [C, C]}.
+        style_weights: {layer: weight}, summing to 1 (:func:`style_layer_weights`).
     """
 
     layers: Layers
     content: dict
     grams: dict
+    style_weights: dict = None
 
 
 def blend_weights(blend, count):
@@ -137,7 +141,44 @@ def perceptual_targets(fm, content, styles, *, layers=DEFAULT_LAYERS, blend=None
     content = tf.reshape(tf.convert_to_tensor(content, tf.float32), [1, *np.shape(content)[-3:]])
     acts = fm(content)
     content_feats = {name: tf.identity(acts[name]) for name in layers.content}
-    return Targets(layers=layers, content=content_feats, grams=style_grams(fm, styles, layers=layers, blend=blend))
+    return Targets(layers=layers, content=content_feats, grams=style_grams(fm, styles, layers=layers, blend=blend),
+                   style_weights=style_layer_weights(fm.model, layers, *content.shape[1:3]))
+
+
+def style_layer_weights(model, layers, height, width):
+    """Weights of the style layers for an image of ``height`` x ``width`` pixels.
+
+    A layer's weight is the share of its positions whose receptive field
+    (:func:`~tfopt.models.features.receptive_field`) lies inside the image. A feature
+    that reaches past the image sees the zero padding and the picture's whole layout
+    rather than a patch of texture: VGG19's block5_conv1 sees 156 px, so on a 128 px
+    image none of its positions is inside and its Gram describes the composition, which
+    the content fixes, not the style. Without this, that Gram dominated the style term
+    of small images, and the same weights gave a different balance at 128 and 512 px
+    (docs/style.md, *Measured*). At 512 px block5_conv1 weighs about half as much as
+    block1_conv1.
+
+    Args:
+        model: the feature network (a Keras model with the layers).
+        layers: :class:`Layers`.
+        height, width: the image size in pixels.
+
+    Returns:
+        {style layer: weight}, summing to 1 (equal weights if no layer fits).
+    """
+    from tfopt.models.features import receptive_field
+
+    def inside(n, size, stride):
+        return min(1.0, max(0, (int(n) - size) // stride + 1) / max(1, int(n) // stride))
+
+    raw = {}
+    for name in layers.style:
+        size, stride = receptive_field(model, name)
+        raw[name] = inside(height, size, stride) * inside(width, size, stride)
+    total = sum(raw.values())
+    if total <= 0:
+        return {name: 1.0 / len(layers.style) for name in layers.style}
+    return {name: v / total for name, v in raw.items()}
 
 
 def style_grams(fm, styles, *, layers=DEFAULT_LAYERS, blend=None):
@@ -182,7 +223,8 @@ def perceptual_objective(targets, weights=LossWeights()):
         term = (1.0 / (len(layers.content) * _mean_square(targets.content[name]))) * obj.content(
             name, targets.content[name])
         content = term if content is None else content + term
-    style_w = [1.0 / (len(layers.style) * _mean_square(targets.grams[n])) for n in layers.style]
+    share = targets.style_weights or {n: 1.0 / len(layers.style) for n in layers.style}
+    style_w = [share[n] / _mean_square(targets.grams[n]) for n in layers.style]
     style = obj.style(layers.style, [targets.grams[n] for n in layers.style], style_w)
     tv = obj.tv(beta=2.0)
     terms = {"content": content, "style": style, "tv": tv}
@@ -190,7 +232,7 @@ def perceptual_objective(targets, weights=LossWeights()):
     return total, terms
 
 
-def batch_objective(grams, weights=LossWeights(), layers=DEFAULT_LAYERS):
+def batch_objective(grams, weights=LossWeights(), layers=DEFAULT_LAYERS, style_weights=None):
     """The same loss for a batch of different content images (training a feed-forward network).
 
     The content targets are per sample, read from the context under
@@ -201,6 +243,8 @@ def batch_objective(grams, weights=LossWeights(), layers=DEFAULT_LAYERS):
         grams: {style layer: [C, C]} from :func:`style_grams`.
         weights: :class:`LossWeights`.
         layers: :class:`Layers`.
+        style_weights: {style layer: weight} from :func:`style_layer_weights` for the
+            training images' size (None: equal).
 
     Returns:
         ``(total, {"content": obj, "style": obj, "tv": obj})`` of per-sample values.
@@ -215,7 +259,8 @@ def batch_objective(grams, weights=LossWeights(), layers=DEFAULT_LAYERS):
         return total
 
     content = obj.Objective(content_fn, "content", layers.content)
-    style_w = [1.0 / (len(layers.style) * _mean_square(grams[n])) for n in layers.style]
+    share = style_weights or {n: 1.0 / len(layers.style) for n in layers.style}
+    style_w = [share[n] / _mean_square(grams[n]) for n in layers.style]
     style = obj.style(layers.style, [grams[n] for n in layers.style], style_w)
     tv = obj.tv(beta=2.0)
     total = weights.content * content + weights.style * style + weights.tv * tv
