@@ -309,7 +309,9 @@ def optimize(objective, model, init, *, param="pixel", steps=100, optimizer="ada
     if optimizer == "lbfgs":
         evals = _lbfgs_run(loop, steps, learning_rate, lbfgs_memory, 10, on_step)
     else:
-        rate = keras.optimizers.schedules.CosineDecay(learning_rate, max(1, steps)) if decay == "cosine" else learning_rate
+        rate = learning_rate
+        if decay == "cosine":
+            rate = keras.optimizers.schedules.CosineDecay(learning_rate, max(1, steps))
         evals = _first_order(loop, steps, optimizer, rate, momentum, stop, on_step)
     seconds = time.perf_counter() - start
     if progress and 0 < done[0] < steps:

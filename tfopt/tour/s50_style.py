@@ -60,8 +60,8 @@ def run(outdir, *, seed, quiet):
         [content, first, fast],
         ["content", f"optimized {opt_seconds:.1f} s", f"feed-forward {fast_seconds * 1000:.1f} ms"],
         height=_SIZE))
-    images.append(("feedforward.png", f"optimized ({_STEPS} L-BFGS + {_POLISH} Adam steps) vs a feed-forward network trained for "
-                                      f"{cfg.steps} steps ({trained.seconds:.0f} s): one pass"))
+    images.append(("feedforward.png", f"optimized ({_STEPS} L-BFGS + {_POLISH} Adam steps) vs a feed-forward "
+                                      f"network trained for {cfg.steps} steps ({trained.seconds:.0f} s): one pass"))
     numbers.update({"optimization seconds": round(opt_seconds, 2), "feed-forward seconds": round(fast_seconds, 4),
                     "speed-up (x)": round(opt_seconds / fast_seconds, 1),
                     "network training seconds": round(trained.seconds, 1)})
@@ -69,9 +69,10 @@ def run(outdir, *, seed, quiet):
             f"per-channel Fourier spectrum (a preconditioner: a lower loss in fewer steps than on pixels), then "
             f"an Adam polish on the pixels with a cosine-decayed learning rate (where L-BFGS slows down), "
             f"minimizing a content term (relative error of VGG19 block5_conv2 features), a style term (relative "
-            f"error of Gram matrices of block1..5_conv1) and total variation, each a mean so the same weights work "
-            f"at any size. Here {_STEPS} L-BFGS and {_POLISH} Adam steps at {_SIZE} px. Colour preservation transfers only the luminance "
-            f"(YIQ) and keeps the content's chroma. A Johnson-style network (instance norm, residual blocks, "
+            f"error of Gram matrices of block1..5_conv1, each layer weighted by its positions inside the image) "
+            f"and total variation, each a mean so the same weights work at any size. Here {_STEPS} L-BFGS and "
+            f"{_POLISH} Adam steps at {_SIZE} px. Colour preservation transfers only the luminance (YIQ) and "
+            f"keeps the content's chroma. A Johnson-style network (instance norm, residual blocks, "
             f"resize-convolutions) learns the same loss once and then stylizes in one pass; this one is tiny and "
             f"trained for seconds, so it only hints at the style.\n\nVGG19 weights: {described}. Random-weight "
             f"features still carry texture statistics (He, Wang & Hopcroft, 2016), but results with ImageNet "
