@@ -57,7 +57,7 @@ class StyleConfig:
             change of the optimized variable in the first step).
         param: what the optimizer moves (:data:`PARAMS`); None for :data:`DEFAULT_PARAM` of
             the optimizer. "fft", a 1/f-scaled spectrum of each channel behind a sigmoid,
-            preconditions L-BFGS: it reaches a 25-30% lower loss in the default 100 steps
+            preconditions L-BFGS: it reaches a 25-43% lower loss in 100 steps
             than on clipped "pixel" values (docs/style.md, *Measured*); Adam, which scales
             every coordinate itself, does better on pixels.
         init: "content", "noise" or "style".
