@@ -159,16 +159,14 @@ def seconds_to_reach(fm, total, content, target, polish_steps):
     at the target. Returns {"reached", "seconds", "steps", "best_value"}."""
     import numpy as np
 
-    from tfopt.optim import optimize
-    from tfopt.style.gatys import POLISH_LR
+    from tfopt.style.gatys import polish
 
     stop = lambda c, v: v <= target  # noqa: E731
     lb = run_default(fm, total, content, FLAGS.steps, stop=stop)
     seconds, steps, best = lb.seconds, int(lb.steps[0]), float(lb.values[0])
     reached = bool(lb.stopped[0])
     if not reached:
-        pol = optimize(total, fm, lb.images, steps=polish_steps, optimizer="adam", learning_rate=POLISH_LR,
-                       decay="cosine", param="pixel", maximize=False, stop=stop, stop_layers=(), progress=False)
+        pol = polish(total, fm, lb.images, polish_steps, stop=stop)
         reached, seconds = bool(pol.stopped[0]), seconds + pol.seconds
         steps, best = steps + int(pol.steps[0]), min(best, float(np.min(pol.values)))
     return {"reached": reached, "seconds": seconds if reached else None, "steps": steps if reached else None,

@@ -27,7 +27,7 @@ from tfopt.style.losses import DEFAULT_LAYERS, Layers, LossWeights, perceptual_o
 from tfopt.style.schedule import INITS, initial_image, resize_to, scale_sizes
 
 __all__ = ["StyleConfig", "StyleResult", "stylize", "load_vgg19", "score", "OPTIMIZERS", "DEFAULT_LR", "PARAMS",
-           "DEFAULT_PARAM", "style_param", "DEFAULT_POLISH_STEPS", "POLISH_LR"]
+           "DEFAULT_PARAM", "style_param", "DEFAULT_POLISH_STEPS", "POLISH_LR", "polish"]
 
 OPTIMIZERS = ("lbfgs", "adam")
 PARAMS = ("fft", "fft_decorrelated", "pixel", "sigmoid")
@@ -100,16 +100,14 @@ class StyleConfig:
         """Raises :class:`InputError` naming the first bad setting; returns self."""
         if isinstance(self.steps, bool) or not isinstance(self.steps, (int, np.integer)) or self.steps < 1:
             raise InputError(f"expected steps to be a positive integer; received: steps={self.steps!r}")
-        if self.fine_steps is not None and (isinstance(self.fine_steps, bool) or self.fine_steps < 0
-                                            or int(self.fine_steps) != self.fine_steps):
-            raise InputError(f"expected fine_steps >= 0 (an integer); received: fine_steps={self.fine_steps!r}")
+        for name in ("fine_steps", "polish_steps"):
+            value = getattr(self, name)
+            if value is not None and (isinstance(value, bool) or value < 0 or int(value) != value):
+                raise InputError(f"expected {name} >= 0 (an integer); received: {name}={value!r}")
         if self.optimizer not in OPTIMIZERS:
             raise InputError(f"expected optimizer in {OPTIMIZERS}; received: optimizer={self.optimizer!r}")
         if self.learning_rate is not None and not self.learning_rate > 0:
             raise InputError(f"expected learning_rate > 0; received: learning_rate={self.learning_rate!r}")
-        if self.polish_steps is not None and (isinstance(self.polish_steps, bool) or self.polish_steps < 0
-                                              or int(self.polish_steps) != self.polish_steps):
-            raise InputError(f"expected polish_steps >= 0 (an integer); received: polish_steps={self.polish_steps!r}")
         if not (isinstance(self.polish_learning_rate, (int, float)) and self.polish_learning_rate > 0):
             raise InputError("expected polish_learning_rate > 0; received: "
                              f"polish_learning_rate={self.polish_learning_rate!r}")
@@ -122,7 +120,7 @@ class StyleConfig:
         scale_sizes(self.size, self.scales)
         return self
 
-    def polish(self):
+    def polish_count(self):
         """Adam polish steps of this config (:data:`DEFAULT_POLISH_STEPS` when None)."""
         return DEFAULT_POLISH_STEPS[self.optimizer] if self.polish_steps is None else int(self.polish_steps)
 
@@ -164,7 +162,7 @@ class StyleResult:
             "style_content_ratio": ratio, "steps": self.steps, "evaluations": self.evaluations,
             "seconds": self.seconds, "sizes": self.sizes, "optimizer": cfg.optimizer,
             "learning_rate": cfg.learning_rate or DEFAULT_LR[cfg.optimizer],
-            "param": cfg.param or DEFAULT_PARAM[cfg.optimizer], "polish_steps": cfg.polish(),
+            "param": cfg.param or DEFAULT_PARAM[cfg.optimizer], "polish_steps": cfg.polish_count(),
             "polish_learning_rate": cfg.polish_learning_rate, "init": cfg.init,
             "preserve_colour": cfg.preserve_colour, "style_scale": cfg.style_scale, "blend": cfg.blend,
             "loss_weights": dataclasses.asdict(cfg.weights), "content_layers": list(cfg.layers.content),
@@ -246,6 +244,27 @@ def _as_image(x, what):
     return x
 
 
+def polish(total, fm, images, steps, learning_rate=POLISH_LR, *, stop=None, seed=0, progress=False, desc=None):
+    """The polish of :func:`stylize`: Keras's Adam on clipped pixels, its learning rate cosine-decayed
+    from ``learning_rate`` to 0 over ``steps`` (the engine's ``decay="cosine"``), keeping the best image.
+
+    Args:
+        total: the perceptual objective (minimized).
+        fm: the FeatureModel it reads.
+        images: start images [B, H, W, 3].
+        steps: Adam steps.
+        learning_rate: the starting learning rate.
+        stop: optional engine stop rule ``stop(ctx, values)``.
+        seed, progress, desc: as in :func:`tfopt.optim.optimize`.
+
+    Returns:
+        The engine's :class:`~tfopt.optim.OptimResult`.
+    """
+    return optimize(total, fm, images, steps=steps, optimizer="adam", learning_rate=learning_rate, decay="cosine",
+                    param="pixel", maximize=False, keep="best", stop=stop, stop_layers=(), seed=seed,
+                    progress=progress, desc=desc)
+
+
 def stylize(content, styles, *, model, config=None):
     """Renders ``content`` in the style of ``styles`` by optimizing the image.
 
@@ -293,11 +312,9 @@ def stylize(content, styles, *, model, config=None):
         history.append([float(v) for v in res.history[:, 0]])
         steps, evals, seconds = steps + int(res.steps[0]), evals + int(res.evaluations), seconds + res.seconds
         shapes.append([h, w])
-    if cfg.polish():
-        # Keras's Adam with a CosineDecay schedule (the engine's decay="cosine") on clipped pixels.
-        res = optimize(total, fm, x.numpy()[None], steps=cfg.polish(), optimizer="adam",
-                       learning_rate=cfg.polish_learning_rate, decay="cosine", param="pixel", maximize=False,
-                       keep="best", seed=cfg.seed, progress=cfg.progress, stop_layers=(), desc=f"polish {h}x{w}")
+    if cfg.polish_count():
+        res = polish(total, fm, x.numpy()[None], cfg.polish_count(), cfg.polish_learning_rate, seed=cfg.seed,
+                     progress=cfg.progress, desc=f"polish {h}x{w}")
         x = tf.constant(res.images[0])
         history[-1] += [float(v) for v in res.history[:, 0]]
         steps, evals, seconds = steps + int(res.steps[0]), evals + int(res.evaluations), seconds + res.seconds

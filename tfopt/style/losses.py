@@ -207,6 +207,14 @@ def _mean_square(t):
     return float(tf.reduce_mean(tf.square(t))) + 1e-12
 
 
+def _style_term(grams, layers, style_weights):
+    """The style objective: each layer's Gram error relative to its target, weighted by
+    ``style_weights`` (None: equal)."""
+    share = style_weights or {n: 1.0 / len(layers.style) for n in layers.style}
+    return obj.style(layers.style, [grams[n] for n in layers.style],
+                     [share[n] / _mean_square(grams[n]) for n in layers.style])
+
+
 def perceptual_objective(targets, weights=LossWeights()):
     """The weighted total and its three terms as engine objectives (to be minimized).
 
@@ -223,9 +231,7 @@ def perceptual_objective(targets, weights=LossWeights()):
         term = (1.0 / (len(layers.content) * _mean_square(targets.content[name]))) * obj.content(
             name, targets.content[name])
         content = term if content is None else content + term
-    share = targets.style_weights or {n: 1.0 / len(layers.style) for n in layers.style}
-    style_w = [share[n] / _mean_square(targets.grams[n]) for n in layers.style]
-    style = obj.style(layers.style, [targets.grams[n] for n in layers.style], style_w)
+    style = _style_term(targets.grams, layers, targets.style_weights)
     tv = obj.tv(beta=2.0)
     terms = {"content": content, "style": style, "tv": tv}
     total = weights.content * content + weights.style * style + weights.tv * tv
@@ -259,9 +265,7 @@ def batch_objective(grams, weights=LossWeights(), layers=DEFAULT_LAYERS, style_w
         return total
 
     content = obj.Objective(content_fn, "content", layers.content)
-    share = style_weights or {n: 1.0 / len(layers.style) for n in layers.style}
-    style_w = [share[n] / _mean_square(grams[n]) for n in layers.style]
-    style = obj.style(layers.style, [grams[n] for n in layers.style], style_w)
+    style = _style_term(grams, layers, style_weights)
     tv = obj.tv(beta=2.0)
     total = weights.content * content + weights.style * style + weights.tv * tv
     return total, {"content": content, "style": style, "tv": tv}
