@@ -130,12 +130,18 @@ def gradient_rms(loss_fn, content):
 
 
 def default_problem(model, content, style):
-    """The feature model and the common (tfopt default) loss of one content/style pair."""
-    from tfopt.models.features import FeatureModel
-    from tfopt.style.losses import DEFAULT_LAYERS, perceptual_objective, perceptual_targets
+    """The feature model and the common (tfopt default) loss of one content/style pair.
 
-    fm = FeatureModel(model, DEFAULT_LAYERS.all())
-    total, _ = perceptual_objective(perceptual_targets(fm, content, [style]))
+    The feature model computes the default layers (which the tutorial's loss reads) and the
+    content layers that the default recipe uses at the content's size."""
+    import numpy as np
+
+    from tfopt.models.features import FeatureModel
+    from tfopt.style.losses import DEFAULT_LAYERS, fit_content_layers, perceptual_objective, perceptual_targets
+
+    layers = fit_content_layers(model, DEFAULT_LAYERS, *np.shape(content)[:2])
+    fm = FeatureModel(model, DEFAULT_LAYERS.all() + layers.content)
+    total, _ = perceptual_objective(perceptual_targets(fm, content, [style], layers=layers))
     return fm, total
 
 

@@ -46,6 +46,7 @@ def test_training_lowers_the_perceptual_loss(vgg, photos):
     out, seconds = stylize_fast(res.net, content)
     assert out.shape == content.shape and seconds > 0
     assert res.summary()["content_images"] == 1
+    assert res.summary()["content_layers"] == ["block3_conv1"]  # the deepest that fits a 32 px crop
 
 
 def test_content_images(tmp_path):

@@ -68,6 +68,9 @@ def test_multiscale_runs_coarse_to_fine(vgg, photos):
     assert res.sizes == [[16, 24], [32, 48]]
     assert [len(h) for h in res.history] == [4, 2]  # finer scales refine with half the steps
     assert res.steps == 6
+    # block5_conv2 (70 px) sees past both scales: 16 px reads block2_conv1, 32 px block3_conv1 (tiny_vgg).
+    assert res.summary()["content_layers"] == ["block3_conv1"]
+    assert res.final["content"] > 0
 
 
 def test_scale_sizes():

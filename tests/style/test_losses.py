@@ -7,8 +7,8 @@ from tfopt.models.features import FeatureModel
 from tfopt.optim import evaluate
 from tfopt.optim.objectives import Context
 from tfopt.style.gatys import score
-from tfopt.style.losses import (DEFAULT_LAYERS, TARGET_PREFIX, LossWeights, batch_objective, blend_weights,
-                                perceptual_objective, perceptual_targets)
+from tfopt.style.losses import (DEFAULT_LAYERS, TARGET_PREFIX, Layers, LossWeights, batch_objective, blend_weights,
+                                fit_content_layers, perceptual_objective, perceptual_targets)
 
 
 def test_terms_vanish_at_targets_and_total_is_weighted_sum(vgg, photos):
@@ -26,8 +26,9 @@ def test_normalization_does_not_grow_with_image_size(vgg, photos):
     content, style = photos
     image = np.clip(content + 0.1 * np.random.RandomState(1).randn(*content.shape), 0, 1).astype("float32")
     tile = lambda a: np.tile(a, [2, 2, 1])
-    small = score(image, content, [style], model=vgg)
-    large = score(tile(image), tile(content), [tile(style)], model=vgg)
+    fixed = Layers(fit_content=False)  # the same content layer at both sizes
+    small = score(image, content, [style], model=vgg, layers=fixed)
+    large = score(tile(image), tile(content), [tile(style)], model=vgg, layers=fixed)
     for key in ("content", "style", "tv"):  # a sum over positions would grow 4x
         assert 0.6 < large[key] / small[key] < 1.6, key
 
@@ -103,3 +104,26 @@ def test_style_layers_weigh_by_their_positions_inside_the_image(vgg):
     assert large["block1_conv1"] < small["block1_conv1"]  # deeper layers take a larger share at 400 px
     tiny = style_layer_weights(vgg, DEFAULT_LAYERS, 2, 2)  # no layer fits: equal weights, not a division by 0
     assert set(tiny.values()) == {0.2}
+
+
+def test_content_layers_wider_than_the_image_are_replaced_by_the_deepest_that_fits(vgg):
+    # tiny_vgg: block5_conv2 sees 70 px, block5_conv1 54 px, block4_conv1 38 px; the shorter side decides.
+    assert fit_content_layers(vgg, DEFAULT_LAYERS, 70, 400) is DEFAULT_LAYERS
+    assert fit_content_layers(vgg, DEFAULT_LAYERS, 400, 60).content == ("block5_conv1",)
+    assert fit_content_layers(vgg, DEFAULT_LAYERS, 40, 40).content == ("block4_conv1",)
+    assert fit_content_layers(vgg, DEFAULT_LAYERS, 40, 40).style == DEFAULT_LAYERS.style
+    both = Layers(content=("block4_conv1", "block5_conv2"))
+    assert fit_content_layers(vgg, both, 40, 40).content == ("block4_conv1",)  # one layer, not twice
+    assert fit_content_layers(vgg, Layers(fit_content=False), 40, 40).content == DEFAULT_LAYERS.content
+    with pytest.raises(InputError):
+        fit_content_layers(vgg, Layers(content=("block9_conv9",)), 40, 40)
+
+
+def test_vgg19_content_layer_at_the_measured_sizes():
+    from tfopt.models import zoo
+
+    vgg19 = zoo.get_model("vgg19", weights="random", include_top=False, seed=0)
+    got = {hw: fit_content_layers(vgg19, DEFAULT_LAYERS, *hw).content for hw in
+           [(85, 128), (128, 128), (170, 256), (256, 256), (341, 512)]}
+    assert got == {(85, 128): ("block4_conv2",), (128, 128): ("block4_conv4",), (170, 256): ("block5_conv1",),
+                   (256, 256): ("block5_conv2",), (341, 512): ("block5_conv2",)}

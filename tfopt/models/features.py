@@ -9,7 +9,8 @@ import keras
 
 from tfopt.errors import InputError
 
-__all__ = ["FeatureModel", "LOGITS", "PROBS", "logits_tensor", "receptive_field"]
+__all__ = ["FeatureModel", "LOGITS", "PROBS", "logits_tensor", "receptive_field",
+           "receptive_fields"]
 
 LOGITS = "logits"
 PROBS = "probs"
@@ -95,29 +96,42 @@ class FeatureModel:
         return self._fm(images, training=False)
 
 
-def receptive_field(model, layer):
-    """Receptive field and stride, in input pixels, of a layer's features.
+def receptive_fields(model):
+    """Every layer of ``model`` in order, with its receptive field and stride in input pixels.
 
-    Walks ``model.layers`` in order up to ``layer``, composing every convolution's
-    (dilated) kernel and every pooling window with their strides. Exact for chains of
-    layers such as VGG; for networks with branches it counts every branch in series, an
-    upper bound.
+    Walks ``model.layers`` in order, composing every convolution's (dilated) kernel and
+    every pooling window with their strides. Exact for chains of layers such as VGG; for
+    networks with branches it counts every branch in series, an upper bound.
 
     Args:
         model: a Keras model.
-        layer: a layer name of ``model``.
 
     Returns:
-        ``(size, stride)``: each feature sees ``size`` x ``size`` pixels, and neighbouring
-        features are ``stride`` pixels apart.
+        A list of ``(layer, size, stride)``: each feature of ``layer`` sees ``size`` x
+        ``size`` pixels, and neighbouring features are ``stride`` pixels apart.
     """
-    size, stride = 1, 1
+    out, size, stride = [], 1, 1
     for lyr in model.layers:
         kernel = getattr(lyr, "kernel_size", None) or getattr(lyr, "pool_size", None)
         if kernel is not None:
             dilation = getattr(lyr, "dilation_rate", (1,))[0]
             size += dilation * (kernel[0] - 1) * stride
             stride *= lyr.strides[0]
+        out.append((lyr, size, stride))
+    return out
+
+
+def receptive_field(model, layer):
+    """Receptive field and stride, in input pixels, of a layer's features (see :func:`receptive_fields`).
+
+    Args:
+        model: a Keras model.
+        layer: a layer name of ``model``.
+
+    Returns:
+        ``(size, stride)``.
+    """
+    for lyr, size, stride in receptive_fields(model):
         if lyr.name == layer:
             return size, stride
     raise InputError(f"expected a layer of {model.name}; received: {layer!r}")

@@ -25,7 +25,7 @@ from tfopt.images import SAMPLE_NAMES, load_image, resize_max_side
 from tfopt.models.features import FeatureModel
 from tfopt.optim.objectives import Context
 from tfopt.style.losses import (DEFAULT_LAYERS, TARGET_PREFIX, Layers, LossWeights, batch_objective,
-                                style_grams, style_layer_weights)
+                                fit_content_layers, style_grams, style_layer_weights)
 from tfopt.style.network import build_stylenet
 
 __all__ = ["TrainConfig", "TrainResult", "content_images", "train_stylenet", "stylize_fast", "save_stylenet",
@@ -91,6 +91,8 @@ class TrainResult:
         seconds: training wall time.
         config: the :class:`TrainConfig`.
         content_count: number of content images the crops came from.
+        content_layers: the content layers of the loss at the crop size
+            (:func:`~tfopt.style.losses.fit_content_layers`).
     """
 
     net: keras.Model
@@ -98,6 +100,7 @@ class TrainResult:
     seconds: float
     config: TrainConfig
     content_count: int
+    content_layers: tuple = None
 
     def summary(self):
         """The numbers for summary.json."""
@@ -108,7 +111,8 @@ class TrainResult:
                 "batch_size": cfg.batch_size, "crop_size": cfg.crop_size, "learning_rate": cfg.learning_rate,
                 "style_size": cfg.style_size, "filters": list(cfg.filters), "residual_blocks": cfg.residual_blocks,
                 "parameters": int(self.net.count_params()), "content_images": self.content_count,
-                "loss_weights": dataclasses.asdict(cfg.weights), "blend": cfg.blend}
+                "loss_weights": dataclasses.asdict(cfg.weights), "blend": cfg.blend,
+                "content_layers": list(self.content_layers or cfg.layers.content)}
 
 
 def content_images(source=None, *, max_side=256):
@@ -168,11 +172,12 @@ def train_stylenet(styles, *, model, content=None, config=None):
     content = content_images() if content is None else list(content)
     if not content:
         raise InputError("expected at least one content image; received: 0")
-    fm = FeatureModel(model, cfg.layers.all())
-    grams = style_grams(fm, [resize_max_side(s, cfg.style_size) for s in styles], layers=cfg.layers,
-                        blend=cfg.blend)
-    total, terms = batch_objective(grams, cfg.weights, cfg.layers,
-                                   style_layer_weights(model, cfg.layers, cfg.crop_size, cfg.crop_size))
+    # The loss at the crops' size: its content layers and style layer weights (see losses).
+    layers = fit_content_layers(model, cfg.layers, cfg.crop_size, cfg.crop_size)
+    fm = FeatureModel(model, layers.all())
+    grams = style_grams(fm, [resize_max_side(s, cfg.style_size) for s in styles], layers=layers, blend=cfg.blend)
+    total, terms = batch_objective(grams, cfg.weights, layers,
+                                   style_layer_weights(model, layers, cfg.crop_size, cfg.crop_size))
     keras.utils.set_random_seed(cfg.seed)
     net = build_stylenet(cfg.filters, cfg.residual_blocks)
     opt = keras.optimizers.Adam(cfg.learning_rate)
@@ -183,7 +188,7 @@ def train_stylenet(styles, *, model, content=None, config=None):
         with tf.GradientTape() as tape:
             y = net(x, training=True)
             acts = dict(fm(y))
-            acts.update({TARGET_PREFIX + n: tf.stop_gradient(targets[n]) for n in cfg.layers.content})
+            acts.update({TARGET_PREFIX + n: tf.stop_gradient(targets[n]) for n in layers.content})
             ctx = Context(acts, y)
             loss = tf.reduce_mean(total(ctx))
         opt.apply_gradients(zip(tape.gradient(loss, net.trainable_variables), net.trainable_variables))
@@ -199,7 +204,7 @@ def train_stylenet(styles, *, model, content=None, config=None):
             history[k].append(float(v))
         bar.update(i + 1, [("loss", history["total"][-1])])
     return TrainResult(net=net, history=history, seconds=time.perf_counter() - start, config=cfg,
-                       content_count=len(content))
+                       content_count=len(content), content_layers=layers.content)
 
 
 def stylize_fast(net, image, *, repeats=1):

@@ -23,7 +23,8 @@ from tfopt.models.features import FeatureModel
 from tfopt.optim import evaluate, optimize
 from tfopt.optim import param as optim_param
 from tfopt.style import colour
-from tfopt.style.losses import DEFAULT_LAYERS, Layers, LossWeights, perceptual_objective, perceptual_targets
+from tfopt.style.losses import (DEFAULT_LAYERS, Layers, LossWeights, fit_content_layers, perceptual_objective,
+                                perceptual_targets)
 from tfopt.style.schedule import INITS, initial_image, resize_to, scale_sizes
 
 __all__ = ["StyleConfig", "StyleResult", "stylize", "load_vgg19", "score", "OPTIMIZERS", "DEFAULT_LR", "PARAMS",
@@ -140,6 +141,8 @@ class StyleResult:
         history: the loss after every iteration, per scale (lists of floats; the polish
             steps follow the finest scale's).
         config: the :class:`StyleConfig`.
+        content_layers: the content layers of the finest scale (the configured ones, or
+            those that fit the image: :func:`~tfopt.style.losses.fit_content_layers`).
     """
 
     image: np.ndarray
@@ -151,6 +154,7 @@ class StyleResult:
     sizes: list
     history: list
     config: StyleConfig
+    content_layers: tuple = None
 
     def summary(self):
         """The numbers for summary.json (a plain dict)."""
@@ -165,7 +169,7 @@ class StyleResult:
             "param": cfg.param or DEFAULT_PARAM[cfg.optimizer], "polish_steps": cfg.polish_count(),
             "polish_learning_rate": cfg.polish_learning_rate, "init": cfg.init,
             "preserve_colour": cfg.preserve_colour, "style_scale": cfg.style_scale, "blend": cfg.blend,
-            "loss_weights": dataclasses.asdict(cfg.weights), "content_layers": list(cfg.layers.content),
+            "loss_weights": dataclasses.asdict(cfg.weights), "content_layers": list(self.content_layers or cfg.layers.content),
             "style_layers": list(cfg.layers.style),
         }
 
@@ -211,11 +215,13 @@ def score(image, content, styles, *, model, weights=LossWeights(), layers=DEFAUL
         styles: style images.
         model: the feature network (VGG19).
         weights, layers, blend: as in :class:`StyleConfig`.
-        feature_model: an existing FeatureModel of ``model`` for ``layers`` (saves a rebuild).
+        feature_model: an existing FeatureModel of ``model`` for ``layers`` (saves a rebuild;
+            it must also compute the content layers that fit the image).
 
     Returns:
         {"total", "content", "style", "tv"} (unweighted terms, weighted total) as floats.
     """
+    layers = fit_content_layers(model, layers, *np.shape(image)[-3:-1])
     fm = feature_model or FeatureModel(model, layers.all())
     targets = perceptual_targets(fm, content, styles, layers=layers, blend=blend)
     total, terms = perceptual_objective(targets, weights)
@@ -289,18 +295,20 @@ def stylize(content, styles, *, model, config=None):
         work_styles = [colour.luminance_image(s, match=content) for s in styles]
     else:
         work_content, work_styles = content, styles
-    fm = FeatureModel(model, cfg.layers.all())
     lr = cfg.learning_rate or DEFAULT_LR[cfg.optimizer]
     param = style_param(cfg.param or DEFAULT_PARAM[cfg.optimizer])
     start_full = initial_image(cfg.init, work_content, work_styles, seed=cfg.seed)
     sizes = scale_sizes(cfg.size, cfg.scales)
-    x, history, steps, evals, seconds, shapes = start_full, [], 0, 0, 0.0, []
+    x, history, steps, evals, seconds, shapes, fm = start_full, [], 0, 0, 0.0, [], None
     for k, side in enumerate(sizes):
         c_k = resize_max_side(work_content, side) if side != cfg.size else work_content
         h, w = int(c_k.shape[0]), int(c_k.shape[1])
         s_side = max(16, int(round(side * cfg.style_scale)))
         st_k = [resize_max_side(s, s_side) for s in work_styles]
-        targets = perceptual_targets(fm, c_k, st_k, layers=cfg.layers, blend=cfg.blend)
+        layers = fit_content_layers(model, cfg.layers, h, w)
+        if fm is None or layers.all() != fm.layers:
+            fm = FeatureModel(model, layers.all())
+        targets = perceptual_targets(fm, c_k, st_k, layers=layers, blend=cfg.blend)
         total, terms = perceptual_objective(targets, cfg.weights)
         if k == len(sizes) - 1:
             initial = _terms(fm, total, terms, start_full.numpy()[None])
@@ -321,4 +329,5 @@ def stylize(content, styles, *, model, config=None):
     final = _terms(fm, total, terms, x.numpy()[None])
     image = colour.recombine(x, content) if cfg.preserve_colour else x
     return StyleResult(image=np.asarray(image), initial=initial, final=final, steps=steps, evaluations=evals,
-                       seconds=seconds, sizes=shapes, history=history, config=cfg)
+                       seconds=seconds, sizes=shapes, history=history, config=cfg,
+                       content_layers=layers.content)

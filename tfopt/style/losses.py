@@ -33,7 +33,8 @@ from tfopt.errors import InputError
 from tfopt.optim import objectives as obj
 
 __all__ = ["LossWeights", "Layers", "DEFAULT_LAYERS", "Targets", "perceptual_targets", "perceptual_objective",
-           "blend_weights", "style_grams", "batch_objective", "TARGET_PREFIX", "style_layer_weights"]
+           "blend_weights", "style_grams", "batch_objective", "TARGET_PREFIX", "style_layer_weights",
+           "fit_content_layers"]
 
 TARGET_PREFIX = "target:"
 """Context key prefix under which :func:`batch_objective` reads per-sample content targets."""
@@ -46,10 +47,14 @@ class Layers:
     Attributes:
         content: content layer names (default VGG19 block5_conv2, as in Gatys et al.).
         style: style layer names (default block1..5_conv1).
+        fit_content: replace a content layer whose receptive field is wider than the
+            image by the deepest convolution before it whose field fits
+            (:func:`fit_content_layers`).
     """
 
     content: tuple = ("block5_conv2",)
     style: tuple = ("block1_conv1", "block2_conv1", "block3_conv1", "block4_conv1", "block5_conv1")
+    fit_content: bool = True
 
     def all(self):
         """Every layer name, content first, without repeats."""
@@ -179,6 +184,49 @@ def style_layer_weights(model, layers, height, width):
     if total <= 0:
         return {name: 1.0 / len(layers.style) for name in layers.style}
     return {name: v / total for name, v in raw.items()}
+
+
+def fit_content_layers(model, layers, height, width):
+    """``layers`` with the content layers that fit an image of ``height`` x ``width`` pixels.
+
+    A content layer whose receptive field (:func:`~tfopt.models.features.receptive_fields`)
+    is wider than the image's shorter side has no position inside the image: every one of
+    its features sees the zero padding and the whole layout. Its error is then cheap to
+    keep low while the style changes the picture, and the same weights end at a different
+    balance than at sizes where the layer sees parts of the image (docs/style.md,
+    *Measured*: at 128 px VGG19's block5_conv2, 188 px wide, ended at 2.25x the 512 px
+    balance on astronaut / flower). Such a layer is replaced by the deepest convolution
+    before it whose field fits: block5_conv1 (156 px) on a 170 px side, block4_conv4
+    (116 px) on 128 px, block4_conv2 (84 px) on 85 px. Like the style layers' weights
+    (:func:`style_layer_weights`) this keeps what a layer describes the same at every
+    size. ``layers.fit_content=False`` keeps the layers as given.
+
+    Args:
+        model: the feature network (a Keras model with the layers).
+        layers: :class:`Layers`.
+        height, width: the image size in pixels.
+
+    Returns:
+        A :class:`Layers` (``layers`` itself when nothing changes).
+    """
+    from tfopt.models.features import receptive_fields
+
+    if not layers.fit_content:
+        return layers
+    fields = receptive_fields(model)
+    names = [lyr.name for lyr, _, _ in fields]
+    side = min(int(height), int(width))
+    content = []
+    for name in layers.content:
+        if name not in names:
+            raise InputError(f"expected a content layer of {model.name}; received: {name!r}")
+        upto = fields[:names.index(name) + 1]
+        if upto[-1][1] > side:
+            fitting = [lyr.name for lyr, size, _ in upto if hasattr(lyr, "kernel_size") and size <= side]
+            name = fitting[-1] if fitting else name
+        content.append(name)
+    content = tuple(dict.fromkeys(content))
+    return layers if content == tuple(layers.content) else dataclasses.replace(layers, content=content)
 
 
 def style_grams(fm, styles, *, layers=DEFAULT_LAYERS, blend=None):
