@@ -169,8 +169,8 @@ class StyleResult:
             "param": cfg.param or DEFAULT_PARAM[cfg.optimizer], "polish_steps": cfg.polish_count(),
             "polish_learning_rate": cfg.polish_learning_rate, "init": cfg.init,
             "preserve_colour": cfg.preserve_colour, "style_scale": cfg.style_scale, "blend": cfg.blend,
-            "loss_weights": dataclasses.asdict(cfg.weights), "content_layers": list(self.content_layers or cfg.layers.content),
-            "style_layers": list(cfg.layers.style),
+            "loss_weights": dataclasses.asdict(cfg.weights),
+            "content_layers": list(self.content_layers or cfg.layers.content), "style_layers": list(cfg.layers.style),
         }
 
 
