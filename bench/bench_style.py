@@ -129,18 +129,19 @@ def gradient_rms(loss_fn, content):
     return float(tf.sqrt(tf.reduce_mean(tape.gradient(loss, x) ** 2)))
 
 
-def default_problem(model, content, style):
+def default_problem(model, content, style, extra_layers=()):
     """The feature model and the common (tfopt default) loss of one content/style pair.
 
-    The feature model computes the default layers (which the tutorial's loss reads) and the
-    content layers that the default recipe uses at the content's size."""
+    The feature model computes the layers that the default recipe reads at the content's size
+    (its content layer fits the image) and ``extra_layers`` (the tutorial's loss reads the
+    default layers, block5_conv2 included)."""
     import numpy as np
 
     from tfopt.models.features import FeatureModel
     from tfopt.style.losses import DEFAULT_LAYERS, fit_content_layers, perceptual_objective, perceptual_targets
 
     layers = fit_content_layers(model, DEFAULT_LAYERS, *np.shape(content)[:2])
-    fm = FeatureModel(model, DEFAULT_LAYERS.all() + layers.content)
+    fm = FeatureModel(model, layers.all() + tuple(extra_layers))
     total, _ = perceptual_objective(perceptual_targets(fm, content, [style], layers=layers))
     return fm, total
 
@@ -232,7 +233,7 @@ def part_tutorial(model, content, style, outdir):
     from tfopt.style.gatys import StyleConfig, score, stylize
     from tfopt.style.losses import DEFAULT_LAYERS
 
-    fm, total = default_problem(model, content, style)
+    fm, total = default_problem(model, content, style, DEFAULT_LAYERS.all())
     tut_loss = tutorial_loss_fn(fm, content, style, DEFAULT_LAYERS)
     # 1. The tutorial as written: its loss, its weights, its optimizer.
     tut_img, tut_seconds, _ = run_tutorial(fm, content, tut_loss, FLAGS.tutorial_steps)
