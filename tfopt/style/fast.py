@@ -100,7 +100,7 @@ class TrainResult:
     seconds: float
     config: TrainConfig
     content_count: int
-    content_layers: tuple = None
+    content_layers: tuple
 
     def summary(self):
         """The numbers for summary.json."""
@@ -112,7 +112,7 @@ class TrainResult:
                 "style_size": cfg.style_size, "filters": list(cfg.filters), "residual_blocks": cfg.residual_blocks,
                 "parameters": int(self.net.count_params()), "content_images": self.content_count,
                 "loss_weights": dataclasses.asdict(cfg.weights), "blend": cfg.blend,
-                "content_layers": list(self.content_layers or cfg.layers.content)}
+                "content_layers": list(self.content_layers)}
 
 
 def content_images(source=None, *, max_side=256):

@@ -154,7 +154,7 @@ class StyleResult:
     sizes: list
     history: list
     config: StyleConfig
-    content_layers: tuple = None
+    content_layers: tuple
 
     def summary(self):
         """The numbers for summary.json (a plain dict)."""
@@ -170,7 +170,7 @@ class StyleResult:
             "polish_learning_rate": cfg.polish_learning_rate, "init": cfg.init,
             "preserve_colour": cfg.preserve_colour, "style_scale": cfg.style_scale, "blend": cfg.blend,
             "loss_weights": dataclasses.asdict(cfg.weights),
-            "content_layers": list(self.content_layers or cfg.layers.content), "style_layers": list(cfg.layers.style),
+            "content_layers": list(self.content_layers), "style_layers": list(cfg.layers.style),
         }
 
 
