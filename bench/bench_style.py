@@ -377,7 +377,7 @@ def main(argv):
         else:
             raise app.UsageError(f"expected parts among step, tutorial, balance, colour, fast; received: {part!r}")
         summary[part]["part_seconds"] = time.perf_counter() - start
-        from tfopt.report import write_json
+        from tfopt.core.files import write_json
         write_json(path, summary)
         print(json.dumps({part: summary[part]}, indent=1, default=str), flush=True)
 

@@ -117,7 +117,7 @@ def main():
               + f"  {seconds:.1f} s, {evals} evaluations", flush=True)
     out = pathlib.Path(args.output)
     out.mkdir(parents=True, exist_ok=True)
-    from tfopt.report import write_json
+    from tfopt.core.files import write_json
     write_json(out / "summary.json", summary)
 
 

@@ -14,7 +14,7 @@ import re
 from absl import flags, logging
 
 from tfopt import cli, export
-from tfopt.errors import InputError
+from tfopt.core.errors import InputError
 
 flags.DEFINE_string("checkpoint", None, "GAN run directory (bin/train_gan.py --output) or generator.keras.")
 flags.DEFINE_string("model", None, "A .keras model file (generator or image network).")

@@ -24,7 +24,7 @@ def main(argv):
     del argv
     import numpy as np
 
-    from tfopt import report
+    from tfopt.core import files
     from tfopt.gan import generate_from, load_generator
     from tfopt.images import save_grid
 
@@ -36,10 +36,10 @@ def main(argv):
     z = np.random.default_rng(FLAGS.seed).standard_normal((FLAGS.num, latent_dim)).astype(np.float32)
     with cli.output_dir(FLAGS.output, overwrite=FLAGS.overwrite) as outdir:
         images = np.clip((generate_from(generator, z, batch_size=FLAGS.batch_size) + 1.0) / 2.0, 0.0, 1.0)
-        with report.atomic_path(outdir / "images.npz") as tmp:
+        with files.atomic_path(outdir / "images.npz") as tmp:
             np.savez_compressed(tmp, images=images, z=z)
         save_grid(outdir / "samples.png", images[: FLAGS.grid], scale=FLAGS.scale)
-        report.write_summary(outdir, {
+        files.write_summary(outdir, {
             "checkpoint": FLAGS.checkpoint, "num": FLAGS.num, "seed": FLAGS.seed, "latent_dim": latent_dim,
             "image_shape": list(images.shape[1:]), "pixel_mean": float(images.mean()),
             "files": ["images.npz", "samples.png"],

@@ -66,7 +66,7 @@ def main(argv):
 
 
 def _floats(name, values):
-    from tfopt.errors import InputError
+    from tfopt.core.errors import InputError
 
     try:
         return [float(v) for v in values]

@@ -10,7 +10,7 @@ import sys
 from absl import flags
 
 from tfopt import cli
-from tfopt.errors import InputError
+from tfopt.core.errors import InputError
 
 flags.DEFINE_list("only", [], "Run only the sections whose module names contain one of these.")
 cli.define_common_flags(output_required=False)

@@ -31,7 +31,7 @@ FLAGS = flags.FLAGS
 
 def main(argv):
     del argv
-    from tfopt.errors import InputError
+    from tfopt.core.errors import InputError
     from tfopt.style.fast import TrainConfig
     from tfopt.style.run import run_train
 

@@ -8,7 +8,7 @@ import pytest
 from tfopt import attacks
 from tfopt.attacks import run as attack_run
 from tfopt.data import digits
-from tfopt.errors import InputError
+from tfopt.core.errors import InputError
 
 N = 24
 

@@ -11,7 +11,7 @@ import tensorflow as tf
 from absl import flags
 
 from tfopt import cli
-from tfopt.errors import InputError
+from tfopt.core.errors import InputError
 
 REPO = pathlib.Path(__file__).resolve().parents[1]
 
@@ -19,7 +19,8 @@ REPO = pathlib.Path(__file__).resolve().parents[1]
 _SCRIPT = textwrap.dedent(
     """
     from absl import flags
-    from tfopt import cli, report
+    from tfopt import cli
+    from tfopt.core import files
 
     flags.DEFINE_integer("steps", 3, "Steps.")
     flags.DEFINE_string("input", None, "An input file.")
@@ -33,7 +34,7 @@ _SCRIPT = textwrap.dedent(
         if FLAGS.input:
             open(FLAGS.input).close()
         with cli.output_dir(FLAGS.output, overwrite=FLAGS.overwrite) as outdir:
-            report.write_summary(outdir, {"steps": FLAGS.steps, "seed": FLAGS.seed})
+            files.write_summary(outdir, {"steps": FLAGS.steps, "seed": FLAGS.seed})
 
 
     if __name__ == "__main__":

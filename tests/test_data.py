@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from tfopt import data
-from tfopt.errors import InputError
+from tfopt.core.errors import InputError
 
 
 def test_digits_shapes_range_and_labels():

@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 
 from tfopt import distribute
-from tfopt.errors import InputError
+from tfopt.core.errors import InputError
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from tfopt.dream import deepdream, octave_sizes
-from tfopt.errors import InputError
+from tfopt.core.errors import InputError
 
 
 @pytest.fixture(scope="module")

@@ -7,7 +7,7 @@ import tensorflow as tf
 from PIL import Image
 
 from tfopt import images
-from tfopt.errors import InputError
+from tfopt.core.errors import InputError
 
 
 @pytest.mark.parametrize("name", images.SAMPLE_NAMES)

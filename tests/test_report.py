@@ -11,6 +11,7 @@ import tensorflow as tf
 from PIL import Image
 
 from tfopt import report
+from tfopt.core import files
 
 
 @dataclasses.dataclass
@@ -38,7 +39,7 @@ def test_to_jsonable_converts_numpy_tensors_paths_dataclasses():
         "tuple": (1, np.bool_(True)),
         7: "int key",
     }
-    out = report.to_jsonable(obj)
+    out = files.to_jsonable(obj)
     assert out == {
         "acc": 0.5,
         "n": 3,
@@ -58,22 +59,22 @@ def test_to_jsonable_converts_numpy_tensors_paths_dataclasses():
 
 def test_to_jsonable_rejects_unknown_types():
     with pytest.raises(TypeError, match="object"):
-        report.to_jsonable({"x": object()})
+        files.to_jsonable({"x": object()})
 
 
 def test_write_summary_is_atomic_and_keeps_old_file_on_failure(tmp_path):
-    path = report.write_summary(tmp_path / "run", {"loss": np.float64(1.25)})
+    path = files.write_summary(tmp_path / "run", {"loss": np.float64(1.25)})
     assert path == tmp_path / "run" / "summary.json"
     assert json.loads(path.read_text()) == {"loss": 1.25}
     with pytest.raises(TypeError):
-        report.write_summary(tmp_path / "run", {"loss": object()})
+        files.write_summary(tmp_path / "run", {"loss": object()})
     assert json.loads(path.read_text()) == {"loss": 1.25}
     assert os.listdir(tmp_path / "run") == ["summary.json"]
 
 
 def test_atomic_path_removes_temp_on_error(tmp_path):
     with pytest.raises(RuntimeError):
-        with report.atomic_path(tmp_path / "x.txt") as tmp:
+        with files.atomic_path(tmp_path / "x.txt") as tmp:
             assert tmp.parent == tmp_path and tmp.suffix == ".txt"
             tmp.write_text("partial")
             raise RuntimeError("boom")

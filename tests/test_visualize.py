@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from tfopt.errors import InputError
+from tfopt.core.errors import InputError
 from tfopt.models.features import FeatureModel
 from tfopt.optim import evaluate
 from tfopt.optim import objectives as O

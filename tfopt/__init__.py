@@ -23,7 +23,7 @@ _EXPORTS = {
     "stylize": "tfopt.style", "train_stylenet": "tfopt.style",
     "GAN": "tfopt.gan", "load_generator": "tfopt.gan",
     "get_strategy": "tfopt.distribute",
-    "InputError": "tfopt.errors",
+    "InputError": "tfopt.core.errors",
 }
 
 __all__ = ["__version__", *_EXPORTS]

@@ -15,7 +15,7 @@ import functools
 import numpy as np
 import tensorflow as tf
 
-from tfopt.errors import InputError
+from tfopt.core.errors import InputError
 from tfopt.net import unreachable_reason
 
 __all__ = [

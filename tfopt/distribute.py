@@ -21,7 +21,7 @@ import pathlib
 
 import tensorflow as tf
 
-from tfopt.errors import InputError
+from tfopt.core.errors import InputError
 
 __all__ = ["STRATEGIES", "get_strategy", "use_logical_cpus", "is_chief", "worker_dir", "task_info"]
 

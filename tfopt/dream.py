@@ -31,7 +31,7 @@ import time
 import numpy as np
 import tensorflow as tf
 
-from tfopt.errors import InputError
+from tfopt.core.errors import InputError
 from tfopt.models.features import FeatureModel
 from tfopt.optim import evaluate, optimize
 from tfopt.optim import objectives as obj

@@ -18,8 +18,8 @@ import numpy as np
 import tensorflow as tf
 from PIL import Image, ImageDraw, ImageFont, UnidentifiedImageError
 
-from tfopt.errors import InputError
-from tfopt.report import atomic_path
+from tfopt.core.errors import InputError
+from tfopt.core.files import atomic_path
 
 __all__ = [
     "SAMPLE_NAMES",

@@ -6,7 +6,7 @@ import pytest
 from PIL import Image
 
 from tfopt import export
-from tfopt.errors import InputError
+from tfopt.core.errors import InputError
 
 FAST = ["--num_samples=4", "--timing_runs=2", "--representative_count=16", "--quiet"]
 

@@ -7,7 +7,7 @@ import pytest
 import tensorflow as tf
 from PIL import Image
 
-from tfopt.errors import InputError
+from tfopt.core.errors import InputError
 from tfopt.export import signatures as sigs
 
 

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from tfopt import export
-from tfopt.errors import InputError
+from tfopt.core.errors import InputError
 from tfopt.export import signatures as sigs
 from tfopt.export import tflite
 

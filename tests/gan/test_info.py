@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from tfopt.errors import InputError
+from tfopt.core.errors import InputError
 from tfopt.gan import GAN, GANConfig, group_minibatches, io, networks, penalties
 from tfopt.gan.layers import CategoricalCode, categorical_code
 

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from tfopt.errors import InputError
+from tfopt.core.errors import InputError
 from tfopt.gan import losses, penalties
 
 REAL = np.array([2.0, -1.0, 0.0], np.float32)

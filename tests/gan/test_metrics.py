@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 from scipy import linalg
 
-from tfopt.errors import InputError
+from tfopt.core.errors import InputError
 from tfopt.gan import metrics
 
 

@@ -3,7 +3,7 @@ import keras
 import numpy as np
 import pytest
 
-from tfopt.errors import InputError
+from tfopt.core.errors import InputError
 from tfopt.gan import io, networks
 from tfopt.gan.layers import Maxout
 

@@ -2,7 +2,7 @@ import keras
 import numpy as np
 import pytest
 
-from tfopt.errors import InputError
+from tfopt.core.errors import InputError
 from tfopt.models.features import FeatureModel
 
 

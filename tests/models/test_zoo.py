@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from tfopt.data import digits
-from tfopt.errors import InputError
+from tfopt.core.errors import InputError
 from tfopt.models import zoo
 from tfopt.models.preprocess import Preprocess
 from tfopt.net import unreachable_reason

@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from tfopt.errors import InputError
+from tfopt.core.errors import InputError
 from tfopt.optim import constraints as C
 from tfopt.optim import evaluate, optimize
 from tfopt.optim import objectives as O

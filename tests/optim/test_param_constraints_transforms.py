@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from tfopt.errors import InputError
+from tfopt.core.errors import InputError
 from tfopt.optim import constraints as C
 from tfopt.optim import param as P
 from tfopt.optim import transforms as T

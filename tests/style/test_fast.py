@@ -2,7 +2,7 @@ import keras
 import numpy as np
 import pytest
 
-from tfopt.errors import InputError
+from tfopt.core.errors import InputError
 from tfopt.style.fast import TrainConfig, content_images, load_stylenet, save_stylenet, stylize_fast, train_stylenet
 from tfopt.style.network import build_stylenet
 

@@ -2,7 +2,7 @@ import types
 
 import pytest
 
-from tfopt.errors import InputError
+from tfopt.core.errors import InputError
 from tfopt.style.flags import loss_weights
 from tfopt.style.losses import LossWeights
 

@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from tfopt.errors import InputError
+from tfopt.core.errors import InputError
 from tfopt.style import colour
 from tfopt.style.gatys import StyleConfig, stylize
 from tfopt.style.losses import LossWeights

@@ -17,7 +17,7 @@ import numbers
 import numpy as np
 import tensorflow as tf
 
-from tfopt.errors import InputError
+from tfopt.core.errors import InputError
 from tfopt.models.features import LOGITS, PROBS, FeatureModel
 from tfopt.optim.objectives import Objective, tile_to
 

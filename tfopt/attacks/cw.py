@@ -21,7 +21,7 @@ import numpy as np
 import tensorflow as tf
 
 from tfopt.attacks import common
-from tfopt.errors import InputError
+from tfopt.core.errors import InputError
 from tfopt.models.features import LOGITS
 from tfopt.optim import optimize
 from tfopt.optim.objectives import Objective, tile_to

@@ -17,7 +17,7 @@ Example:
 """
 
 from tfopt.attacks import common
-from tfopt.errors import InputError
+from tfopt.core.errors import InputError
 from tfopt.optim import constraints, optimize
 
 __all__ = ["fgsm", "bim", "pgd", "mim"]

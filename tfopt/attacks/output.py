@@ -7,7 +7,7 @@ and the adversarial images, each labelled with the predicted class and confidenc
 import numpy as np
 
 from tfopt import images
-from tfopt.report import atomic_path
+from tfopt.core.files import atomic_path
 
 __all__ = ["save_arrays", "load_arrays", "perturbation_image", "save_figure"]
 

@@ -24,7 +24,7 @@ from tfopt.attacks import common
 from tfopt.attacks.cw import cw_l2
 from tfopt.attacks.gradient import bim, fgsm, mim, pgd
 from tfopt.attacks.output import save_arrays, load_arrays, save_figure
-from tfopt.errors import InputError
+from tfopt.core.errors import InputError
 
 __all__ = ["METHODS", "attack", "AttackConfig", "load_inputs", "run_attack"]
 
@@ -190,7 +190,7 @@ def run_attack(config, outdir):
     Returns:
         The summary dict (also written to ``outdir/summary.json``).
     """
-    from tfopt import report
+    from tfopt.core import files
     from tfopt.models import zoo
 
     _check(config)
@@ -233,5 +233,5 @@ def run_attack(config, outdir):
         "source": source, "params": res.params, "config": dataclasses.asdict(config),
         "judged_by": "re-prediction of the saved adversarial.npz with a freshly loaded model",
     }
-    report.write_summary(outdir, summary)
+    files.write_summary(outdir, summary)
     return summary

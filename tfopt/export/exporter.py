@@ -23,8 +23,8 @@ import numpy as np
 import tensorflow as tf
 
 from tfopt import images as tfimages
-from tfopt import report
-from tfopt.errors import InputError
+from tfopt.core import files
+from tfopt.core.errors import InputError
 from tfopt.export import saved_model as sm
 from tfopt.export import signatures as sigs
 from tfopt.export import tflite
@@ -249,7 +249,7 @@ def export_model(model, directory, *, spec=None, formats=FORMATS, model_name="mo
         "comparison_png": "comparison.png",
     }
     _comparison_png(directory / "comparison.png", outputs, results)
-    report.write_summary(directory, summary)
+    files.write_summary(directory, summary)
     return summary
 
 

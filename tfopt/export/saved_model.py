@@ -19,8 +19,8 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from tfopt import report
-from tfopt.errors import InputError
+from tfopt.core import files
+from tfopt.core.errors import InputError
 from tfopt.export import signatures as sigs
 
 __all__ = ["export_saved_model", "write_warmup", "load_saved_model", "WARMUP_FILE", "METADATA_FILE"]
@@ -60,7 +60,7 @@ def export_saved_model(model, spec, directory, *, model_name="model", warmup=Tru
     # ExportArchive has no notion of assets.extra (it is TF Serving's convention,
     # not part of the SavedModel proto), so those files are written directly.
     meta = {"model_name": model_name, "spec": dataclasses.asdict(spec), "signatures": described}
-    report.write_json(directory / METADATA_FILE, meta)
+    files.write_json(directory / METADATA_FILE, meta)
     if warmup:
         write_warmup(directory, spec, model_name=model_name)
     return described

@@ -29,7 +29,7 @@ import warnings
 import numpy as np
 import tensorflow as tf
 
-from tfopt.errors import InputError
+from tfopt.core.errors import InputError
 
 __all__ = ["QUANTIZATIONS", "UnsupportedOpsError", "convert_saved_model", "TFLiteModel"]
 

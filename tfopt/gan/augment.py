@@ -16,7 +16,7 @@ Example:
 """
 import tensorflow as tf
 
-from tfopt.errors import InputError
+from tfopt.core.errors import InputError
 
 __all__ = ["POLICIES", "translate", "cutout", "parse_policy"]
 

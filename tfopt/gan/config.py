@@ -8,7 +8,7 @@ import dataclasses
 
 import keras
 
-from tfopt.errors import InputError
+from tfopt.core.errors import InputError
 from tfopt.gan.augment import parse_policy
 from tfopt.gan.losses import LOSSES
 from tfopt.gan.networks import NORMS

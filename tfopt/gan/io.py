@@ -16,8 +16,8 @@ import pathlib
 
 import keras
 
-from tfopt.errors import InputError
-from tfopt.report import atomic_path, write_json
+from tfopt.core.errors import InputError
+from tfopt.core.files import atomic_path, write_json
 
 __all__ = ["GENERATOR_FILE", "CONFIG_FILE", "save_generator", "load_generator", "read_config", "write_config"]
 

@@ -22,7 +22,7 @@ Example:
 """
 import tensorflow as tf
 
-from tfopt.errors import InputError
+from tfopt.core.errors import InputError
 
 __all__ = [
     "minimax_generator_loss",

@@ -20,7 +20,7 @@ Example:
 import keras
 import numpy as np
 
-from tfopt.errors import InputError
+from tfopt.core.errors import InputError
 
 __all__ = [
     "FeatureNetwork",

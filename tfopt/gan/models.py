@@ -27,7 +27,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from tfopt.errors import InputError
+from tfopt.core.errors import InputError
 from tfopt.gan import augment as augment_lib
 from tfopt.gan import losses as losses_lib
 from tfopt.gan import penalties

@@ -19,7 +19,7 @@ import math
 import keras
 from keras import layers
 
-from tfopt.errors import InputError
+from tfopt.core.errors import InputError
 from tfopt.gan.layers import CategoricalCode, Maxout
 
 __all__ = [

@@ -20,9 +20,11 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from tfopt import cli, distribute, report
+from tfopt import distribute, report
+from tfopt.core import files
+from tfopt.core.progress import progress
 from tfopt.data import load_dataset
-from tfopt.errors import InputError
+from tfopt.core.errors import InputError
 from tfopt.gan import io, metrics
 from tfopt.gan.config import make_optimizer
 from tfopt.gan.models import GAN, generate_from, group_minibatches
@@ -149,7 +151,7 @@ def _prepare_dir(output_dir, config, overwrite):
     if saved is None:
         raise InputError(f"expected a new, empty or resumable run directory (or --overwrite); received: "
                          f"{str(output_dir)!r} (not empty, no {io.CONFIG_FILE})")
-    mine = json.loads(json.dumps(report.to_jsonable(config.identity())))
+    mine = json.loads(json.dumps(files.to_jsonable(config.identity())))
     theirs = {k: saved.get(k, _ADDED_FIELDS.get(k)) for k in mine}
     if theirs != mine:
         diff = ", ".join(f"{k}={theirs[k]!r}->{mine[k]!r}" for k in mine if theirs[k] != mine[k])
@@ -250,7 +252,7 @@ class _Run:
         # History first: a kill between the two writes leaves entries past the checkpoint,
         # which restore() drops, rather than a checkpoint whose history is missing.
         if self.chief:
-            report.write_json(self.output_dir / _HISTORY, self.history)
+            files.write_json(self.output_dir / _HISTORY, self.history)
         self.manager.save(checkpoint_number=step)  # every worker takes part
         if self.chief:
             io.save_generator(self.gan.sampler, self.output_dir / io.GENERATOR_FILE)
@@ -306,7 +308,7 @@ def train(config, output_dir, *, strategy=None, overwrite=False, quiet=False):
     start = run.restore() if resuming else 0
     remaining = max(config.steps - start, 0)
     seconds = 0.0
-    with cli.progress(config.steps, quiet=quiet, desc=f"{config.model} {config.loss}") as run.bar:
+    with progress(config.steps, quiet=quiet, desc=f"{config.model} {config.loss}") as run.bar:
         run.bar.update(start)
         if remaining:
             dataset, _ = make_dataset(config, start_step=start)
@@ -340,5 +342,5 @@ def train(config, output_dir, *, strategy=None, overwrite=False, quiet=False):
                                 num_samples=config.eval_samples, seed=config.seed + 2,
                                 feature_network=config.feature_network))
     summary["config"] = config
-    report.write_summary(output_dir, summary)
+    files.write_summary(output_dir, summary)
     return summary

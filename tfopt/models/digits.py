@@ -19,7 +19,7 @@ import numpy as np
 import tensorflow as tf
 
 from tfopt.data import load_dataset
-from tfopt.errors import InputError
+from tfopt.core.errors import InputError
 
 __all__ = ["digits_cnn", "train_classifier", "train_digits_classifier", "train_and_save"]
 
@@ -175,7 +175,7 @@ def _predict(model, dataset, data_dir, seed):
 def _save_confusion(path, confusion, class_names):
     from matplotlib.figure import Figure
 
-    from tfopt.report import atomic_path
+    from tfopt.core.files import atomic_path
 
     k = len(class_names)
     fig = Figure(figsize=(max(4.0, 0.45 * k + 1.5), max(3.6, 0.45 * k + 1.2)), dpi=100)
@@ -216,7 +216,7 @@ def train_and_save(outdir, *, dataset="digits", epochs=_DEFAULT_EPOCHS, batch_si
         summary = train_and_save("/tmp/digits", epochs=16)
     """
     from tfopt.images import save_grid
-    from tfopt.report import write_summary
+    from tfopt.core.files import write_summary
 
     outdir = pathlib.Path(outdir)
     model, metrics = train_classifier(dataset, epochs=epochs, batch_size=batch_size, seed=seed,

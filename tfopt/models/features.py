@@ -7,7 +7,7 @@ where a model ends in a softmax the *pre*-softmax logits are exposed as ``"logit
 """
 import keras
 
-from tfopt.errors import InputError
+from tfopt.core.errors import InputError
 
 __all__ = ["FeatureModel", "LOGITS", "PROBS", "logits_tensor", "receptive_field",
            "receptive_fields"]

@@ -18,7 +18,7 @@ import weakref
 import keras
 
 from tfopt.data import DIGIT_CLASS_NAMES
-from tfopt.errors import InputError
+from tfopt.core.errors import InputError
 from tfopt.models.digits import _seeded, digits_cnn, train_digits_classifier
 from tfopt.models.imagenet import imagenet_class_names, imagenet_synonyms
 from tfopt.models.preprocess import Preprocess

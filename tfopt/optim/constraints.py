@@ -7,7 +7,7 @@ measured in absolute [0, 1] pixel units, per sample.
 """
 import tensorflow as tf
 
-from tfopt.errors import InputError
+from tfopt.core.errors import InputError
 
 __all__ = ["Constraint", "linf_ball", "l2_ball", "value_range", "chain"]
 

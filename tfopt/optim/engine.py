@@ -22,7 +22,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from tfopt.errors import InputError
+from tfopt.core.errors import InputError
 from tfopt.models.features import LOGITS, FeatureModel
 from tfopt.optim import lbfgs
 from tfopt.optim.objectives import Context, Objective

@@ -123,6 +123,6 @@ def get_param(spec, value_range=(0.0, 1.0)):
         return spec
     makers = {"pixel": pixel, "sigmoid": sigmoid, "fft": fft}
     if spec not in makers:
-        from tfopt.errors import InputError
+        from tfopt.core.errors import InputError
         raise InputError(f"expected a parameterization ({', '.join(makers)}); received: {spec!r}")
     return makers[spec](value_range)

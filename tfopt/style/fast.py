@@ -20,7 +20,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from tfopt.errors import InputError
+from tfopt.core.errors import InputError
 from tfopt.images import SAMPLE_NAMES, load_image, resize_max_side
 from tfopt.models.features import FeatureModel
 from tfopt.optim.objectives import Context

@@ -17,7 +17,7 @@ import dataclasses
 import numpy as np
 import tensorflow as tf
 
-from tfopt.errors import InputError
+from tfopt.core.errors import InputError
 from tfopt.images import resize_max_side
 from tfopt.models.features import FeatureModel
 from tfopt.optim import evaluate, optimize

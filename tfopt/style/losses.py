@@ -29,7 +29,7 @@ import dataclasses
 import numpy as np
 import tensorflow as tf
 
-from tfopt.errors import InputError
+from tfopt.core.errors import InputError
 from tfopt.optim import objectives as obj
 
 __all__ = ["LossWeights", "Layers", "DEFAULT_LAYERS", "Targets", "perceptual_targets", "perceptual_objective",

@@ -17,7 +17,7 @@ Example:
 import keras
 from keras import ops
 
-from tfopt.errors import InputError
+from tfopt.core.errors import InputError
 
 __all__ = ["ReflectConv", "InstanceNorm", "ResidualBlock", "UpsampleConv", "CropLike", "build_stylenet"]
 

@@ -9,6 +9,7 @@ import pathlib
 import numpy as np
 
 from tfopt import report
+from tfopt.core import files
 from tfopt.images import load_image, resize_max_side, save_image, side_by_side
 from tfopt.style import colour
 from tfopt.style.fast import content_images, load_stylenet, save_stylenet, stylize_fast, train_stylenet
@@ -54,7 +55,7 @@ def run_style(outdir, *, content, styles, config, weights="imagenet"):
     summary = {"content": str(content), "styles": [str(s) for s in styles], "vgg19_weights": described,
                **res.summary()}
     summary["chroma_difference_to_content"] = colour.chroma_difference(res.image, shown)
-    report.write_summary(outdir, summary)
+    files.write_summary(outdir, summary)
     return summary
 
 
@@ -89,7 +90,7 @@ def run_train(outdir, *, styles, config, content=None, weights="imagenet", previ
     report.plot_curves(outdir / "loss.png", res.history, title="stylenet training", ylabel="loss", logy=True)
     summary = {"styles": [str(s) for s in styles], "content": str(content) if content else "sample photos",
                "vgg19_weights": described, "model_file": path.name, "preview_seconds": seconds, **res.summary()}
-    report.write_summary(outdir, summary)
+    files.write_summary(outdir, summary)
     return summary
 
 
@@ -115,5 +116,5 @@ def run_stylize(outdir, *, model, image, size=None, repeats=3):
                                                          height=int(np.clip(img.shape[0], 64, 256))))
     summary = {"model": str(model), "image": str(image), "shape": list(out.shape), "seconds": seconds,
                "parameters": int(net.count_params())}
-    report.write_summary(outdir, summary)
+    files.write_summary(outdir, summary)
     return summary

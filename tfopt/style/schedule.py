@@ -10,7 +10,7 @@ import math
 import numpy as np
 import tensorflow as tf
 
-from tfopt.errors import InputError
+from tfopt.core.errors import InputError
 
 __all__ = ["INITS", "scale_sizes", "initial_image", "resize_to"]
 

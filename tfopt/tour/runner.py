@@ -12,6 +12,7 @@ import time
 import traceback
 
 from tfopt import report
+from tfopt.core import files
 
 __all__ = ["section_names", "run_tour"]
 
@@ -81,5 +82,5 @@ def run_tour(outdir, *, seed=0, quiet=False, only=None, log=print):
         "sections": {name: {k: e.get(k) for k in ("title", "seconds", "numbers", "error") if k in e}
                      for name, e in sections},
     }
-    report.write_summary(outdir, summary)
+    files.write_summary(outdir, summary)
     return summary

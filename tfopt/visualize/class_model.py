@@ -20,7 +20,7 @@ import dataclasses
 
 import numpy as np
 
-from tfopt.errors import InputError
+from tfopt.core.errors import InputError
 from tfopt.optim import evaluate, optimize
 from tfopt.optim import objectives as obj
 from tfopt.optim import transforms as tfm

@@ -9,7 +9,8 @@ import keras
 import numpy as np
 
 from tfopt import report
-from tfopt.errors import InputError
+from tfopt.core import files
+from tfopt.core.errors import InputError
 from tfopt.images import save_grid
 
 __all__ = [
@@ -165,17 +166,17 @@ def write_outputs(outdir, *, grids, arrays, summary, curves=None):
         The summary dict as written.
     """
     outdir = pathlib.Path(outdir)
-    files = []
+    written = []
     for name, (images, labels, ncols, scale) in grids.items():
         save_grid(outdir / name, images, labels=labels, ncols=ncols, scale=scale)
-        files.append(name)
+        written.append(name)
     for name, (series, title, ylabel) in (curves or {}).items():
         report.plot_curves(outdir / name, series, title=title, ylabel=ylabel)
-        files.append(name)
-    with report.atomic_path(outdir / "images.npz") as tmp:
+        written.append(name)
+    with files.atomic_path(outdir / "images.npz") as tmp:
         with open(tmp, "wb") as fh:
             np.savez_compressed(fh, **{k: np.asarray(v) for k, v in arrays.items()})
-    files.append("images.npz")
-    summary = dict(summary, files=files + ["summary.json"])
-    report.write_summary(outdir, summary)
+    written.append("images.npz")
+    summary = dict(summary, files=written + ["summary.json"])
+    files.write_summary(outdir, summary)
     return summary

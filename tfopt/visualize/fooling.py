@@ -19,7 +19,7 @@ import dataclasses
 import numpy as np
 import tensorflow as tf
 
-from tfopt.errors import InputError
+from tfopt.core.errors import InputError
 from tfopt.models.features import PROBS
 from tfopt.optim import optimize
 from tfopt.optim import objectives as obj

@@ -15,7 +15,7 @@ import dataclasses
 
 import numpy as np
 
-from tfopt.errors import InputError
+from tfopt.core.errors import InputError
 from tfopt.models.features import FeatureModel
 from tfopt.optim import evaluate, optimize
 from tfopt.optim import objectives as obj

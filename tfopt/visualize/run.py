@@ -14,7 +14,7 @@ import pathlib
 import numpy as np
 import tensorflow as tf
 
-from tfopt.errors import InputError
+from tfopt.core.errors import InputError
 from tfopt.visualize.common import predict_probs, write_outputs
 
 __all__ = ["MODES", "VisualizeConfig", "DreamConfig", "run_visualize", "run_dream", "mean_image", "fit_image"]

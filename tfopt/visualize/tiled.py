@@ -22,7 +22,7 @@ image is not a multiple of it, equally weighted); the image must be at least tha
 import numpy as np
 import tensorflow as tf
 
-from tfopt.errors import InputError
+from tfopt.core.errors import InputError
 from tfopt.models.features import FeatureModel
 from tfopt.optim.objectives import Context, Objective
 

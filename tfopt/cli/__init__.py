@@ -15,12 +15,12 @@ binary is wiring only::
         cli.set_seed(FLAGS.seed)
         with cli.output_dir(FLAGS.output, overwrite=FLAGS.overwrite) as outdir:
             result = tfopt.something(..., steps=FLAGS.steps, quiet=FLAGS.quiet)
-            report.write_summary(outdir, result.summary)
+            files.write_summary(outdir, result.summary)
 
     if __name__ == "__main__":
         cli.run(main)
 
-Bad input (a flag that does not parse, an :class:`~tfopt.errors.InputError` or a
+Bad input (a flag that does not parse, an :class:`~tfopt.core.errors.InputError` or a
 missing user file) prints one line ``<binary>: error: <message>`` to stderr and exits
 with status 2; :func:`output_dir` guarantees nothing partial is left behind.
 """
@@ -36,7 +36,9 @@ import tempfile
 
 from absl import app, flags
 
-from tfopt.errors import InputError
+from tfopt.core.errors import InputError
+from tfopt.core.progress import progress
+from tfopt.core.seeding import set_seed
 
 __all__ = [
     "EXIT_BAD_INPUT",
@@ -290,30 +292,6 @@ def check_choice(name, value, choices):
     return value
 
 
-def set_seed(seed, *, deterministic=False):
-    """Seeds Python, NumPy, TensorFlow and Keras so CPU runs repeat.
-
-    Args:
-        seed: a non-negative integer.
-        deterministic: also call ``tf.config.experimental.enable_op_determinism()``
-            (bit-exact but slower, and ops without a deterministic kernel then raise).
-            Process-wide, so off by default.
-
-    Returns:
-        The seed.
-    """
-    import keras
-
-    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or seed < 0:
-        raise InputError(f"expected seed to be a non-negative integer; received: seed={seed!r}")
-    keras.utils.set_random_seed(int(seed))
-    if deterministic:
-        import tensorflow as tf
-
-        tf.config.experimental.enable_op_determinism()
-    return int(seed)
-
-
 def define_common_flags(*, output_required=True):
     """Defines ``--output``, ``--seed`` (0), ``--quiet`` (False), ``--overwrite`` (False).
 
@@ -330,65 +308,3 @@ def define_common_flags(*, output_required=True):
     flags.DEFINE_boolean("overwrite", False, "Replace an existing non-empty --output directory.")
     if output_required:
         flags.mark_flag_as_required("output")
-
-
-_LOG_INTERVAL = 30.0
-
-
-class _Progress:
-    """A tqdm bar with ``update(n, **values)`` showing the latest values after the bar."""
-
-    def __init__(self, total, *, quiet, desc):
-        from tqdm.auto import tqdm
-
-        # On a terminal the bar redraws in place; in a log file every redraw is a new line, so a
-        # non-interactive stream gets one line per _LOG_INTERVAL seconds instead of ten a second.
-        interactive = hasattr(sys.stderr, "isatty") and sys.stderr.isatty()
-        self._bar = tqdm(total=total, desc=desc or None, disable=quiet, leave=True, dynamic_ncols=True,
-                         mininterval=0.1 if interactive else _LOG_INTERVAL)
-        self.n = 0
-
-    def update(self, n=1, **values):
-        """Advances by ``n`` steps and shows ``values`` (numbers are formatted with 4 digits)."""
-        self.n += n
-        if values:
-            shown = {}
-            for key, value in values.items():
-                try:
-                    shown[key] = f"{float(value):.4g}"
-                except (TypeError, ValueError):
-                    shown[key] = str(value)
-            self._bar.set_postfix(shown, refresh=False)
-        self._bar.update(n)
-
-    def close(self):
-        """Finishes the bar."""
-        self._bar.close()
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
-        return False
-
-
-def progress(total, *, quiet, desc=""):
-    """A progress bar (tqdm) with ``update(n, **values)`` and ``close()``; silent when ``quiet``.
-
-    Usable by library code too (it reads no flags). Also a context manager.
-
-    Args:
-        total: expected number of steps (None if unknown).
-        quiet: show nothing.
-        desc: label in front of the bar.
-
-    Returns:
-        The bar object.
-
-    Example:
-        with progress(steps, quiet=quiet, desc="pgd") as bar:
-            for _ in range(steps):
-                bar.update(1, loss=loss)
-    """
-    return _Progress(total, quiet=quiet, desc=desc)

@@ -1,0 +1,127 @@
+"""Files that are never half-written: atomic paths, JSON conversion, summary.json.
+
+Every write here is atomic: the bytes go to a temporary file in the destination's
+directory, which is then renamed over the destination with ``os.replace``. A crash
+never leaves a half-written file under the final name.
+
+Example:
+    write_summary(outdir, {"test_accuracy": np.float32(0.985), "weights": pathlib.Path("m.keras")})
+    with atomic_path(outdir / "images.npz") as tmp:
+        np.savez(tmp, images=images)
+"""
+import contextlib
+import dataclasses
+import datetime
+import enum
+import json
+import math
+import os
+import pathlib
+import tempfile
+
+import numpy as np
+
+__all__ = ["atomic_path", "to_jsonable", "write_json", "write_summary"]
+
+
+@contextlib.contextmanager
+def atomic_path(path):
+    """Yields a temporary path beside ``path``; on success renames it to ``path``.
+
+    On any exception the temporary file is removed and the exception propagates, so
+    ``path`` is either untouched or complete.
+
+    Args:
+        path: the final destination (its directory must exist).
+
+    Yields:
+        A ``pathlib.Path`` to write to (same directory and suffix as ``path``).
+    """
+    path = pathlib.Path(path)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.tmp-", suffix=path.suffix, dir=path.parent)
+    os.close(fd)
+    tmp = pathlib.Path(tmp)
+    try:
+        yield tmp
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+def to_jsonable(obj):
+    """Converts ``obj`` to plain JSON types (dict, list, str, int, float, bool, None).
+
+    Handles numpy scalars and arrays, TensorFlow/Keras tensors and variables (anything
+    with ``.numpy()``), ``pathlib`` paths, dataclasses, enums, sets, bytes and dates.
+    Non-finite floats (nan, inf) become ``None`` so the file stays valid JSON.
+
+    Args:
+        obj: the value to convert.
+
+    Returns:
+        An equivalent value made only of JSON types.
+
+    Raises:
+        TypeError: for a value of no known conversion (names its type).
+    """
+    if obj is None or isinstance(obj, (bool, str)):
+        return obj
+    if isinstance(obj, int):
+        return int(obj)
+    if isinstance(obj, float):
+        return float(obj) if math.isfinite(obj) else None
+    if isinstance(obj, dict):
+        return {str(to_jsonable(k)) if not isinstance(k, str) else k: to_jsonable(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [to_jsonable(v) for v in obj]
+    if isinstance(obj, (set, frozenset)):
+        return sorted((to_jsonable(v) for v in obj), key=repr)
+    if isinstance(obj, np.generic):
+        return to_jsonable(obj.item())
+    if isinstance(obj, np.ndarray):
+        return to_jsonable(obj.tolist())
+    if isinstance(obj, os.PathLike):
+        return os.fspath(obj)
+    if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
+        return {f.name: to_jsonable(getattr(obj, f.name)) for f in dataclasses.fields(obj)}
+    if isinstance(obj, enum.Enum):
+        return to_jsonable(obj.value)
+    if isinstance(obj, bytes):
+        return obj.decode("utf-8", errors="replace")
+    if isinstance(obj, (datetime.date, datetime.datetime)):
+        return obj.isoformat()
+    if callable(getattr(obj, "numpy", None)):  # tf.Tensor, tf.Variable, keras.Variable
+        return to_jsonable(np.asarray(obj.numpy()))
+    raise TypeError(f"expected a JSON-convertible value; received: {type(obj).__module__}.{type(obj).__name__}")
+
+
+def write_json(path, obj):
+    """Writes ``to_jsonable(obj)`` as indented JSON to ``path``, atomically.
+
+    Args:
+        path: destination file; parent directories are created.
+        obj: anything :func:`to_jsonable` accepts.
+
+    Returns:
+        The path written, as a ``pathlib.Path``.
+    """
+    path = pathlib.Path(path)
+    text = json.dumps(to_jsonable(obj), indent=2, allow_nan=False) + "\n"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with atomic_path(path) as tmp:
+        tmp.write_text(text, encoding="utf-8")
+    return path
+
+
+def write_summary(outdir, obj):
+    """Writes ``outdir/summary.json`` (the numbers a person would ask for).
+
+    Args:
+        outdir: the run's output directory.
+        obj: a dict (or dataclass) of results.
+
+    Returns:
+        The path of summary.json.
+    """
+    return write_json(pathlib.Path(outdir) / "summary.json", obj)
