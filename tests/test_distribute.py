@@ -1,4 +1,5 @@
-"""tf.distribute: one device and two replicas take the same step; two workers end equal.
+"""tf.distribute: one device and two replicas take the same step (unconditional and class-conditional);
+two workers end equal.
 
 Logical CPU devices must be configured before TensorFlow initializes, and
 MultiWorkerMirroredStrategy needs TF_CONFIG at start-up, so both run in subprocesses.
@@ -25,19 +26,29 @@ _COMMON = textwrap.dedent("""
     from tfopt import distribute
     {prelude}
     import keras, tensorflow as tf
-    from tfopt.gan import GAN, build_networks, group_minibatches
+    from tfopt import nets
+    from tfopt.gan import GAN, group_minibatches
+    from tfopt.gan import terms as T
 
-    def run(strategy, k, loss, steps):
+    def run(strategy, k, loss, steps, classes=0):
         keras.utils.set_random_seed(0)
         with strategy.scope():
-            g, d = build_networks("dcgan", latent_dim=8, image_size=16, channels=1, filters=4,
-                                  norm="layer" if loss == "wasserstein" else "batch")
+            common = dict(image_size=16, channels=1, filters=4, num_classes=classes)
+            g = nets.build("dcgan_generator", latent_dim=8, **common)
+            d = nets.build("dcgan_discriminator", norm="layer" if loss == "wasserstein" else "batch", **common)
             gan = GAN(g, d, k_d_steps=k, ema_decay=0.9, seed=3, augment="translation,cutout" if k == 2 else None)
+            d_terms = [(1.0, T.d_adversarial(loss))]
+            if loss == "wasserstein":
+                d_terms.append((10.0, T.gradient_penalty()))
+            if classes:  # a matching-aware term reads D on (real, wrong class) too
+                d_terms.append((0.5, T.mismatch(loss)))
             gan.compile(keras.optimizers.Adam(1e-2, beta_1=0.5), keras.optimizers.Adam(1e-2, beta_1=0.5),
-                        loss=loss, gp_weight=10.0 if loss == "wasserstein" else 0.0)
+                        loss=loss, d_terms=d_terms)
         start = [v.numpy().copy() for v in gan.generator.weights + gan.discriminator.weights]
         x = np.random.default_rng(0).uniform(-1, 1, (96, 16, 16, 1)).astype("float32")
-        ds = group_minibatches(tf.data.Dataset.from_tensor_slices(x).repeat(), batch_size=8, k=k)
+        y = np.arange(96, dtype="int32") % 3
+        examples = {"image": x, "condition": y, "wrong_condition": (y + 1) % 3} if classes else x
+        ds = group_minibatches(tf.data.Dataset.from_tensor_slices(examples).repeat(), batch_size=8, k=k)
         logs = gan.fit(ds, steps_per_epoch=steps, epochs=1, verbose=0, shuffle=False).history
         end = [v.numpy() for v in gan.generator.weights + gan.discriminator.weights]
         ema = [v.numpy() for v in gan.ema_generator.weights]
@@ -49,9 +60,9 @@ _COMMON = textwrap.dedent("""
 _MIRRORED = _COMMON.format(prelude="distribute.use_logical_cpus(2)") + textwrap.dedent("""
     out = {}
     mirrored = distribute.get_strategy("mirrored", devices=["/cpu:0", "/cpu:1"])  # one per process
-    for k, loss in ((2, "non_saturating"), (1, "wasserstein")):
-        w1, logs1, moved, r1 = run(distribute.get_strategy("default"), k, loss, 1)
-        w2, logs2, _, r2 = run(mirrored, k, loss, 1)
+    for k, loss, classes in ((2, "non_saturating", 0), (1, "wasserstein", 0), (1, "hinge", 3)):
+        w1, logs1, moved, r1 = run(distribute.get_strategy("default"), k, loss, 1, classes)
+        w2, logs2, _, r2 = run(mirrored, k, loss, 1, classes)
         out[loss] = {"diff": max(float(np.abs(a - b).max()) for a, b in zip(w1, w2)), "moved": moved,
                      "replicas": [r1, r2], "logs": [logs1, logs2], "count": len(w1)}
     print("RESULT " + json.dumps(out))
@@ -82,6 +93,8 @@ def test_one_device_and_two_mirrored_replicas_take_the_same_step():
                           cwd=ROOT, timeout=300)
     assert done.returncode == 0, done.stderr[-3000:]
     out = _result(done.stdout)
+    assert set(out) == {"non_saturating", "wasserstein", "hinge"}
+    assert "d_mismatch" in out["hinge"]["logs"][0]  # the conditional model's extra term ran
     for loss, res in out.items():
         assert res["replicas"] == [1, 2], loss
         assert res["moved"] > 1e-3, loss  # the step did change the weights

@@ -1,12 +1,11 @@
-"""bin/train_gan.py and bin/generate.py: resume after SIGKILL, outputs, samples, bad input."""
+"""bin/train_gan.py and bin/generate.py: resume after SIGKILL, outputs, samples, conditions, bad input."""
 import json
 import os
 import pathlib
 import re
-import signal
 import subprocess
 import sys
-import time
+import textwrap
 
 import numpy as np
 import pytest
@@ -33,22 +32,38 @@ def _latest_step(run):
     return int(found.group(1)) if found else 0
 
 
+# Runs bin/train_gan.py as it is, but sends itself SIGKILL right after the checkpoint of step
+# KILL_AT is on disk: the kill lands at a known point, with no polling of the run directory.
+_KILL_AFTER_CHECKPOINT = textwrap.dedent("""
+    import os, runpy, signal, sys
+    from tfopt.gan import callbacks
+    kill_at = int(sys.argv.pop(1))
+    save = callbacks.Checkpoints.save
+
+    def save_then_die(self, step):
+        save(self, step)
+        if step >= kill_at:
+            os.kill(os.getpid(), signal.SIGKILL)
+
+    callbacks.Checkpoints.save = save_then_die
+    sys.argv[0] = "bin/train_gan.py"
+    runpy.run_path(sys.argv[0], run_name="__main__")
+""")
+
+
 @pytest.fixture(scope="module")
 def run_dir(tmp_path_factory, digits_cache):
-    """A run killed with SIGKILL after its 4th checkpointed step, then resumed to 40 steps."""
+    """A run killed with SIGKILL just after its checkpoint at step 4, then resumed to 40 steps."""
     run = tmp_path_factory.mktemp("gan") / "run"
-    args = _cmd("train_gan.py", f"--output={run}", "--steps=40", "--checkpoint_every=2", "--eval_samples=0", *TINY)
-    proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=_env(), cwd=ROOT)
-    deadline = time.time() + 240
-    while _latest_step(run) < 4 and proc.poll() is None and time.time() < deadline:
-        time.sleep(0.2)
-    proc.send_signal(signal.SIGKILL)
-    _, stderr = proc.communicate(timeout=30)
+    flags = [f"--output={run}", "--steps=40", "--checkpoint_every=2", "--eval_samples=0", *TINY]
+    killed = subprocess.run([sys.executable, "-c", _KILL_AFTER_CHECKPOINT, "4", *flags], capture_output=True,
+                            text=True, env=_env(), cwd=ROOT, timeout=300)
+    assert killed.returncode == -9, killed.stderr[-2000:]  # SIGKILL: no clean-up ran
     killed_at = _latest_step(run)
-    assert 4 <= killed_at < 40, stderr[-2000:]
+    assert killed_at == 4, killed.stderr[-2000:]
     assert not (run / "summary.json").exists()
-    resumed = subprocess.run(args[:-1] + ["--eval_samples=100"], capture_output=True, text=True, env=_env(),
-                             cwd=ROOT, timeout=300)
+    resumed = subprocess.run(_cmd("train_gan.py", *flags[:-1], "--eval_samples=100"), capture_output=True,
+                             text=True, env=_env(), cwd=ROOT, timeout=300)
     assert resumed.returncode == 0, resumed.stderr[-3000:]
     return run, killed_at
 
@@ -56,7 +71,7 @@ def run_dir(tmp_path_factory, digits_cache):
 def test_sigkilled_run_resumes_from_its_last_checkpoint(run_dir):
     run, killed_at = run_dir
     summary = json.loads((run / "summary.json").read_text())
-    assert summary["steps"] == 40 and summary["resumed_from_step"] >= killed_at
+    assert summary["steps"] == 40 and summary["resumed_from_step"] == killed_at
     history = json.loads((run / "history.json").read_text())
     assert [h["step"] for h in history] == list(range(2, 41, 2))  # no step logged twice or lost
 
@@ -68,11 +83,14 @@ def test_run_directory_holds_every_output(run_dir):
         assert (run / name).is_file(), name
     assert list((run / "logs").glob("events.out.tfevents.*"))
     summary = json.loads((run / "summary.json").read_text())
-    assert summary["config"]["k_d_steps"] == 1 and summary["steps_per_second"] > 0
+    assert summary["config"]["train"]["k_d_steps"] == 1 and summary["steps_per_second"] > 0
+    # The model is named as its paper names it, plus every extra the run had on.
+    assert summary["model"]["title"] == "DCGAN + InfoGAN code (3) + DiffAugment (translation) + EMA (0.999)"
+    assert summary["model"]["changed"]["filters"] == [4, 64]
     assert summary["fid"] > 0 and summary["kid"] > -1 and len(summary["class_share"]) == 10
     assert sum(summary["class_share"]) == pytest.approx(1.0)
     assert 0 < summary["mean_confidence"] <= 1
-    assert json.loads((run / "config.json").read_text())["filters"] == 4
+    assert json.loads((run / "config.json").read_text())["model"]["filters"] == 4
 
 
 def test_generate_writes_npz_and_png(run_dir, tmp_path):
@@ -106,3 +124,22 @@ def test_bad_input_exits_2_with_one_line_and_leaves_runs_alone(run_dir, tmp_path
     assert codes.returncode == 2 and "categorical_codes=40" in codes.stderr
     assert len(codes.stderr.strip().splitlines()) == 1
     assert not fresh.exists()
+
+
+def test_class_conditional_run_draws_the_classes_asked_for(tmp_path, digits_cache):
+    run, out = tmp_path / "cdcgan", tmp_path / "sevens"
+    done = subprocess.run(_cmd("train_gan.py", f"--output={run}", "--model=cdcgan", "--steps=4", "--filters=4",
+                               "--latent_dim=6", "--batch_size=8", "--eval_samples=100", "--quiet"),
+                          capture_output=True, text=True, env=_env(), cwd=ROOT, timeout=300)
+    assert done.returncode == 0, done.stderr[-3000:]
+    summary = json.loads((run / "summary.json").read_text())
+    assert summary["model"]["title"].startswith("class-conditional DCGAN") and 0 <= summary["class_accuracy"] <= 1
+    assert summary["data"]["num_classes"] == 10
+    done = subprocess.run(_cmd("generate.py", f"--checkpoint={run}", "--num=6", "--classes=7", f"--output={out}",
+                               "--quiet"), capture_output=True, text=True, env=_env(), cwd=ROOT, timeout=180)
+    assert done.returncode == 0, done.stderr[-2000:]
+    data = np.load(out / "images.npz")
+    assert data["images"].shape == (6, 32, 32, 1) and data["classes"].tolist() == [7] * 6
+    bad = subprocess.run(_cmd("generate.py", f"--checkpoint={run}", "--classes=12", f"--output={tmp_path / 'x'}"),
+                         capture_output=True, text=True, env=_env(), cwd=ROOT, timeout=180)
+    assert bad.returncode == 2 and "0..9" in bad.stderr and len(bad.stderr.strip().splitlines()) == 1

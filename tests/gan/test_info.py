@@ -12,8 +12,10 @@ import pytest
 import tensorflow as tf
 
 from tfopt.core.errors import InputError
-from tfopt.gan import GAN, GANConfig, group_minibatches, io, networks, penalties
-from tfopt.gan.layers import CategoricalCode, categorical_code
+from tfopt import nets
+from tfopt.gan import GAN, GANConfig, group_minibatches, io, penalties
+from tfopt.gan import terms as T
+from tfopt.layers import CategoricalCode, categorical_code
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 
@@ -35,19 +37,23 @@ def test_code_layer_gives_uniform_one_hot_rows_and_keeps_the_rest():
 
 
 def test_q_head_shape_and_argument_checks():
-    d = networks.dcgan_discriminator(image_size=8, channels=1, filters=4, categorical_codes=7)
-    logits, codes = d(np.zeros((3, 8, 8, 1), np.float32))
-    assert tuple(logits.shape) == (3, 1) and tuple(codes.shape) == (3, 7)
-    assert len(networks.dcgan_discriminator(image_size=8, filters=4).outputs) == 1
+    d = nets.build("dcgan_discriminator", image_size=8, channels=1, filters=4, categorical_codes=7)
+    out = d(np.zeros((3, 8, 8, 1), np.float32))
+    assert tuple(out["logits"].shape) == (3, 1) and tuple(out["code_logits"].shape) == (3, 7)
+    assert len(nets.build("dcgan_discriminator", image_size=8, filters=4).outputs) == 1
     with pytest.raises(InputError, match="categorical_codes=6"):
-        networks.dcgan_generator(latent_dim=6, image_size=8, filters=4, categorical_codes=6)
+        nets.build("dcgan_generator", latent_dim=6, image_size=8, filters=4, categorical_codes=6)
     with pytest.raises(InputError, match="model='gan'"):
-        networks.build_networks("gan", latent_dim=6, image_size=8, categorical_codes=3)
+        GANConfig.from_flat(model="gan", latent_dim=6, categorical_codes=3).resolved()
     with pytest.raises(InputError, match="categorical_codes=8"):
-        GANConfig(latent_dim=8, categorical_codes=8).resolved()
-    g = networks.dcgan_generator(latent_dim=6, image_size=8, filters=4)
-    with pytest.raises(InputError, match="two outputs"):
-        GAN(g, networks.dcgan_discriminator(image_size=8, filters=4), categorical_codes=3)
+        GANConfig.from_flat(latent_dim=8, categorical_codes=8).resolved()
+    # The term needs the Q head: without one, the record has no code logits to read.
+    g = nets.build("dcgan_generator", latent_dim=6, image_size=8, filters=4)
+    gan = GAN(g, nets.build("dcgan_discriminator", image_size=8, filters=4))
+    info = T.mutual_information(3)
+    gan.compile(keras.optimizers.SGD(), keras.optimizers.SGD(), g_terms=[(1.0, T.g_adversarial()), (1.0, info)])
+    with pytest.raises(InputError, match="code_logits"):
+        gan.train_step(tf.zeros((4, 8, 8, 1)))
 
 
 def test_mutual_information_penalty_is_lower_when_q_is_right():
@@ -61,12 +67,19 @@ def test_mutual_information_penalty_is_lower_when_q_is_right():
     assert right.max() < 0.1 < unsure.min() and unsure.max() < wrong.min()
 
 
+def _networks(latent_dim=7, image_size=8, codes=3):
+    common = dict(image_size=image_size, channels=1, filters=4, categorical_codes=codes)
+    return (nets.build("dcgan_generator", latent_dim=latent_dim, **common),
+            nets.build("dcgan_discriminator", **common))
+
+
 def _gan(info_weight=1.0):
     keras.utils.set_random_seed(0)
-    g, d = networks.build_networks("dcgan", latent_dim=7, image_size=8, channels=1, filters=4, categorical_codes=3)
-    gan = GAN(g, d, seed=2, categorical_codes=3)
+    gan = GAN(*_networks(), seed=2)
+    info = T.mutual_information(3)  # InfoGAN is a term on both networks plus the Q head: no special case
     gan.compile(keras.optimizers.Adam(1e-2, beta_1=0.5), keras.optimizers.Adam(1e-2, beta_1=0.5),
-                info_weight=info_weight)
+                d_terms=[(1.0, T.d_adversarial()), (info_weight, info)],
+                g_terms=[(1.0, T.g_adversarial()), (info_weight, info)])
     return gan
 
 
@@ -75,8 +88,9 @@ def test_training_with_codes_lowers_the_information_penalty():
     x = np.random.default_rng(0).uniform(-1, 1, (64, 8, 8, 1)).astype(np.float32)
     ds = group_minibatches(tf.data.Dataset.from_tensor_slices(x).repeat(), batch_size=16)
     logs = gan.fit(ds, steps_per_epoch=1, epochs=12, verbose=0, shuffle=False).history
-    assert "info" in logs and logs["info"][0] == pytest.approx(np.log(3.0), abs=0.15)  # Q starts unsure
-    assert min(logs["info"][-3:]) < logs["info"][0] - 0.3, logs["info"]
+    info = logs["g_info"]
+    assert "d_info" in logs and info[0] == pytest.approx(np.log(3.0), abs=0.15)  # Q starts unsure
+    assert min(info[-3:]) < info[0] - 0.3, info
 
 
 _MIRRORED = textwrap.dedent("""
@@ -85,14 +99,20 @@ _MIRRORED = textwrap.dedent("""
     from tfopt import distribute
     distribute.use_logical_cpus(2)
     import keras, tensorflow as tf
-    from tfopt.gan import GAN, build_networks, group_minibatches
+    from tfopt import nets
+    from tfopt.gan import GAN, group_minibatches
+    from tfopt.gan import terms as T
 
     def run(strategy):
         keras.utils.set_random_seed(0)
         with strategy.scope():
-            g, d = build_networks("dcgan", latent_dim=8, image_size=16, channels=1, filters=4, categorical_codes=5)
-            gan = GAN(g, d, ema_decay=0.9, seed=3, augment="translation", categorical_codes=5)
-            gan.compile(keras.optimizers.Adam(1e-2, beta_1=0.5), keras.optimizers.Adam(1e-2, beta_1=0.5))
+            common = dict(image_size=16, channels=1, filters=4, categorical_codes=5)
+            g = nets.build("dcgan_generator", latent_dim=8, **common)
+            d = nets.build("dcgan_discriminator", **common)
+            gan = GAN(g, d, ema_decay=0.9, seed=3, augment="translation")
+            info = T.mutual_information(5)
+            gan.compile(keras.optimizers.Adam(1e-2, beta_1=0.5), keras.optimizers.Adam(1e-2, beta_1=0.5),
+                        d_terms=[(1.0, T.d_adversarial()), (1.0, info)], g_terms=[(1.0, T.g_adversarial()), (1.0, info)])
         start = [v.numpy().copy() for v in gan.generator.weights + gan.discriminator.weights]
         x = np.random.default_rng(0).uniform(-1, 1, (64, 16, 16, 1)).astype("float32")
         ds = group_minibatches(tf.data.Dataset.from_tensor_slices(x).repeat(), batch_size=8)
@@ -117,13 +137,13 @@ def test_one_step_with_codes_is_the_same_on_one_device_and_two_replicas():
     out = json.loads([line for line in done.stdout.splitlines() if line.startswith("RESULT ")][-1][7:])
     assert out["moved"] > 1e-3 and out["diff"] < 1e-4, out
     one, two = out["logs"]
-    assert "info" in one and one.keys() == two.keys()
+    assert "g_info" in one and one.keys() == two.keys()
     for name in one:
         assert two[name] == pytest.approx(one[name], rel=1e-4, abs=1e-5), name
 
 
 def test_networks_with_codes_round_trip_with_safe_mode(tmp_path):
-    g, d = networks.build_networks("dcgan", latent_dim=7, image_size=8, channels=1, filters=4, categorical_codes=3)
+    g, d = _networks()
     z = np.random.default_rng(3).standard_normal((4, 7)).astype(np.float32)
     io.save_generator(g, tmp_path / io.GENERATOR_FILE)
     loaded, config = io.load_generator(tmp_path)
@@ -133,15 +153,15 @@ def test_networks_with_codes_round_trip_with_safe_mode(tmp_path):
     d.save(tmp_path / "d.keras")
     reloaded = keras.saving.load_model(tmp_path / "d.keras", safe_mode=True)
     images = g(z)
-    for a, b in zip(reloaded(images), d(images)):
-        np.testing.assert_allclose(a, b, atol=1e-6)
+    for name, value in d(images).items():
+        np.testing.assert_allclose(reloaded(images)[name], value, atol=1e-6)
 
 
 def test_generator_with_codes_exports_to_tflite_builtin_ops(tmp_path):
     from tfopt import export
 
     keras.utils.set_random_seed(0)
-    g = networks.dcgan_generator(latent_dim=7, image_size=8, channels=1, filters=4, categorical_codes=3)
+    g, _ = _networks()
     spec = export.describe_model(g)
     assert spec.latent_dim == 7  # plain z ~ N(0, I): the exporter's sampler needs nothing new
     summary = export.export_model(g, tmp_path / "1", spec=spec, formats=["tflite_fp32"], num_samples=4,
@@ -152,8 +172,10 @@ def test_generator_with_codes_exports_to_tflite_builtin_ops(tmp_path):
 def test_a_run_written_before_codes_resumes_as_codes_off(tmp_path):
     from tfopt.gan import trainer
 
-    old = GANConfig(latent_dim=8, categorical_codes=0).resolved(channels=1)
-    saved = {k: v for k, v in old.identity().items() if k not in ("categorical_codes", "info_weight")}
+    old = GANConfig.from_flat(categorical_codes=0).resolved(channels=1)
+    # The flat config.json of a run written before codes (and before sections, R1, two learning rates).
+    saved = {k: v for k, v in old.identity().items()
+             if k not in ("categorical_codes", "info_weight", "r1_weight", "d_learning_rate", "beta_2")}
     io.write_config(tmp_path, saved)
     assert trainer._prepare_dir(tmp_path, old, overwrite=False) is True
     with pytest.raises(InputError, match="categorical_codes=0->40"):

@@ -1,8 +1,14 @@
-"""The typed configuration of a GAN run, saved beside its checkpoints as config.json.
+"""The typed configuration of a GAN run (model, data, optimizer, train, eval), saved as config.json.
+
+Fields left at ``None`` take the model's defaults, which live in one place: the
+model's entry in :mod:`tfopt.gan.zoo` (the paper's values, and a recipe for the
+offline digits). :meth:`GANConfig.resolved` fills them and checks every field.
+Leaf names are unique across the sections, so a config can also be written flat.
 
 Example:
-    config = GANConfig(model="dcgan", dataset="digits", steps=2000).resolved()
-    config.learning_rate            # 2e-4 (Adam, DCGAN); 0.01 with optimizer="sgd"
+    config = GANConfig.from_flat(model="dcgan", dataset="digits", steps=2000).resolved()
+    config.model.latent_dim, config.optimizer.learning_rate      # 48, 2e-4 (the digits recipe)
+    config.flat()["model"]                                       # "dcgan": flat names are the flags'
 """
 import dataclasses
 
@@ -11,93 +17,192 @@ import keras
 from tfopt.core.errors import InputError
 from tfopt.gan.augment import parse_policy
 from tfopt.gan.losses import LOSSES
-from tfopt.gan.networks import NORMS
 
-__all__ = ["GANConfig", "OPTIMIZERS", "make_optimizer"]
+__all__ = ["ModelConfig", "DataConfig", "OptimizerConfig", "TrainConfig", "EvalConfig", "GANConfig", "OPTIMIZERS",
+           "SECTIONS", "flat_name", "saved_identity", "make_optimizers"]
 
 OPTIMIZERS = ("adam", "sgd")
-"""``adam``: Adam(lr, beta_1) as in DCGAN; ``sgd``: SGD with momentum as in Goodfellow et al. 2014."""
+"""``adam``: Adam(lr, beta_1, beta_2) as in DCGAN; ``sgd``: SGD with momentum as in Goodfellow et al. 2014."""
 
-# Fields that may change between a run and its resumption (not part of its identity).
-_RESUMABLE = ("steps", "checkpoint_every", "sample_every", "log_every", "eval_samples")
+
+def _choices(*values):
+    return dataclasses.field(default=values[0], metadata={"choices": values})
+
+
+def flat_name(field):
+    """The name of a config field in flat form (and as a flag): its own, unless it says otherwise."""
+    return field.metadata.get("flat", field.name)
+
+
+def _flat(section_config):
+    return {flat_name(f): getattr(section_config, f.name) for f in dataclasses.fields(section_config)}
+
+
+def _section(kind, flat):
+    return kind(**{f.name: flat[flat_name(f)] for f in dataclasses.fields(kind) if flat_name(f) in flat})
 
 
 @dataclasses.dataclass(frozen=True)
-class GANConfig:
-    """Everything that defines a GAN run.
+class ModelConfig:
+    """The networks and their objectives.
 
     Attributes:
-        model: ``"dcgan"`` or ``"gan"`` (Goodfellow's MLP/maxout pair).
-        dataset: ``"digits"`` (offline) or a TFDS name (``"mnist"``, ``"cifar10"``...).
-        image_size: image side (a power of two for DCGAN: 32 or 64).
-        channels: image channels; None reads them from the dataset.
-        latent_dim: noise dimension, the categorical code's entries included. 48 by
-            default: 40 code entries and 8 continuous ones (sklearn's digits are 8x8
-            images upsampled, with few degrees of freedom: 8 continuous dimensions gave a
-            lower FID than DCGAN's 100). Use 100 (the paper's), and no code, for richer
-            datasets.
-        filters: DCGAN width (the discriminator's first layer; the generator's last).
-        categorical_codes: InfoGAN categorical code size (0: off; DCGAN only). The first
-            ``categorical_codes`` of the ``latent_dim`` noise entries carry the code (so
-            ``latent_dim`` must be larger); the discriminator gets a Q head. 40 by default
-            (about four codes per digit class): on the digits it raised the samples' mean
-            classifier confidence from 0.82 to 0.90-0.92 (see docs/gan.md).
-        info_weight: weight of the mutual-information penalty (with codes).
-        d_norm: discriminator normalization: ``"batch"``, ``"layer"``, ``"none"`` or
-            ``"auto"`` (layer norm with the Wasserstein loss, batch norm otherwise).
-        loss: loss family (see :data:`tfopt.gan.losses.LOSSES`).
-        gp_weight: gradient-penalty weight; None means 10 for ``wasserstein``, else 0.
-        k_d_steps: discriminator steps per generator step (Algorithm 1's k).
-        batch_size: global batch size (examples per D step, over all replicas).
-        steps: generator steps (iterations of Algorithm 1) in total.
-        optimizer: ``"adam"`` or ``"sgd"`` (momentum SGD).
-        learning_rate: None means 2e-4 for Adam, 0.01 for SGD.
-        beta_1: Adam's beta_1 (0.5 in DCGAN).
-        momentum: SGD momentum (0.5 in Goodfellow et al. 2014's code).
-        ema_decay: generator weight EMA decay (None disables).
+        name: a model of :mod:`tfopt.gan.zoo` (flat name and flag: ``model``): ``dcgan`` (Radford et al. 2016), ``gan``
+            (Goodfellow et al. 2014's MLP and maxout networks) or ``cdcgan`` (DCGAN
+            conditioned on the class: embedding in G, projection in D).
+        latent_dim: noise dimension, code entries included (None: the model's default).
+        filters: network width (DCGAN: the discriminator's first layer; None: default).
+        categorical_codes: InfoGAN categorical code size, read from the first entries of
+            z (0 = off; None: default).
+        info_weight: weight of the InfoGAN mutual-information term (with codes).
+        d_norm: discriminator normalization: auto (layer norm with a gradient penalty,
+            else batch norm), batch, layer or none.
         sync_batch_norm: batch statistics over all replicas.
-        augment: DiffAugment policy for the discriminator's inputs (``"translation"``,
-            ``"cutout"``, comma-separated; ``""`` for none). See :mod:`tfopt.gan.augment`.
+        loss: loss family (None: the model's default).
+        gp_weight: gradient-penalty weight (None: 10 with wasserstein, else 0).
+        r1_weight: R1 penalty weight on real images (0 = off).
+        ema_decay: generator weight EMA decay (0 = off; None: default).
+        augment: DiffAugment for D's inputs: translation, cutout, both comma-separated,
+            or empty for none (None: default).
+    """
+
+    name: str = dataclasses.field(default="dcgan", metadata={"flat": "model"})
+    latent_dim: int = None
+    filters: int = None
+    categorical_codes: int = None
+    info_weight: float = 1.0
+    d_norm: str = _choices("auto", "batch", "layer", "none")
+    sync_batch_norm: bool = True
+    loss: str = None
+    gp_weight: float = None
+    r1_weight: float = 0.0
+    ema_decay: float = None
+    augment: str = None
+
+
+@dataclasses.dataclass(frozen=True)
+class DataConfig:
+    """What the model trains on.
+
+    Attributes:
+        dataset: digits (offline), a TFDS name (mnist, cifar10, ...) or a folder of images.
+        image_size: image side (DCGAN: a power of two, 32 or 64).
+        channels: image channels (None: read from the data).
+        data_dir: TFDS data directory.
+    """
+
+    dataset: str = "digits"
+    image_size: int = 32
+    channels: int = None
+    data_dir: str = None
+
+
+@dataclasses.dataclass(frozen=True)
+class OptimizerConfig:
+    """The two optimizers (one per network).
+
+    Attributes:
+        optimizer: adam or sgd (momentum SGD as in Goodfellow et al. 2014).
+        learning_rate: the generator's learning rate (None: default, 2e-4 Adam, 0.01 SGD).
+        d_learning_rate: the discriminator's (None: the same as the generator's).
+        beta_1: Adam's beta_1 (None: default, 0.5 as in DCGAN).
+        beta_2: Adam's beta_2.
+        momentum: SGD momentum (0.5 in Goodfellow et al.'s code).
+    """
+
+    optimizer: str = _choices(*OPTIMIZERS)
+    learning_rate: float = None
+    d_learning_rate: float = None
+    beta_1: float = None
+    beta_2: float = 0.999
+    momentum: float = 0.5
+
+
+@dataclasses.dataclass(frozen=True)
+class TrainConfig:
+    """The training loop.
+
+    Attributes:
+        k_d_steps: discriminator steps per generator step (Algorithm 1's k).
+        batch_size: global batch size, split over replicas (None: default).
+        steps: generator steps in total; a resumed run continues to this (None: default).
         seed: seed of weights, noise and data order.
         checkpoint_every: steps between checkpoints (and generator.keras).
         sample_every: steps between sample grids.
         log_every: steps between logged scalars.
-        eval_samples: samples for FID/KID/class histogram at the end (0 skips).
-        feature_network: ``"digits"`` (offline) or ``"inception"`` (ImageNet weights).
-        data_dir: TFDS data directory.
     """
 
-    model: str = "dcgan"
-    dataset: str = "digits"
-    image_size: int = 32
-    channels: int = None
-    latent_dim: int = 48
-    filters: int = 32
-    categorical_codes: int = 40
-    info_weight: float = 1.0
-    d_norm: str = "auto"
-    loss: str = "non_saturating"
-    gp_weight: float = None
     k_d_steps: int = 1
-    batch_size: int = 64
-    steps: int = 3000
-    optimizer: str = "adam"
-    learning_rate: float = None
-    beta_1: float = 0.5
-    momentum: float = 0.5
-    ema_decay: float = 0.999
-    sync_batch_norm: bool = True
-    augment: str = "translation"
+    batch_size: int = None
+    steps: int = None
     seed: int = 0
     checkpoint_every: int = 250
     sample_every: int = 250
     log_every: int = 25
+
+
+@dataclasses.dataclass(frozen=True)
+class EvalConfig:
+    """The scores at the end of a run.
+
+    Attributes:
+        eval_samples: samples for FID/KID/IS and the class histogram (0 skips).
+        feature_network: digits (the offline classifier) or inception (ImageNet weights).
+    """
+
     eval_samples: int = 1000
-    feature_network: str = "digits"
-    data_dir: str = None
+    feature_network: str = _choices("digits", "inception")
+
+
+SECTIONS = {"model": ModelConfig, "data": DataConfig, "optimizer": OptimizerConfig, "train": TrainConfig,
+            "eval": EvalConfig}
+# Fields that may change between a run and its resumption (not part of its identity).
+_RESUMABLE = ("steps", "checkpoint_every", "sample_every", "log_every", "eval_samples")
+# Fields added after runs were written, with the value those runs had.
+_ADDED_FIELDS = {"categorical_codes": 0, "info_weight": 1.0, "r1_weight": 0.0, "d_learning_rate": None,
+                 "beta_2": 0.999}
+
+
+@dataclasses.dataclass(frozen=True)
+class GANConfig:
+    """Everything that defines a GAN run, in five sections."""
+
+    model: ModelConfig = dataclasses.field(default_factory=ModelConfig)
+    data: DataConfig = dataclasses.field(default_factory=DataConfig)
+    optimizer: OptimizerConfig = dataclasses.field(default_factory=OptimizerConfig)
+    train: TrainConfig = dataclasses.field(default_factory=TrainConfig)
+    eval: EvalConfig = dataclasses.field(default_factory=EvalConfig)
+
+    @classmethod
+    def from_flat(cls, **values):
+        """A config from flat leaf names: ``GANConfig.from_flat(model="dcgan", steps=2000)``.
+
+        Raises:
+            InputError: an unknown name.
+        """
+        known = {flat_name(f) for kind in SECTIONS.values() for f in dataclasses.fields(kind)}
+        for name in values:
+            if name not in known:
+                raise InputError(f"expected a GANConfig field ({', '.join(sorted(known))}); received: {name!r}")
+        return cls(**{section: _section(kind, values) for section, kind in SECTIONS.items()})
+
+    @classmethod
+    def from_dict(cls, values):
+        """A config from its JSON form: nested by section, or flat (runs written before sections)."""
+        flat = _flatten(values)
+        known = {flat_name(f) for kind in SECTIONS.values() for f in dataclasses.fields(kind)}
+        return cls.from_flat(**{k: v for k, v in flat.items() if k in known})
+
+    def flat(self):
+        """``{leaf name: value}`` over all sections."""
+        return {k: v for section in SECTIONS for k, v in _flat(getattr(self, section)).items()}
+
+    def replace(self, **values):
+        """A copy with some leaf fields changed (flat names)."""
+        return GANConfig.from_flat(**{**self.flat(), **values})
 
     def resolved(self, **known):
-        """Checks every field and fills the ``None``/``"auto"`` defaults.
+        """Fills the model's defaults where a field is None, and checks every field.
 
         Args:
             **known: values learnt elsewhere, e.g. ``channels=1`` from the dataset.
@@ -108,73 +213,110 @@ class GANConfig:
         Raises:
             InputError: naming the first bad field.
         """
-        config = dataclasses.replace(self, **{k: v for k, v in known.items() if getattr(self, k) is None})
-        _choice("model", config.model, ("dcgan", "gan"))
-        _choice("loss", config.loss, tuple(LOSSES))
-        _choice("optimizer", config.optimizer, OPTIMIZERS)
-        _choice("d_norm", config.d_norm, ("auto",) + NORMS)
-        _choice("feature_network", config.feature_network, ("digits", "inception"))
-        for name in ("image_size", "latent_dim", "filters", "k_d_steps", "batch_size", "checkpoint_every",
-                     "sample_every", "log_every"):
-            _positive_int(name, getattr(config, name))
-        for name in ("steps", "eval_samples", "seed", "categorical_codes"):
-            _positive_int(name, getattr(config, name), minimum=0)
-        parse_policy(config.augment)
-        if config.categorical_codes and config.model != "dcgan":
-            raise InputError(f"expected model dcgan with categorical codes; received: model={config.model!r}")
-        if config.categorical_codes >= config.latent_dim:
-            raise InputError(f"expected categorical_codes < latent_dim={config.latent_dim} (the code is read from "
-                             f"the first entries of z); received: categorical_codes={config.categorical_codes}")
-        if not config.info_weight >= 0:
-            raise InputError(f"expected info_weight >= 0; received: info_weight={config.info_weight}")
-        if config.channels is not None:
-            _positive_int("channels", config.channels)
-        updates = {}
-        if config.d_norm == "auto":
-            updates["d_norm"] = "layer" if config.loss == "wasserstein" else "batch"
-        if config.gp_weight is None:
-            updates["gp_weight"] = 10.0 if config.loss == "wasserstein" else 0.0
-        if config.learning_rate is None:
-            updates["learning_rate"] = 2e-4 if config.optimizer == "adam" else 0.01
-        config = dataclasses.replace(config, **updates)
-        if not config.learning_rate > 0:
-            raise InputError(f"expected learning_rate > 0; received: learning_rate={config.learning_rate}")
-        if not config.gp_weight >= 0:
-            raise InputError(f"expected gp_weight >= 0; received: gp_weight={config.gp_weight}")
-        if config.gp_weight > 0 and config.d_norm == "batch":
-            raise InputError("expected d_norm layer or none with a gradient penalty (it needs per-example "
-                             "gradients); received: d_norm='batch'")
-        for name in ("beta_1", "momentum"):
-            if not 0 <= getattr(config, name) < 1:
-                raise InputError(f"expected 0 <= {name} < 1; received: {name}={getattr(config, name)}")
-        if config.ema_decay is not None and not 0 <= config.ema_decay < 1:
-            raise InputError(f"expected 0 <= ema_decay < 1 (or none); received: ema_decay={config.ema_decay}")
+        from tfopt.gan import zoo
+
+        flat = self.flat()
+        flat.update({k: v for k, v in known.items() if flat.get(k) is None})
+        spec = zoo.get(flat["model"])
+        for name, value in spec.defaults_for(flat["dataset"]).items():
+            if flat.get(name) is None:
+                flat[name] = value
+        if flat["gp_weight"] is None:
+            flat["gp_weight"] = 10.0 if flat["loss"] == "wasserstein" else 0.0
+        if flat["d_norm"] == "auto":
+            flat["d_norm"] = "layer" if flat["gp_weight"] > 0 or flat["r1_weight"] > 0 else "batch"
+        if flat["learning_rate"] is None:
+            flat["learning_rate"] = 2e-4 if flat["optimizer"] == "adam" else 0.01
+        if flat["beta_1"] is None:
+            flat["beta_1"] = 0.5
+        if flat["d_learning_rate"] is None:
+            flat["d_learning_rate"] = flat["learning_rate"]
+        config = GANConfig.from_flat(**flat)
+        _check(config.flat())
+        spec.check(config)
         return config
 
     def identity(self):
-        """The fields that must match for a run directory to be resumed (a dict)."""
-        return {k: v for k, v in dataclasses.asdict(self).items() if k not in _RESUMABLE}
+        """The fields that must match for a run directory to be resumed (a flat dict)."""
+        return {k: v for k, v in self.flat().items() if k not in _RESUMABLE}
+
+
+def _flatten(values):
+    """A config.json dict (nested by section, or flat as runs before sections wrote it) made flat."""
+    if all(isinstance(values.get(name), dict) for name in SECTIONS):
+        flat = {}
+        for name, kind in SECTIONS.items():
+            renames = {f.name: flat_name(f) for f in dataclasses.fields(kind)}
+            flat.update({renames.get(k, k): v for k, v in values[name].items()})
+        return flat
+    return dict(values)
+
+
+def saved_identity(saved):
+    """The identity of a saved config.json (either form), with the values runs had for fields added since.
+
+    Args:
+        saved: the dict read from config.json.
+
+    Returns:
+        A flat dict comparable with :meth:`GANConfig.identity`.
+    """
+    given = _flatten(saved)
+    given.setdefault("d_learning_rate", given.get("learning_rate"))  # one learning rate for both, before
+    names = [flat_name(f) for kind in SECTIONS.values() for f in dataclasses.fields(kind)]
+    return {k: given.get(k, _ADDED_FIELDS.get(k)) for k in names if k not in _RESUMABLE}
+
+
+def _check(flat):
+    for section in SECTIONS.values():
+        for field in dataclasses.fields(section):
+            if "choices" in field.metadata:
+                _choice(flat_name(field), flat[flat_name(field)], field.metadata["choices"])
+    _choice("loss", flat["loss"], tuple(LOSSES))
+    for name in ("image_size", "latent_dim", "k_d_steps", "batch_size", "checkpoint_every", "sample_every",
+                 "log_every"):
+        _int(name, flat[name])
+    for name in ("steps", "eval_samples", "seed", "categorical_codes"):
+        _int(name, flat[name], minimum=0)
+    if flat["filters"] is not None:
+        _int("filters", flat["filters"])
+    if flat["channels"] is not None:
+        _int("channels", flat["channels"])
+    parse_policy(flat["augment"])
+    for name in ("info_weight", "gp_weight", "r1_weight"):
+        if not flat[name] >= 0:
+            raise InputError(f"expected {name} >= 0; received: {name}={flat[name]}")
+    for name in ("learning_rate", "d_learning_rate"):
+        if not flat[name] > 0:
+            raise InputError(f"expected {name} > 0; received: {name}={flat[name]}")
+    for name in ("beta_1", "beta_2", "momentum", "ema_decay"):
+        if not 0 <= flat[name] < 1:
+            raise InputError(f"expected 0 <= {name} < 1; received: {name}={flat[name]}")
+    if (flat["gp_weight"] > 0 or flat["r1_weight"] > 0) and flat["d_norm"] == "batch":
+        raise InputError("expected d_norm layer or none with a gradient penalty (it needs per-example "
+                         "gradients); received: d_norm='batch'")
+    if flat["categorical_codes"] >= flat["latent_dim"]:
+        raise InputError(f"expected categorical_codes < latent_dim={flat['latent_dim']} (the code is read from "
+                         f"the first entries of z); received: categorical_codes={flat['categorical_codes']}")
 
 
 def _choice(name, value, choices):
     if value not in choices:
-        raise InputError(f"expected {name} to be one of {', '.join(choices)}; received: {name}={value!r}")
+        raise InputError(f"expected {name} to be one of {', '.join(map(str, choices))}; received: {name}={value!r}")
 
 
-def _positive_int(name, value, minimum=1):
+def _int(name, value, minimum=1):
     if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
         raise InputError(f"expected {name} to be an integer >= {minimum}; received: {name}={value!r}")
 
 
-def make_optimizer(config):
-    """Builds one optimizer from a resolved config (call once per network, in the strategy scope).
+def make_optimizers(config):
+    """The ``(d_optimizer, g_optimizer)`` of a resolved config (call in the strategy scope)."""
+    opt = config.optimizer
 
-    Args:
-        config: a resolved :class:`GANConfig`.
+    def make(learning_rate):
+        if opt.optimizer == "adam":
+            return keras.optimizers.Adam(learning_rate, beta_1=opt.beta_1, beta_2=opt.beta_2)
+        return keras.optimizers.SGD(learning_rate, momentum=opt.momentum)
 
-    Returns:
-        ``keras.optimizers.Adam(lr, beta_1)`` or ``keras.optimizers.SGD(lr, momentum)``.
-    """
-    if config.optimizer == "adam":
-        return keras.optimizers.Adam(config.learning_rate, beta_1=config.beta_1)
-    return keras.optimizers.SGD(config.learning_rate, momentum=config.momentum)
+    return make(opt.d_learning_rate), make(opt.learning_rate)

@@ -9,7 +9,7 @@ A run directory (written by :func:`tfopt.gan.trainer.train`) holds::
 
 Example:
     generator, config = load_generator("runs/dcgan")       # or ".../generator.keras"
-    images = generator(keras.random.normal((16, config["latent_dim"])))
+    images = generator(keras.random.normal((16, config["latent_dim"])))     # [16, H, W, C] in [-1, 1]
 """
 import json
 import pathlib
@@ -18,6 +18,7 @@ import keras
 
 from tfopt.core.errors import InputError
 from tfopt.core.files import atomic_path, write_json
+from tfopt.gan.feeds import latent_dim_of
 
 __all__ = ["GENERATOR_FILE", "CONFIG_FILE", "save_generator", "load_generator", "read_config", "write_config"]
 
@@ -89,8 +90,9 @@ def load_generator(path):
             ``config.json`` is read from the same directory when present.
 
     Returns:
-        ``(generator, config)``: a ``keras.Model`` mapping ``z [B, latent_dim]`` to
-        images in [-1, 1], and the config dict (``{"latent_dim": ...}`` at least).
+        ``(generator, config)``: a ``keras.Model`` mapping ``z [B, latent_dim]`` (and
+        any condition inputs) to images in [-1, 1], and the run's config dict, with
+        ``latent_dim`` (0 for a generator without ``z``) at its top level.
 
     Raises:
         InputError: no generator file at ``path``, or it is not a loadable model.
@@ -102,13 +104,13 @@ def load_generator(path):
             f"expected a run directory with {GENERATOR_FILE} or a .keras file; received: {str(path)!r} (not found)"
         )
     try:
-        # Registers the custom layers before deserializing.
-        import tfopt.gan.layers  # noqa: F401
+        # Registers tfopt's layers before deserializing.
+        import tfopt.layers  # noqa: F401
 
         generator = keras.saving.load_model(file, safe_mode=True, compile=False)
     except (ValueError, OSError, TypeError) as err:
         reason = " ".join(str(err).split())[:150]
         raise InputError(f"expected a saved Keras generator; received: {str(file)!r} ({reason})") from None
     config = read_config(file.parent) or {}
-    config.setdefault("latent_dim", int(generator.inputs[0].shape[-1]))
+    config["latent_dim"] = latent_dim_of(generator)
     return generator, config

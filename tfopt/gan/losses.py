@@ -36,7 +36,9 @@ __all__ = [
     "least_squares_generator_loss",
     "least_squares_discriminator_loss",
     "LOSSES",
+    "PARTS",
     "get_loss",
+    "get_parts",
 ]
 
 
@@ -48,6 +50,35 @@ def _flat(logits):
     if logits.shape.rank is not None and logits.shape.rank > 1:
         logits = tf.reduce_mean(tf.reshape(logits, [tf.shape(logits)[0], -1]), axis=1)
     return logits
+
+
+# The two halves of each discriminator loss, per example (see PARTS).
+def _log_real(real_logits):
+    return tf.nn.softplus(-_flat(real_logits))
+
+
+def _log_fake(fake_logits):
+    return tf.nn.softplus(_flat(fake_logits))
+
+
+def _hinge_real(real_logits):
+    return tf.nn.relu(1.0 - _flat(real_logits))
+
+
+def _hinge_fake(fake_logits):
+    return tf.nn.relu(1.0 + _flat(fake_logits))
+
+
+def _wasserstein_real(real_logits):
+    return -_flat(real_logits)
+
+
+def _squares_real(real_logits):
+    return 0.5 * tf.square(_flat(real_logits) - 1.0)
+
+
+def _squares_fake(fake_logits):
+    return 0.5 * tf.square(_flat(fake_logits))
 
 
 def minimax_discriminator_loss(real_logits, fake_logits):
@@ -63,7 +94,7 @@ def minimax_discriminator_loss(real_logits, fake_logits):
     Returns:
         Per-example loss ``[B]``.
     """
-    return tf.nn.softplus(-_flat(real_logits)) + tf.nn.softplus(_flat(fake_logits))
+    return _log_real(real_logits) + _log_fake(fake_logits)
 
 
 def minimax_generator_loss(fake_logits):
@@ -110,7 +141,7 @@ def hinge_discriminator_loss(real_logits, fake_logits):
     Returns:
         Per-example loss ``[B]``.
     """
-    return tf.nn.relu(1.0 - _flat(real_logits)) + tf.nn.relu(1.0 + _flat(fake_logits))
+    return _hinge_real(real_logits) + _hinge_fake(fake_logits)
 
 
 def hinge_generator_loss(fake_logits):
@@ -137,7 +168,7 @@ def wasserstein_discriminator_loss(real_logits, fake_logits):
     Returns:
         Per-example loss ``[B]``.
     """
-    return _flat(fake_logits) - _flat(real_logits)
+    return _wasserstein_real(real_logits) + _flat(fake_logits)
 
 
 def wasserstein_generator_loss(fake_logits):
@@ -162,7 +193,7 @@ def least_squares_discriminator_loss(real_logits, fake_logits):
     Returns:
         Per-example loss ``[B]``.
     """
-    return 0.5 * tf.square(_flat(real_logits) - 1.0) + 0.5 * tf.square(_flat(fake_logits))
+    return _squares_real(real_logits) + _squares_fake(fake_logits)
 
 
 def least_squares_generator_loss(fake_logits):
@@ -185,6 +216,35 @@ LOSSES = {
     "least_squares": (least_squares_generator_loss, least_squares_discriminator_loss),
 }
 """Loss families by name: ``{name: (generator_loss, discriminator_loss)}``."""
+
+
+PARTS = {
+    "minimax": (_log_real, _log_fake),
+    "hinge": (_hinge_real, _hinge_fake),
+    "wasserstein": (_wasserstein_real, _flat),
+    "least_squares": (_squares_real, _squares_fake),
+}
+"""Every family's discriminator loss is a sum ``real_part(real) + fake_part(fake)``:
+``{name: (real_part, fake_part)}``. The matching-aware term of text-conditioned GANs
+scores a real image with a wrong condition with ``fake_part``."""
+PARTS["non_saturating"] = PARTS["minimax"]
+
+
+def get_parts(loss):
+    """The ``(real_part, fake_part)`` per-example functions of a family's discriminator loss.
+
+    Args:
+        loss: a name in :data:`PARTS`.
+
+    Returns:
+        ``(real_part, fake_part)``, each ``logits -> [B]``.
+
+    Raises:
+        InputError: an unknown name.
+    """
+    if loss not in PARTS:
+        raise InputError(f"expected loss to be one of {', '.join(PARTS)}; received: loss={loss!r}")
+    return PARTS[loss]
 
 
 def get_loss(loss):

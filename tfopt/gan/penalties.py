@@ -1,6 +1,6 @@
-"""Discriminator regularizers as pure functions returning per-example penalties.
+"""Regularizers as pure functions: per-example penalties, and one on weights.
 
-Each returns a ``[B]`` tensor; the caller weights it and reduces it with the loss (by
+Each per-example penalty returns a ``[B]`` tensor; the caller weights it and reduces it with the loss (by
 the global batch size). The gradient penalties take the discriminator as a callable
 ``images -> logits``; the InfoGAN mutual-information penalty takes the Q head's logits.
 Randomness is an argument (``epsilon``), so the functions are deterministic.
@@ -12,7 +12,8 @@ Example:
 """
 import tensorflow as tf
 
-__all__ = ["interpolate", "gradient_penalty", "r1_penalty", "mutual_information_penalty"]
+__all__ = ["interpolate", "gradient_penalty", "r1_penalty", "mutual_information_penalty", "conditioning_kl",
+           "orthogonal_regularization"]
 
 
 def _per_example_norm_sq(grads):
@@ -98,3 +99,48 @@ def mutual_information_penalty(code_logits, codes):
     code_logits = tf.cast(tf.convert_to_tensor(code_logits), tf.float32)
     codes = tf.cast(tf.stop_gradient(codes), tf.float32)
     return tf.nn.softmax_cross_entropy_with_logits(labels=codes, logits=code_logits)
+
+
+def conditioning_kl(mean, log_var):
+    """KL of conditioning augmentation: ``KL(N(mean, exp(log_var)) || N(0, I))`` per example.
+
+    StackGAN (Zhang et al. 2017, eq. 3) draws the generator's condition from
+    ``N(mu(phi_t), Sigma(phi_t))`` and adds this KL to the generator's loss (weight 1 in
+    the paper's code), which keeps the conditioning manifold smooth.
+
+    Args:
+        mean: ``[B, D]`` means.
+        log_var: ``[B, D]`` log variances.
+
+    Returns:
+        Per-example KL ``[B]`` (>= 0; 0 for a standard normal).
+    """
+    mean = tf.cast(tf.convert_to_tensor(mean), tf.float32)
+    log_var = tf.cast(tf.convert_to_tensor(log_var), tf.float32)
+    return 0.5 * tf.reduce_sum(tf.exp(log_var) + tf.square(mean) - 1.0 - log_var, axis=-1)
+
+
+def orthogonal_regularization(kernels):
+    """BigGAN's orthogonal regularization: ``sum_W ||W^T W * (1 - I)||_F^2`` over the kernels.
+
+    Brock et al. 2019, section 3.1: only the off-diagonal entries are pushed to zero,
+    so filters are kept apart without fixing their norms. Each kernel is read as a
+    matrix ``[fan_in, units]`` (a convolution's ``[kh, kw, in, out]`` is reshaped). The
+    paper's weight is ``beta = 1e-4``. Not per example: the result is a scalar.
+
+    Args:
+        kernels: the weight matrices/kernels (rank >= 2; others are skipped).
+
+    Returns:
+        A float32 scalar.
+    """
+    total = tf.constant(0.0)
+    for kernel in kernels:
+        kernel = tf.convert_to_tensor(kernel)
+        if kernel.shape.rank is None or kernel.shape.rank < 2:
+            continue
+        w = tf.reshape(tf.cast(kernel, tf.float32), [-1, kernel.shape[-1]])
+        gram = tf.matmul(w, w, transpose_a=True)
+        off_diagonal = gram * (1.0 - tf.eye(tf.shape(gram)[0]))
+        total += tf.reduce_sum(tf.square(off_diagonal))
+    return total
