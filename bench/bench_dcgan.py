@@ -29,9 +29,11 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from tfopt.gan import metrics, networks
+from tfopt import nets
+from tfopt.gan import inputs, metrics
 from tfopt.gan.config import GANConfig
-from tfopt.gan.trainer import build_gan, evaluate, make_dataset, real_images
+from tfopt.gan.evaluation import evaluate
+from tfopt.gan.trainer import build_gan, make_dataset
 
 
 class KerasIoGAN(keras.Model):
@@ -80,31 +82,38 @@ class KerasIoGAN(keras.Model):
 
 
 def _baseline(config, x_train, norm):
-    keras.utils.set_random_seed(config.seed)
-    g, d = networks.build_networks(config.model, latent_dim=config.latent_dim, image_size=config.image_size,
-                                   channels=config.channels, filters=config.filters, norm=norm,
-                                   sync_batch_norm=config.sync_batch_norm)
-    model = KerasIoGAN(d, g, config.latent_dim, seed=config.seed)
-    model.compile(keras.optimizers.Adam(config.learning_rate, beta_1=config.beta_1),
-                  keras.optimizers.Adam(config.learning_rate, beta_1=config.beta_1))
-    ds = tf.data.Dataset.from_tensor_slices(x_train * 2.0 - 1.0).shuffle(len(x_train), seed=config.seed)
-    return model, ds.repeat().batch(config.batch_size, drop_remainder=True).prefetch(2)
+    m, d, t, o = config.model, config.data, config.train, config.optimizer
+    keras.utils.set_random_seed(t.seed)
+    common = dict(image_size=d.image_size, channels=d.channels, filters=m.filters, sync_batch_norm=m.sync_batch_norm)
+    g = nets.build("dcgan_generator", latent_dim=m.latent_dim, **common)
+    d = nets.build("dcgan_discriminator", norm=norm, **common)
+    model = KerasIoGAN(d, g, m.latent_dim, seed=t.seed)
+    model.compile(keras.optimizers.Adam(o.learning_rate, beta_1=o.beta_1),
+                  keras.optimizers.Adam(o.learning_rate, beta_1=o.beta_1))
+    ds = tf.data.Dataset.from_tensor_slices(x_train * 2.0 - 1.0).shuffle(len(x_train), seed=t.seed)
+    return model, ds.repeat().batch(t.batch_size, drop_remainder=True).prefetch(2)
+
+
+def _train_images(config):
+    ds, _ = inputs.training_examples(config.data)
+    return np.concatenate([b["image"] for b in ds.batch(500).as_numpy_iterator()]) * 0.5 + 0.5
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--steps", type=int, default=GANConfig.steps)
+    parser.add_argument("--steps", type=int, default=GANConfig().resolved().train.steps)
     parser.add_argument("--chunk", type=int, default=250, help="steps per alternating chunk")
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--augment", default=GANConfig.augment, help="tfopt's DiffAugment policy ('' for none)")
+    parser.add_argument("--augment", default=None, help="tfopt's DiffAugment policy ('' for none; default: the "
+                        "digits recipe's)")
     parser.add_argument("--baseline_norm", default="batch", choices=["batch", "layer", "none"],
                         help="the baseline discriminator's norm (keras-io's own has none)")
     parser.add_argument("--json", default=None, help="also write the numbers to this file")
     args = parser.parse_args()
-    config = GANConfig(steps=args.steps, seed=args.seed, augment=args.augment).resolved(channels=1)
+    config = GANConfig.from_flat(steps=args.steps, seed=args.seed, augment=args.augment).resolved(channels=1)
     ours = build_gan(config)
     ours_ds, _ = make_dataset(config)
-    x_train = real_images(config, split="train")
+    x_train = _train_images(config)
     theirs, theirs_ds = _baseline(config, x_train, args.baseline_norm)
     seconds = {"tfopt": [], "keras_io": []}
     done = 0
@@ -118,16 +127,17 @@ def main():
         print(f"{done}/{args.steps} steps", flush=True)
     # Per-step time without the first chunk (graph tracing), when there is more than one.
     per_step = {k: sum(t for _, t in v[1:] or v) / sum(n for n, _ in v[1:] or v) for k, v in seconds.items()}
-    real = real_images(config)
+    real = inputs.reference_examples(config.data)
     net = metrics.digits_feature_network()
     results = {
-        "tfopt_ema": evaluate(ours.sampler, real, latent_dim=config.latent_dim, seed=7, feature_network=net),
-        "tfopt_live": evaluate(ours.generator, real, latent_dim=config.latent_dim, seed=7, feature_network=net),
-        "keras_io": evaluate(theirs.generator, real, latent_dim=config.latent_dim, seed=7, feature_network=net),
+        "tfopt_ema": evaluate(ours.sampler, real, seed=7, feature_network=net),
+        "tfopt_live": evaluate(ours.generator, real, seed=7, feature_network=net),
+        "keras_io": evaluate(theirs.generator, real, seed=7, feature_network=net),
     }
+    m = config.model
     out = {
-        "steps": args.steps, "batch_size": config.batch_size, "filters": config.filters,
-        "latent_dim": config.latent_dim, "categorical_codes": config.categorical_codes, "augment": config.augment,
+        "steps": args.steps, "batch_size": config.train.batch_size, "filters": m.filters,
+        "latent_dim": m.latent_dim, "categorical_codes": m.categorical_codes, "augment": m.augment,
         "baseline_norm": args.baseline_norm,
         "seconds_per_step": per_step, "step_time_ratio_tfopt_over_keras_io": per_step["tfopt"] / per_step["keras_io"],
         **{name: {k: r[k] for k in ("fid", "kid", "min_class_share", "mean_confidence", "class_share")}
