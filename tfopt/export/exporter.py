@@ -124,10 +124,10 @@ def load_for_export(*, checkpoint=None, model=None):
 
 
 def _register_tfopt_layers():
-    """Imports the modules that register tfopt's serializable layers (GAN, style network)."""
+    """Imports the modules that register tfopt's serializable layers (tfopt.layers, the GAN's)."""
     import importlib
 
-    for name in ("tfopt.gan.layers", "tfopt.style.network"):
+    for name in ("tfopt.layers", "tfopt.gan.layers"):
         try:
             importlib.import_module(name)
         except ImportError:  # a partial install without that package

@@ -1,0 +1,36 @@
+"""Every registered Keras layer of tfopt, under one registration package: ``tfopt>ClassName``.
+
+Importing this package registers them all, so a saved ``.keras`` file that uses them
+loads with ``keras.saving.load_model(path, safe_mode=True)``.
+
+* :mod:`.conv`: ``ReflectConv`` (reflection-padded convolution), ``UpsampleConv``
+  (resize-convolution), ``CropLike``;
+* :mod:`.norms`: ``InstanceNorm``;
+* :mod:`.blocks`: ``ResidualBlock``;
+* :mod:`.preprocess`: ``Preprocess`` (a keras.applications input convention in-graph).
+
+Example:
+    import tfopt.layers  # noqa: F401  (registers the layers)
+    net = keras.saving.load_model("stylenet.keras", safe_mode=True)
+"""
+import keras
+
+from tfopt.layers.blocks import ResidualBlock
+from tfopt.layers.conv import CropLike, ReflectConv, UpsampleConv
+from tfopt.layers.norms import InstanceNorm
+from tfopt.layers.preprocess import Preprocess
+from tfopt.layers.registration import PACKAGE, serializable
+
+__all__ = ["PACKAGE", "serializable", "ReflectConv", "UpsampleConv", "CropLike", "InstanceNorm", "ResidualBlock",
+           "Preprocess"]
+
+# Registered names used before all layers moved here, kept so files saved then still load:
+# the style network's layers were registered under the package "tfopt_style".
+_LEGACY_NAMES = {
+    "tfopt_style>ReflectConv": ReflectConv,
+    "tfopt_style>InstanceNorm": InstanceNorm,
+    "tfopt_style>ResidualBlock": ResidualBlock,
+    "tfopt_style>UpsampleConv": UpsampleConv,
+    "tfopt_style>CropLike": CropLike,
+}
+keras.saving.get_custom_objects().update(_LEGACY_NAMES)

@@ -1,0 +1,20 @@
+"""Network builders by name: ``build("stylenet", ...)``, ``build("digits_cnn", ...)``, ``names()``.
+
+Each builder module registers its networks with :func:`~tfopt.nets.registry.register`
+when imported; this package imports them all, so the registry is full once
+``tfopt.nets`` is imported. A new network is a new module here plus one import line below.
+
+Example:
+    from tfopt import nets
+    net = nets.build("stylenet", filters=(16, 32, 64), residual_blocks=3)
+    nets.names()                       # ["digits_cnn", "stylenet"]
+"""
+from tfopt.nets.registry import build, get, names, register
+
+# Builder modules, one a line: importing one registers its networks.
+from tfopt.nets import digits_cnn
+from tfopt.nets import stylenet
+
+__all__ = ["register", "get", "build", "names",
+           # the builder modules
+           "digits_cnn", "stylenet"]
