@@ -13,7 +13,7 @@ weights (the summary says so); --weights=FILE uses a local VGG19 file. See docs/
 from absl import flags
 
 from tfopt import cli
-from tfopt.style import flags as style_flags
+from tfopt.cli import style_flags
 
 flags.DEFINE_string("content", "chelsea", "Content image: a file or a sample name (astronaut, chelsea, ...).")
 flags.DEFINE_list("style", ["ihc"], "Style image(s): files or sample names, comma separated.")

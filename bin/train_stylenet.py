@@ -11,7 +11,7 @@ safe_mode=True; [B, H, W, 3] in [0, 1] -> same), preview.png, loss.png and summa
 from absl import flags
 
 from tfopt import cli
-from tfopt.style import flags as style_flags
+from tfopt.cli import style_flags
 
 flags.DEFINE_list("style", ["ihc"], "Style image(s): files or sample names.")
 flags.DEFINE_list("style_blend", [], "Blend weights of several style images (default equal).")

@@ -1,84 +1,11 @@
-"""Tests for tfopt.report: JSON conversion, atomic writes, curve plots, the HTML gallery."""
-import dataclasses
-import enum
-import json
+"""Tests for tfopt.report: curve plots, the HTML gallery."""
 import os
-import pathlib
 
 import numpy as np
-import pytest
 import tensorflow as tf
 from PIL import Image
 
 from tfopt import report
-from tfopt.core import files
-
-
-@dataclasses.dataclass
-class _Config:
-    steps: int
-    lr: np.float32
-    out: pathlib.Path
-
-
-class _Mode(enum.Enum):
-    FAST = "fast"
-
-
-def test_to_jsonable_converts_numpy_tensors_paths_dataclasses():
-    obj = {
-        "acc": np.float32(0.5),
-        "n": np.int64(3),
-        "arr": np.arange(3, dtype=np.int16),
-        "t": tf.constant([[1.5, 2.0]]),
-        "v": tf.Variable(2.0),
-        "p": pathlib.Path("a/b.png"),
-        "cfg": _Config(steps=2, lr=np.float32(0.25), out=pathlib.Path("o")),
-        "mode": _Mode.FAST,
-        "bad": float("nan"),
-        "tuple": (1, np.bool_(True)),
-        7: "int key",
-    }
-    out = files.to_jsonable(obj)
-    assert out == {
-        "acc": 0.5,
-        "n": 3,
-        "arr": [0, 1, 2],
-        "t": [[1.5, 2.0]],
-        "v": 2.0,
-        "p": "a/b.png",
-        "cfg": {"steps": 2, "lr": 0.25, "out": "o"},
-        "mode": "fast",
-        "bad": None,
-        "tuple": [1, True],
-        "7": "int key",
-    }
-    assert type(out["n"]) is int and type(out["tuple"][1]) is bool
-    json.dumps(out, allow_nan=False)
-
-
-def test_to_jsonable_rejects_unknown_types():
-    with pytest.raises(TypeError, match="object"):
-        files.to_jsonable({"x": object()})
-
-
-def test_write_summary_is_atomic_and_keeps_old_file_on_failure(tmp_path):
-    path = files.write_summary(tmp_path / "run", {"loss": np.float64(1.25)})
-    assert path == tmp_path / "run" / "summary.json"
-    assert json.loads(path.read_text()) == {"loss": 1.25}
-    with pytest.raises(TypeError):
-        files.write_summary(tmp_path / "run", {"loss": object()})
-    assert json.loads(path.read_text()) == {"loss": 1.25}
-    assert os.listdir(tmp_path / "run") == ["summary.json"]
-
-
-def test_atomic_path_removes_temp_on_error(tmp_path):
-    with pytest.raises(RuntimeError):
-        with files.atomic_path(tmp_path / "x.txt") as tmp:
-            assert tmp.parent == tmp_path and tmp.suffix == ".txt"
-            tmp.write_text("partial")
-            raise RuntimeError("boom")
-    assert os.listdir(tmp_path) == []
 
 
 def test_plot_curves_writes_png(tmp_path):

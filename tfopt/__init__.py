@@ -19,7 +19,7 @@ _EXPORTS = {
     "fgsm": "tfopt.attacks", "bim": "tfopt.attacks", "pgd": "tfopt.attacks", "mim": "tfopt.attacks",
     "cw_l2": "tfopt.attacks",
     "class_model": "tfopt.visualize", "fooling_images": "tfopt.visualize", "invert": "tfopt.visualize",
-    "deepdream": "tfopt.dream",
+    "deepdream": "tfopt.visualize",
     "stylize": "tfopt.style", "train_stylenet": "tfopt.style",
     "GAN": "tfopt.gan", "load_generator": "tfopt.gan",
     "get_strategy": "tfopt.distribute",

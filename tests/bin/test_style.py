@@ -57,7 +57,9 @@ def test_train_then_stylize(tmp_path):
     assert done.returncode == 0, done.stderr[-2000:]
     for name in ("stylenet.keras", "preview.png", "loss.png", "summary.json"):
         assert (net_dir / name).is_file(), name
-    import tfopt.style.network  # noqa: F401  (registers the custom layers)
+    from tfopt import layers  # registers the custom layers
+
+    assert keras.saving.get_registered_object("tfopt>ReflectConv") is layers.ReflectConv
     net = keras.saving.load_model(net_dir / "stylenet.keras", safe_mode=True)
     y = np.asarray(net(np.random.RandomState(0).rand(1, 20, 28, 3).astype("float32")))
     assert y.shape == (1, 20, 28, 3) and 0 <= y.min() and y.max() <= 1

@@ -1,7 +1,8 @@
 """Support for the absl binaries in bin/: running, flags, output directories, checks.
 
-This is the one tfopt module that touches absl flags; library modules never do. A
-binary is wiring only::
+This package is the one part of tfopt that touches absl flags; library modules never
+import it. Flag groups that several binaries share live beside it (:mod:`.style_flags`).
+A binary is wiring only::
 
     from absl import flags
     from tfopt import cli

@@ -124,14 +124,8 @@ def load_for_export(*, checkpoint=None, model=None):
 
 
 def _register_tfopt_layers():
-    """Imports the modules that register tfopt's serializable layers (GAN, style network)."""
-    import importlib
-
-    for name in ("tfopt.gan.layers", "tfopt.style.network"):
-        try:
-            importlib.import_module(name)
-        except ImportError:  # a partial install without that package
-            pass
+    """Imports tfopt.layers, which registers every serializable tfopt layer."""
+    import tfopt.layers  # noqa: F401
 
 
 _SAVED_MODEL_PARTS = ("saved_model.pb", "fingerprint.pb", "variables", "assets", "assets.extra")

@@ -1,14 +1,42 @@
-"""Every registered Keras layer of tfopt, under one registration package: ``tfopt``.
+"""Every registered Keras layer of tfopt, under one registration package: ``tfopt>ClassName``.
 
-Importing this package registers them all, so ``keras.saving.load_model(path,
-safe_mode=True)`` rebuilds any tfopt model without ``custom_objects``.
+Importing this package registers them all, so a saved ``.keras`` file that uses them
+loads with ``keras.saving.load_model(path, safe_mode=True)``.
+
+* :mod:`.conv`: ``ReflectConv`` (reflection-padded convolution), ``UpsampleConv``
+  (resize-convolution), ``CropLike``;
+* :mod:`.norms`: ``InstanceNorm``;
+* :mod:`.blocks`: ``ResidualBlock``;
+* :mod:`.preprocess`: ``Preprocess`` (a keras.applications input convention in-graph);
+* :mod:`.maxout`: ``Maxout`` (the original GAN's discriminator units);
+* :mod:`.codes`: ``CategoricalCode`` and ``categorical_code`` (InfoGAN's code read from z);
+* :mod:`.conditioning`: ``ClassProjection`` (the projection discriminator's class term).
 
 Example:
     import tfopt.layers  # noqa: F401  (registers the layers)
-    model = keras.saving.load_model("generator.keras", safe_mode=True)
+    net = keras.saving.load_model("stylenet.keras", safe_mode=True)
 """
+import keras
+
+from tfopt.layers.blocks import ResidualBlock
 from tfopt.layers.codes import CategoricalCode, categorical_code
 from tfopt.layers.conditioning import ClassProjection
+from tfopt.layers.conv import CropLike, ReflectConv, UpsampleConv
 from tfopt.layers.maxout import Maxout
+from tfopt.layers.norms import InstanceNorm
+from tfopt.layers.preprocess import Preprocess
+from tfopt.layers.registration import PACKAGE, serializable
 
-__all__ = ["CategoricalCode", "categorical_code", "ClassProjection", "Maxout"]
+__all__ = ["PACKAGE", "serializable", "ReflectConv", "UpsampleConv", "CropLike", "InstanceNorm", "ResidualBlock",
+           "Preprocess", "Maxout", "CategoricalCode", "categorical_code", "ClassProjection"]
+
+# Registered names used before all layers moved here, kept so files saved then still load:
+# the style network's layers were registered under the package "tfopt_style".
+_LEGACY_NAMES = {
+    "tfopt_style>ReflectConv": ReflectConv,
+    "tfopt_style>InstanceNorm": InstanceNorm,
+    "tfopt_style>ResidualBlock": ResidualBlock,
+    "tfopt_style>UpsampleConv": UpsampleConv,
+    "tfopt_style>CropLike": CropLike,
+}
+keras.saving.get_custom_objects().update(_LEGACY_NAMES)

@@ -8,6 +8,8 @@ import keras
 import tensorflow as tf
 from keras import ops
 
+from tfopt.layers.registration import serializable
+
 __all__ = ["CategoricalCode", "categorical_code"]
 
 
@@ -31,7 +33,7 @@ def categorical_code(z, num_codes):
     return tf.one_hot(tf.argmax(z[:, :num_codes], axis=-1), num_codes, dtype=z.dtype)
 
 
-@keras.saving.register_keras_serializable(package="tfopt")
+@serializable
 class CategoricalCode(keras.layers.Layer):
     """Replaces the first ``num_codes`` noise entries by the one-hot code they carry.
 

@@ -11,10 +11,12 @@ Example:
 import keras
 from keras import ops
 
+from tfopt.layers.registration import serializable
+
 __all__ = ["ClassProjection"]
 
 
-@keras.saving.register_keras_serializable(package="tfopt")
+@serializable
 class ClassProjection(keras.layers.Layer):
     """``<embed(y), h>``: the inner product of a learnt class embedding with the features.
 

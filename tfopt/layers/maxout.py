@@ -6,10 +6,12 @@ Example:
 import keras
 from keras import ops
 
+from tfopt.layers.registration import serializable
+
 __all__ = ["Maxout"]
 
 
-@keras.saving.register_keras_serializable(package="tfopt")
+@serializable
 class Maxout(keras.layers.Layer):
     """Maxout units: ``units`` outputs, each the max over ``pieces`` affine pieces.
 

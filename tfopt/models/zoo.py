@@ -17,12 +17,13 @@ import weakref
 
 import keras
 
-from tfopt.data import DIGIT_CLASS_NAMES
 from tfopt.core.errors import InputError
-from tfopt.models.digits import _seeded, digits_cnn, train_digits_classifier
+from tfopt.data import DIGIT_CLASS_NAMES
+from tfopt.layers.preprocess import Preprocess
+from tfopt.models.digits import _seeded, train_digits_classifier
 from tfopt.models.imagenet import imagenet_class_names, imagenet_synonyms
-from tfopt.models.preprocess import Preprocess
 from tfopt.net import unreachable_reason
+from tfopt.nets.digits_cnn import digits_cnn
 
 __all__ = ["MODEL_NAMES", "get_model", "describe_weights", "class_names", "class_index", "default_cache_dir"]
 

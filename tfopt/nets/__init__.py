@@ -1,11 +1,22 @@
-"""Network builders by name (a registry), below every technique that uses them.
+"""Network builders by name: ``build("stylenet", ...)``, ``build("digits_cnn", ...)``, ``names()``.
+
+Each builder module registers its networks with :func:`~tfopt.nets.registry.register`
+when imported; this package imports them all, so the registry is full once
+``tfopt.nets`` is imported. A new network is a new module here plus one import line below.
 
 Example:
     from tfopt import nets
-    g = nets.build("dcgan_generator", latent_dim=100, image_size=32, channels=1)
-    nets.names()
+    net = nets.build("stylenet", filters=(16, 32, 64), residual_blocks=3)
+    nets.names()                       # ["dcgan_discriminator", "dcgan_generator", "digits_cnn", ...]
 """
-from tfopt.nets import dcgan, mlp  # noqa: F401  (fill the registry)
 from tfopt.nets.registry import build, get, names, register
 
-__all__ = ["build", "get", "names", "register"]
+# Builder modules, one a line: importing one registers its networks.
+from tfopt.nets import dcgan
+from tfopt.nets import digits_cnn
+from tfopt.nets import mlp
+from tfopt.nets import stylenet
+
+__all__ = ["register", "get", "build", "names",
+           # the builder modules
+           "dcgan", "digits_cnn", "mlp", "stylenet"]

@@ -1,49 +1,70 @@
-"""Network builders by name: ``register("dcgan_generator")(fn)``, then ``build("dcgan_generator", ...)``.
+"""Network builders by name: ``register`` a builder once, ``build`` it anywhere by its name.
+
+A builder is a function of keyword arguments that returns an (untrained) keras.Model.
 
 Example:
     @register("tiny")
-    def tiny(units=8):
+    def tiny(width=8):
         ...
-    model = build("tiny", units=4)
+    net = build("tiny", width=16)
+    names()                            # [..., "tiny", ...]
 """
 from tfopt.core.errors import InputError
 
 __all__ = ["register", "get", "build", "names"]
 
-_BUILDERS = {}
+_BUILDERS = {}  # name -> builder function
 
 
 def register(name):
-    """Decorator: records ``fn`` as the builder called ``name`` (a name may be taken once).
+    """Decorator registering a network builder under ``name``.
 
     Args:
-        name: the registry name.
+        name: the builder's name (a non-empty string not registered yet).
 
     Returns:
-        The decorator, which returns ``fn`` unchanged.
-    """
+        A decorator that registers the function and returns it unchanged.
 
-    def decorate(fn):
-        if name in _BUILDERS and _BUILDERS[name] is not fn:
-            raise ValueError(f"Expected a new network name. Received: name={name!r} (already registered)")
-        _BUILDERS[name] = fn
-        return fn
+    Raises:
+        ValueError: ``name`` is empty or already taken by another builder.
+    """
+    if not isinstance(name, str) or not name:
+        raise ValueError(f"expected a non-empty builder name; received: {name!r}")
+
+    def decorate(builder):
+        known = _BUILDERS.get(name)
+        if known is not None and known is not builder:
+            raise ValueError(f"expected a new builder name; received: {name!r} (already registered "
+                             f"to {known.__module__}.{known.__qualname__})")
+        _BUILDERS[name] = builder
+        return builder
 
     return decorate
 
 
 def get(name):
-    """The builder registered as ``name``; InputError listing the known names otherwise."""
-    if name not in _BUILDERS:
-        raise InputError(f"expected a network name in {', '.join(sorted(_BUILDERS))}; received: {name!r}")
-    return _BUILDERS[name]
+    """Returns the builder registered under ``name``.
+
+    Raises:
+        InputError: no builder has that name (the message lists the known names).
+    """
+    builder = _BUILDERS.get(name)
+    if builder is None:
+        raise InputError(f"expected a network name in {names()}; received: {name!r}")
+    return builder
 
 
-def build(name, **kwargs):
-    """Builds the network ``name`` with keyword arguments (see its builder's docstring)."""
+def build(name, /, **kwargs):
+    """Builds the network ``name`` with the builder's keyword arguments.
+
+    ``name`` is positional-only, so a builder's own ``name=`` (the model's name) passes through.
+
+    Example:
+        net = build("stylenet", filters=(16, 32, 64), residual_blocks=3)
+    """
     return get(name)(**kwargs)
 
 
 def names():
-    """The registered names, sorted."""
+    """Returns the registered builder names, sorted."""
     return sorted(_BUILDERS)

@@ -1,6 +1,6 @@
 """Feed-forward style transfer: train a transformation network once, then stylize in one pass.
 
-The network (:mod:`tfopt.style.network`) is trained to minimize the same perceptual loss
+The network (:mod:`tfopt.nets.stylenet`) is trained to minimize the same perceptual loss
 as the optimization (:mod:`tfopt.style.losses`, through :func:`batch_objective`) on random
 crops of content images; offline the default content set is the sample photos shipped by
 scikit-image and scikit-learn. A trained network is saved as ``DIR/stylenet.keras``
@@ -23,10 +23,10 @@ import tensorflow as tf
 from tfopt.core.errors import InputError
 from tfopt.images import SAMPLE_NAMES, load_image, resize_max_side
 from tfopt.models.features import FeatureModel
+from tfopt.nets.stylenet import build_stylenet
 from tfopt.optim.objectives import Context
 from tfopt.style.losses import (DEFAULT_LAYERS, TARGET_PREFIX, Layers, LossWeights, batch_objective,
                                 fit_content_layers, style_grams, style_layer_weights)
-from tfopt.style.network import build_stylenet
 
 __all__ = ["TrainConfig", "TrainResult", "content_images", "train_stylenet", "stylize_fast", "save_stylenet",
            "load_stylenet", "MODEL_FILE"]

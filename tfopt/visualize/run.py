@@ -63,7 +63,7 @@ class VisualizeConfig:
 
 @dataclasses.dataclass
 class DreamConfig:
-    """Settings of bin/dream.py (see :func:`tfopt.dream.deepdream`); layers () = the model's default."""
+    """Settings of bin/dream.py (see :func:`tfopt.visualize.dream.deepdream`); layers () = the model's default."""
 
     image: str = "chelsea"
     model: str = "vgg19"
@@ -236,8 +236,9 @@ def run_dream(config, outdir):
     Returns:
         The summary dict.
     """
-    from tfopt import dream, images
+    from tfopt import images
     from tfopt.models import zoo
+    from tfopt.visualize import dream
 
     layers = tuple(config.layers) or dream.DEFAULT_LAYERS.get(config.model)
     if not layers:

@@ -7,7 +7,7 @@ Example (in a binary):
 """
 from absl import flags
 
-from tfopt import cli
+from tfopt.cli import check_nonnegative
 from tfopt.style.losses import LossWeights
 
 __all__ = ["define_loss_flags", "loss_weights"]
@@ -35,5 +35,5 @@ def loss_weights(values):
     given = {name: getattr(values, name) for name in _WEIGHT_FLAGS}
     for name, value in given.items():
         if value is not None:
-            cli.check_nonnegative(name, value)
+            check_nonnegative(name, value)
     return LossWeights.defaults(given["content_weight"], given["style_weight"], given["tv_weight"])

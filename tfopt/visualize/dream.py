@@ -10,7 +10,7 @@ and fine ones from large. Each octave is one engine call:
 
 * gradient normalization: the engine's "l2" optimizer steps along the gradient divided
   by its norm, scaled so the RMS pixel change per step is ``step_size``;
-* tiled gradients with a random roll (:func:`tfopt.visualize.tiled.tiled`): the
+* tiled gradients with a random roll (:func:`tfopt.optim.tiled.tiled`): the
   network sees one tile at a time, so any image size fits in memory.
 
 Any model works: keras.applications feature extractors of free input size (the
@@ -35,7 +35,7 @@ from tfopt.core.errors import InputError
 from tfopt.models.features import FeatureModel
 from tfopt.optim import evaluate, optimize
 from tfopt.optim import objectives as obj
-from tfopt.visualize.tiled import tiled
+from tfopt.optim.tiled import tiled
 
 __all__ = ["DEFAULT_LAYERS", "DreamResult", "deepdream", "octave_sizes"]
 

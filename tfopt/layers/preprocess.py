@@ -11,13 +11,15 @@ Example:
 import keras
 from keras import ops
 
+from tfopt.layers.registration import serializable
+
 __all__ = ["MODES", "IMAGENET_BGR_MEANS", "Preprocess"]
 
 MODES = ("caffe", "tf", "none")
 IMAGENET_BGR_MEANS = (103.939, 116.779, 123.68)
 
 
-@keras.saving.register_keras_serializable(package="tfopt")
+@serializable
 class Preprocess(keras.layers.Layer):
     """Maps [0, 1] RGB images to a keras.applications model's expected input.
 

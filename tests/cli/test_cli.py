@@ -1,19 +1,17 @@
-"""Tests for tfopt.cli: validators, output_dir, seeding, progress, and a bin-like script's exit status."""
+"""Tests for tfopt.cli: validators, output_dir, flag errors, and a bin-like script's exit status."""
 import os
 import pathlib
 import subprocess
 import sys
 import textwrap
 
-import numpy as np
 import pytest
-import tensorflow as tf
 from absl import flags
 
 from tfopt import cli
 from tfopt.core.errors import InputError
 
-REPO = pathlib.Path(__file__).resolve().parents[1]
+REPO = pathlib.Path(__file__).resolve().parents[2]
 
 # A binary in the shape bin/ files have: flags -> checks -> one library call in output_dir.
 _SCRIPT = textwrap.dedent(
@@ -228,66 +226,3 @@ def test_validators_raise_one_line_input_error(call, expected):
         call()
     assert expected in str(info.value)
     assert "\n" not in str(info.value)
-
-
-def test_set_seed_repeats_numpy_and_tensorflow():
-    cli.set_seed(7)
-    first = (np.random.rand(3), tf.random.uniform([3]).numpy())
-    cli.set_seed(7)
-    second = (np.random.rand(3), tf.random.uniform([3]).numpy())
-    cli.set_seed(8)
-    third = np.random.rand(3)
-    np.testing.assert_array_equal(first[0], second[0])
-    np.testing.assert_array_equal(first[1], second[1])
-    assert not np.array_equal(first[0], third)
-    with pytest.raises(InputError):
-        cli.set_seed(-1)
-
-
-def test_progress_is_silent_when_quiet(capfd):
-    bar = cli.progress(4, quiet=True, desc="steps")
-    for _ in range(4):
-        bar.update(1, loss=np.float32(0.5))
-    bar.close()
-    assert bar.n == 4
-    captured = capfd.readouterr()
-    assert captured.out == "" and captured.err == ""
-
-
-def test_progress_shows_values(capfd):
-    with cli.progress(2, quiet=False, desc="steps") as bar:
-        bar.update(1, loss=0.123456)
-        bar.update(1, loss=0.25, note="x")
-    err = capfd.readouterr().err
-    assert "steps" in err and "2/2" in err and "loss=0.25" in err
-
-
-class _Stream:
-    """A stderr stand-in that records writes and claims (or not) to be a terminal."""
-
-    def __init__(self, tty):
-        self.tty, self.writes = tty, []
-
-    def isatty(self):
-        return self.tty
-
-    def write(self, text):
-        self.writes.append(text)
-
-    def flush(self):
-        pass
-
-
-@pytest.mark.parametrize("tty", [True, False])
-def test_progress_redraws_rarely_into_a_log_file(monkeypatch, tty):
-    stream = _Stream(tty)
-    monkeypatch.setattr(sys, "stderr", stream)
-    clock = iter(np.arange(0.0, 1000.0, 0.5))     # every update half a second after the last
-    monkeypatch.setattr("tqdm.std.time", lambda: next(clock))
-    with cli.progress(40, quiet=False, desc="steps") as bar:
-        for _ in range(40):
-            bar.update(1)
-    draws = sum(text.count("steps") for text in stream.writes)
-    # 20 s of updates: a terminal redraws each one; a log gets the first and the last line.
-    assert (draws >= 30) if tty else (draws <= 3)
-    assert "40/40" in "".join(stream.writes)

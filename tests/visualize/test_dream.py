@@ -3,8 +3,8 @@ import keras
 import numpy as np
 import pytest
 
-from tfopt.dream import deepdream, octave_sizes
 from tfopt.core.errors import InputError
+from tfopt.visualize.dream import deepdream, octave_sizes
 
 
 @pytest.fixture(scope="module")

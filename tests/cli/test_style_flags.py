@@ -1,9 +1,10 @@
+"""tfopt.cli.style_flags: the loss-weight flags of bin/style.py and bin/train_stylenet.py."""
 import types
 
 import pytest
 
 from tfopt.core.errors import InputError
-from tfopt.style.flags import loss_weights
+from tfopt.cli.style_flags import loss_weights
 from tfopt.style.losses import LossWeights
 
 

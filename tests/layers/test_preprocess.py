@@ -1,0 +1,19 @@
+"""tfopt.layers.preprocess: each mode matches keras.applications' own preprocessing."""
+import keras
+import numpy as np
+import pytest
+
+from tfopt.layers.preprocess import Preprocess
+
+
+def test_preprocess_matches_keras_applications():
+    x = np.random.RandomState(0).rand(2, 5, 7, 3).astype("float32")
+    caffe = Preprocess("caffe")(x)
+    np.testing.assert_allclose(caffe, keras.applications.vgg19.preprocess_input(x * 255.0), atol=1e-4)
+    tf_mode = Preprocess("tf")(x)
+    np.testing.assert_allclose(tf_mode, keras.applications.mobilenet_v2.preprocess_input(x * 255.0), atol=1e-5)
+    np.testing.assert_array_equal(Preprocess("none")(x), x)
+    clone = Preprocess.from_config(Preprocess("tf", name="p").get_config())
+    assert clone.mode == "tf" and clone.name == "p"
+    with pytest.raises(ValueError, match="mode"):
+        Preprocess("torchish")
