@@ -17,9 +17,20 @@ def _x(shape=(2, 7, 9, 3), seed=0):
     return np.random.RandomState(seed).rand(*shape).astype("float32")
 
 
+def test_no_layer_is_registered_outside_tfopt_layers():
+    import pathlib
+
+    root = pathlib.Path(tfopt.layers.__file__).parents[1]
+    outside = [str(p.relative_to(root)) for p in root.rglob("*.py")
+               if "register_keras_serializable" in p.read_text() and p.parent.name != "layers"]
+    assert outside == []
+
+
 def test_every_layer_is_registered_under_tfopt():
     classes = [getattr(tfopt.layers, n) for n in tfopt.layers.__all__ if isinstance(getattr(tfopt.layers, n), type)]
-    assert len(classes) == 6
+    assert {c.__name__ for c in classes} == {"ReflectConv", "UpsampleConv", "CropLike", "InstanceNorm",
+                                             "ResidualBlock", "Preprocess", "Maxout", "CategoricalCode",
+                                             "ClassProjection"}
     for cls in classes:
         assert keras.saving.get_registered_name(cls) == f"tfopt>{cls.__name__}"
         assert keras.saving.get_registered_object(f"tfopt>{cls.__name__}") is cls
