@@ -33,7 +33,8 @@ flags.DEFINE_list("representative", ["astronaut", "chelsea", "coffee", "rocket",
                                      "flower"], "Image networks: int8 calibration photos (paths or sample names).")
 flags.DEFINE_integer("representative_count", 64, "Generators: number of z ~ N(0,1) for int8 calibration.")
 flags.DEFINE_integer("timing_runs", 10, "Calls averaged per latency.")
-flags.DEFINE_boolean("warmup", True, "Write assets.extra/tf_serving_warmup_requests.")
+flags.DEFINE_boolean("warmup", True, "Write assets.extra/tf_serving_warmup_requests (needs tensorflow-serving-api: "
+                     "pip install -e '.[serving]'; skipped with one line on stderr without it).")
 cli.define_common_flags()
 FLAGS = flags.FLAGS
 

@@ -1,13 +1,15 @@
 """Fooling images, class models, feature inversion: behaviour on tiny models."""
+import keras
 import numpy as np
 import pytest
 
 from tfopt.core.errors import InputError
+from tfopt.models import zoo
 from tfopt.models.features import FeatureModel
 from tfopt.optim import evaluate
 from tfopt.optim import objectives as O
 from tfopt.visualize import class_model, compare_tv, fooling_images, invert
-from tfopt.visualize.common import first_crossings, pairwise_rms, penultimate_layer, total_variation
+from tfopt.visualize.common import check_classes, first_crossings, pairwise_rms, penultimate_layer, total_variation
 
 
 def _probs(model, x, k):
@@ -56,7 +58,7 @@ def test_fooling_reaches_the_threshold_and_records_crossings(digits_model):
 
 def test_fooling_bad_input(tiny_model):
     mean = np.full([16, 16, 3], 0.5, np.float32)
-    with pytest.raises(InputError, match="class indices"):
+    with pytest.raises(InputError, match=r"class index in \[0, 4\]; received: 7"):
         fooling_images(tiny_model, [7], mean, steps=1)
     with pytest.raises(InputError, match="threshold"):
         fooling_images(tiny_model, [1], mean, steps=1, threshold=1.5)
@@ -73,6 +75,52 @@ def test_class_model_raises_the_class_logit(tiny_model):
     res = class_model(tiny_model, [2], steps=20, learning_rate=0.05, tv=0.0, l2=0.0, jitter=0)
     start = evaluate(O.class_logit([2]), tiny_model, np.full([1, 16, 16, 3], 0.5, np.float32))
     assert res.logit[0] > start[0] + 0.01
+
+
+def test_class_names_work_like_indices_on_the_digits_cnn():
+    model = zoo.get_model("digits_cnn", weights="random", seed=0)  # its classes are "0".."9"
+    by_index = class_model(model, [3, 8], steps=3, seed=1)
+    by_name = class_model(model, ["3", "8"], steps=3, seed=1)
+    assert by_name.classes.tolist() == by_index.classes.tolist() == [3, 8]
+    np.testing.assert_allclose(by_name.images, by_index.images, atol=1e-6)
+    np.testing.assert_allclose(by_name.confidence, by_index.confidence, atol=1e-6)
+    assert check_classes("3", model).tolist() == [3] and check_classes(np.array([7, 1]), model).tolist() == [7, 1]
+
+
+@pytest.mark.parametrize("call", ["class_model", "compare_tv", "fooling_images"])
+def test_a_name_the_model_does_not_have_is_one_line_input_error(call):
+    model = zoo.get_model("digits_cnn", weights="random", seed=0)
+    run = {"class_model": lambda: class_model(model, [1, "ostrich"], steps=1),
+           "compare_tv": lambda: compare_tv(model, ["ostrich"], steps=1),
+           "fooling_images": lambda: fooling_images(model, ["ostrich"], np.full([32, 32, 1], 0.5, np.float32),
+                                                    steps=1)}[call]
+    with pytest.raises(InputError) as err:
+        run()
+    message = str(err.value)
+    assert "\n" not in message and message.startswith("expected a class name") and "received: 'ostrich'" in message
+    with pytest.raises(InputError, match="expected at least one class"):
+        check_classes([], model)
+
+
+def _imagenet_like():
+    """A tiny 1000-way classifier recorded with ImageNet classes, as get_model records its applications."""
+    keras.utils.set_random_seed(0)
+    inp = keras.Input((8, 8, 3))
+    logits = keras.layers.Dense(1000, name="logits")(keras.layers.GlobalAveragePooling2D()(inp))
+    return zoo._record(keras.Model(inp, keras.layers.Softmax(name="probs")(logits)), "random (seed 0)", "imagenet")
+
+
+def test_imagenet_class_names_and_synonyms_resolve_in_every_visualization():
+    pytest.importorskip("tensorflow_datasets")  # the ImageNet names come with it
+    model = _imagenet_like()
+    res = class_model(model, ["ostrich", "Struthio camelus", "king penguin", 417], steps=1)
+    assert res.classes.tolist() == [9, 9, 145, 417]
+    without, with_tv, _ = compare_tv(model, ["ostrich"], steps=1)
+    assert without.classes.tolist() == with_tv.classes.tolist() == [9]
+    fooled = fooling_images(model, "ostrich", np.full([8, 8, 3], 0.5, np.float32), steps=1)
+    assert fooled.targets.tolist() == [9]
+    with pytest.raises(InputError, match=r"received: 'ostrih'; close matches: \[.*'ostrich'"):
+        class_model(model, ["ostrih"], steps=1)
 
 
 def test_inversion_error_falls_for_every_restart(tiny_model, images):

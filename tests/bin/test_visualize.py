@@ -71,3 +71,14 @@ def test_bad_input_exits_2_with_one_line_and_writes_nothing(tmp_path, digits_cac
     lines = done.stderr.strip().splitlines()
     assert len(lines) == 1 and expected in lines[0], done.stderr
     assert not [p for p in tmp_path.iterdir() if p.name.startswith("run")]
+
+
+def test_class_names_are_resolved_and_an_unknown_one_exits_2(tmp_path):
+    """--classes takes names; one the model lacks is one line, exit 2, nothing written (random weights: no training)."""
+    out = tmp_path / "named"
+    done = _run(f"--output={out}", "--mode=class", "--weights=random", "--steps=2", "--classes=3,ostrich",
+                cwd=tmp_path, cache=tmp_path)
+    assert done.returncode == 2, done.stderr[-2000:]
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and "expected a class name" in lines[0] and "received: 'ostrich'" in lines[0], done.stderr
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith("named")]

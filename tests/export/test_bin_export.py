@@ -31,10 +31,13 @@ def test_writes_the_serving_layout_and_summary(first_export):
     version = out / "tiny_gen" / "3"
     assert sorted(p.name for p in out.iterdir()) == ["tiny_gen"]
     assert sorted(p.name for p in (out / "tiny_gen").iterdir()) == ["3"]  # no temp directories left
-    for name in ("saved_model.pb", "variables", "assets.extra/tf_serving_warmup_requests", "summary.json",
-                 "comparison.png", "tflite/model_fp32.tflite", "tflite/model_int8.tflite"):
+    for name in ("saved_model.pb", "variables", "summary.json", "comparison.png", "tflite/model_fp32.tflite",
+                 "tflite/model_int8.tflite"):
         assert (version / name).exists(), name
     summary = json.loads((version / "summary.json").read_text())
+    serving = export.warmup_unavailable() is None  # the `serving` extra (else see test_without_serving.py)
+    assert (version / "assets.extra/tf_serving_warmup_requests").exists() == serving
+    assert summary["warmup_requests"]["written"] == serving
     formats = summary["formats"]
     assert sorted(formats) == sorted(export.FORMATS)
     for name, row in formats.items():

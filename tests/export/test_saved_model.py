@@ -6,6 +6,7 @@ import pathlib
 import re
 
 import numpy as np
+import pytest
 import tensorflow as tf
 from PIL import Image
 
@@ -45,7 +46,7 @@ def test_saved_model_cli_run_executes_serving_default(exported, generator, run, 
 
 
 def test_warmup_records_are_valid_requests(exported):
-    from tensorflow_serving.apis import prediction_log_pb2
+    prediction_log_pb2 = pytest.importorskip("tensorflow_serving.apis.prediction_log_pb2")
 
     directory = exported["cgen"]
     served = sm.load_saved_model(directory)

@@ -8,7 +8,7 @@ Example:
 """
 from tfopt.export.exporter import FORMATS, export_model, load_for_export, photo_batch, psnr
 from tfopt.export.rest import LocalServer
-from tfopt.export.saved_model import export_saved_model, load_saved_model, write_warmup
+from tfopt.export.saved_model import export_saved_model, load_saved_model, warmup_unavailable, write_warmup
 from tfopt.export.signatures import ServingSpec, describe_model, reference_images, sample_inputs
 from tfopt.export.tflite import QUANTIZATIONS, TFLiteModel, UnsupportedOpsError, convert_saved_model
 
@@ -29,5 +29,6 @@ __all__ = [
     "psnr",
     "reference_images",
     "sample_inputs",
+    "warmup_unavailable",
     "write_warmup",
 ]

@@ -4,7 +4,8 @@
 
     <dir>/saved_model.pb, variables/, assets.extra/    SavedModel for TF Serving
     <dir>/tflite/model_<quantization>.tflite            TFLite files
-    <dir>/summary.json                                  per format: path, size, diff, PSNR, latency
+    <dir>/summary.json                                  per format: path, size, diff, PSNR, latency;
+                                                        whether the warm-up file was written
     <dir>/comparison.png                                Keras vs each format, same inputs
 
 Every format is run on the same inputs as the Keras model (z ~ N(0, 1) for
@@ -171,8 +172,10 @@ def export_model(model, directory, *, spec=None, formats=FORMATS, model_name="mo
         representative_images: int8 calibration images (image networks; default ``images``).
         representative_count: number of z samples for int8 calibration (generators).
         timing_runs: calls averaged for each latency.
-        warmup: write TF Serving's warm-up requests.
-        quiet: print nothing.
+        warmup: write TF Serving's warm-up requests (with the SavedModel format only).
+            Without tensorflow-serving-api they are skipped with one line on stderr
+            (printed even when quiet); ``summary["warmup_requests"]`` says which.
+        quiet: print no progress or results.
 
     Returns:
         The summary dict (also written to ``directory/summary.json``).
@@ -210,7 +213,9 @@ def export_model(model, directory, *, spec=None, formats=FORMATS, model_name="mo
 
     with tempfile.TemporaryDirectory() as scratch:
         sm_dir = directory if "saved_model" in formats else pathlib.Path(scratch) / "saved_model"
-        described = sm.export_saved_model(model, spec, sm_dir, model_name=model_name, warmup=warmup)
+        warm = bool(warmup) and "saved_model" in formats
+        described = sm.export_saved_model(model, spec, sm_dir, model_name=model_name, warmup=warm)
+        warm_written = warm and (sm_dir / sm.WARMUP_FILE).is_file()
         if "saved_model" in formats:
             serve = sm.load_saved_model(sm_dir)["serving_default"]
             got = serve(**inputs)["images"]
@@ -240,6 +245,9 @@ def export_model(model, directory, *, spec=None, formats=FORMATS, model_name="mo
                        "image_range": "[0, 1] float32", "keras_mean_latency_ms": keras_ms,
                        "timing_runs": timing_runs},
         "formats": results,
+        "warmup_requests": {
+            "written": warm_written, "path": sm.WARMUP_FILE if warm_written else None,
+            "skipped_because": None if warm_written else sm.warmup_unavailable() if warm else "not requested"},
         "comparison_png": "comparison.png",
     }
     _comparison_png(directory / "comparison.png", outputs, results)

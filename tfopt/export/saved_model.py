@@ -8,12 +8,15 @@ version). :func:`export_saved_model` writes one such version directory:
   own ``keras.export.ExportArchive``;
 * ``assets.extra/tf_serving_warmup_requests``: a TFRecord of ``PredictionLog``
   protos that TF Serving replays at load time so the first real request is not the
-  slow one (graph optimization, memory allocation);
+  slow one (graph optimization, memory allocation). Writing it needs
+  tensorflow-serving-api (the ``serving`` extra); without it the file is skipped
+  with one line on stderr and the SavedModel is complete otherwise;
 * ``assets.extra/tfopt_export.json``: what the model takes and returns (kind,
   latent_dim, classes, signatures) for clients; TF Serving ignores it.
 """
 import dataclasses
 import pathlib
+import sys
 
 import keras
 import numpy as np
@@ -23,10 +26,34 @@ from tfopt.core import files
 from tfopt.core.errors import InputError
 from tfopt.export import signatures as sigs
 
-__all__ = ["export_saved_model", "write_warmup", "load_saved_model", "WARMUP_FILE", "METADATA_FILE"]
+__all__ = ["export_saved_model", "write_warmup", "warmup_unavailable", "load_saved_model", "WARMUP_FILE",
+           "METADATA_FILE", "SERVING_INSTALL"]
 
 WARMUP_FILE = "assets.extra/tf_serving_warmup_requests"
 METADATA_FILE = "assets.extra/tfopt_export.json"
+SERVING_INSTALL = "pip install -e '.[serving]'"
+
+
+def _serving_protos():
+    """``(predict_pb2, prediction_log_pb2)`` of tensorflow-serving-api, or the ImportError."""
+    try:
+        from tensorflow_serving.apis import predict_pb2, prediction_log_pb2
+    except ImportError as err:
+        return err
+    return predict_pb2, prediction_log_pb2
+
+
+def warmup_unavailable():
+    """Says why the warm-up file cannot be written here, or returns None when it can.
+
+    Returns:
+        None when tensorflow-serving-api imports, else a short reason naming the fix,
+        e.g. "tensorflow-serving-api is not installed (pip install -e '.[serving]')".
+    """
+    protos = _serving_protos()
+    if isinstance(protos, ImportError):
+        return f"tensorflow-serving-api is not installed ({SERVING_INSTALL})"
+    return None
 
 
 def export_saved_model(model, spec, directory, *, model_name="model", warmup=True):
@@ -37,7 +64,10 @@ def export_saved_model(model, spec, directory, *, model_name="model", warmup=Tru
         spec: its :class:`~tfopt.export.signatures.ServingSpec`.
         directory: the version directory to write (created; should be new or empty).
         model_name: the name TF Serving serves it under (recorded in warm-up requests).
-        warmup: also write ``assets.extra/tf_serving_warmup_requests``.
+        warmup: also write ``assets.extra/tf_serving_warmup_requests``. Without
+            tensorflow-serving-api the file is skipped and one line saying so (and
+            how to get it) goes to stderr; ``assets.extra/tfopt_export.json`` records
+            whether it was written (``"warmup_requests"``: the path or None).
 
     Returns:
         ``{signature name: {"inputs": {name: [dtype, shape]}, "outputs": {...}}}``.
@@ -59,10 +89,14 @@ def export_saved_model(model, spec, directory, *, model_name="model", warmup=Tru
     described = _describe_signatures(endpoints)
     # ExportArchive has no notion of assets.extra (it is TF Serving's convention,
     # not part of the SavedModel proto), so those files are written directly.
-    meta = {"model_name": model_name, "spec": dataclasses.asdict(spec), "signatures": described}
-    files.write_json(directory / METADATA_FILE, meta)
-    if warmup:
+    skipped = warmup_unavailable() if warmup else None
+    if skipped:
+        print(f"tfopt: skipped the TF Serving warm-up file {WARMUP_FILE}: {skipped}", file=sys.stderr, flush=True)
+    elif warmup:
         write_warmup(directory, spec, model_name=model_name)
+    meta = {"model_name": model_name, "spec": dataclasses.asdict(spec), "signatures": described,
+            "warmup_requests": WARMUP_FILE if warmup and not skipped else None}
+    files.write_json(directory / METADATA_FILE, meta)
     return described
 
 
@@ -107,11 +141,11 @@ def write_warmup(directory, spec, *, model_name="model"):
     Raises:
         InputError: tensorflow-serving-api is not installed.
     """
-    try:
-        from tensorflow_serving.apis import predict_pb2, prediction_log_pb2
-    except ImportError as err:
-        raise InputError("expected tensorflow-serving-api for the warm-up file (pip install "
-                         f"'tfopt[serving]'); received: {err}") from None
+    protos = _serving_protos()
+    if isinstance(protos, ImportError):
+        raise InputError(f"expected tensorflow-serving-api for the warm-up file ({SERVING_INSTALL}); "
+                         f"received: {protos}")
+    predict_pb2, prediction_log_pb2 = protos
     path = pathlib.Path(directory) / WARMUP_FILE
     path.parent.mkdir(parents=True, exist_ok=True)
     with tf.io.TFRecordWriter(str(path)) as writer:

@@ -11,6 +11,7 @@ Example:
     describe_weights(model)          # "random (seed 0)"
 """
 import difflib
+import numbers
 import os
 import sys
 import weakref
@@ -244,6 +245,10 @@ def _label_kind(name_or_model):
     return {1000: "imagenet", 10: "digits"}.get(units, units)
 
 
+def _num_classes(kind):
+    return {"digits": len(DIGIT_CLASS_NAMES), "imagenet": 1000}.get(kind, kind)
+
+
 def class_names(name_or_model):
     """Returns the class names of a classifier, index by index.
 
@@ -265,10 +270,13 @@ def class_names(name_or_model):
 def class_index(name_or_model, label):
     """Returns the class index of a label, so a user can target "ostrich" by name.
 
+    The one resolver of class labels: the attacks' targets and the visualizations'
+    classes (:func:`tfopt.visualize.common.check_classes`) both go through it.
+
     Args:
         name_or_model: as in :func:`class_names`.
-        label: an int index, a digit string, or a class name (any ImageNet synonym,
-            case-insensitive).
+        label: an int index (Python or numpy), a digit string, or a class name (any
+            ImageNet synonym, case-insensitive).
 
     Returns:
         int class index.
@@ -279,23 +287,33 @@ def class_index(name_or_model, label):
     Example:
         class_index("vgg19", "ostrich")   # 9
     """
-    names = class_names(name_or_model)
-    if isinstance(label, str) and label.strip().lstrip("-").isdigit() and label.strip() not in names:
+    kind = _label_kind(name_or_model)
+    count = _num_classes(kind)
+    # A digit string is its index for every kind: the digits' and unnamed models' names
+    # are "0", "1", ... and no ImageNet name is a number.
+    if isinstance(label, str) and label.strip().lstrip("-").isdigit():
         label = int(label)
-    if isinstance(label, int) and not isinstance(label, bool):
-        if not 0 <= label < len(names):
-            raise InputError(f"expected a class index in [0, {len(names) - 1}]; received: {label}")
-        return label
+    if isinstance(label, numbers.Integral) and not isinstance(label, bool):
+        if not 0 <= label < count:
+            raise InputError(f"expected a class index in [0, {count - 1}]; received: {int(label)}")
+        return int(label)
+    try:
+        names = class_names(name_or_model)
+    except FileNotFoundError as error:  # ImageNet names come with tensorflow_datasets
+        raise InputError(f"expected a class index (ImageNet class names need tensorflow_datasets: "
+                         f"{_short(error)}); received: {label!r}") from None
     wanted = str(label).strip().lower()
     lower = [n.lower() for n in names]
     if wanted in lower:
         return lower.index(wanted)
     choices = names
-    if len(names) == len(imagenet_synonyms()):
+    if kind == "imagenet":
         for index, entry in enumerate(imagenet_synonyms()):
             if wanted in (s.lower() for s in entry):
                 return index
         choices = sorted({s for entry in imagenet_synonyms() for s in entry})
     close = difflib.get_close_matches(str(label), choices, n=5, cutoff=0.6)
     hint = f"; close matches: {close}" if close else ""
-    raise InputError(f"expected a class name or index of this model; received: {label!r}{hint}")
+    known = "ImageNet class names" if kind == "imagenet" else f"{names[0]!r}..{names[-1]!r}"
+    raise InputError(f"expected a class name ({known}) or index in [0, {count - 1}] of this model; "
+                     f"received: {label!r}{hint}")

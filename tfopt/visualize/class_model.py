@@ -76,7 +76,9 @@ def class_model(model, classes, *, steps=300, learning_rate=0.02, l2=100.0, tv=3
 
     Args:
         model: classifier ending in a softmax, taking [0, 1] images.
-        classes: class indices, one image each.
+        classes: class indices or names (e.g. "ostrich" for ImageNet models, "3" for
+            the digits CNN; see :func:`~tfopt.visualize.common.check_classes`), one
+            image each.
         steps: Adam steps.
         learning_rate: Adam step size (pixels in [0, 1]).
         l2: weight of the mean squared distance from grey (0.5).
@@ -98,7 +100,7 @@ def class_model(model, classes, *, steps=300, learning_rate=0.02, l2=100.0, tv=3
         res.confidence, res.total_variation
     """
     _check(l2=l2, tv=tv, tv_beta=tv_beta, jitter=jitter, blur=blur, noise=noise)
-    classes = check_classes(classes, int(model.outputs[0].shape[-1]))
+    classes = check_classes(classes, model)
     h, w, c = input_size(model, size)
     rng = np.random.default_rng(seed)
     start = np.clip(0.5 + noise * rng.standard_normal((len(classes), h, w, c)), 0, 1).astype(np.float32)
@@ -126,7 +128,7 @@ def compare_tv(model, classes, *, tv=300.0, **kwargs):
 
     Args:
         model: classifier ending in a softmax.
-        classes: class indices.
+        classes: class indices or names, as in :func:`class_model`.
         tv: TV weight of the regularized run (the other uses 0).
         **kwargs: any other :func:`class_model` argument, shared by both runs.
 

@@ -3,6 +3,7 @@
 Measurements are plain numpy on finished images, so a number in summary.json is
 what anyone re-computing it from ``images.npz`` gets.
 """
+import numbers
 import pathlib
 
 import keras
@@ -129,26 +130,35 @@ def penultimate_layer(model):
     return names[index]
 
 
-def check_classes(classes, num_classes):
-    """Validates class indices against a classifier width.
+def check_classes(classes, model):
+    """Class indices from indices or class names of ``model``.
+
+    Each entry is resolved with :func:`tfopt.models.zoo.class_index`, the resolver the
+    attacks use: ints (Python or numpy), digit strings, and, for models whose classes
+    are known, their names ("ostrich" or any ImageNet synonym for ImageNet
+    classifiers; "0".."9" for the digits CNN).
 
     Args:
-        classes: iterable of ints.
-        num_classes: output width.
+        classes: one class (int or str) or an iterable of them.
+        model: the classifier the classes belong to.
 
     Returns:
         int64 numpy [N].
 
     Raises:
-        InputError: empty, or an index out of range.
+        InputError: empty, an index out of range, or a name the model does not have
+            (one line naming it, with close matches).
+
+    Example:
+        check_classes(["ostrich", 417], vgg19)   # array([  9, 417])
     """
-    classes = np.asarray(list(classes), np.int64).reshape(-1)
-    if classes.size == 0:
+    from tfopt.models import zoo
+
+    single = isinstance(classes, (str, numbers.Integral))
+    items = [classes] if single else np.asarray(list(classes), object).reshape(-1).tolist()
+    if not items:
         raise InputError("expected at least one class; received none")
-    bad = classes[(classes < 0) | (classes >= num_classes)]
-    if bad.size:
-        raise InputError(f"expected class indices in [0, {num_classes - 1}]; received: {bad.tolist()}")
-    return classes
+    return np.asarray([zoo.class_index(model, item) for item in items], np.int64)
 
 
 def write_outputs(outdir, *, grids, arrays, summary, curves=None):

@@ -99,7 +99,8 @@ def fooling_images(model, targets, mean_image, *, noise=0.01, threshold=0.9999, 
 
     Args:
         model: a classifier ending in a softmax (keras.Model taking [0, 1] images).
-        targets: class indices, one image per entry (e.g. ``range(10)``).
+        targets: class indices or names, one image per entry (e.g. ``range(10)`` or
+            ``["ostrich"]``; see :func:`~tfopt.visualize.common.check_classes`).
         mean_image: [H, W, C] start image, the data set's mean.
         noise: std of the Gaussian noise added to the start (each image its own draw).
         threshold: stop an image once its target probability reaches this.
@@ -122,8 +123,7 @@ def fooling_images(model, targets, mean_image, *, noise=0.01, threshold=0.9999, 
         res.confidence, res.first_step[0.9999]
     """
     _check(threshold, noise, objective)
-    num_classes = int(model.outputs[0].shape[-1])
-    targets = check_classes(targets, num_classes)
+    targets = check_classes(targets, model)
     mean_image = np.asarray(mean_image, np.float32)
     if mean_image.ndim != 3:
         raise InputError(f"expected a mean image [H, W, C]; received shape {mean_image.shape}")

@@ -15,7 +15,7 @@ import numpy as np
 import tensorflow as tf
 
 from tfopt.core.errors import InputError
-from tfopt.visualize.common import predict_probs, write_outputs
+from tfopt.visualize.common import check_classes, predict_probs, write_outputs
 
 __all__ = ["MODES", "VisualizeConfig", "DreamConfig", "run_visualize", "run_dream", "mean_image", "fit_image"]
 
@@ -122,13 +122,11 @@ def fit_image(image, height, width):
 
 
 def _classes(config, model):
-    from tfopt.models import zoo
-
     labels = config.classes
     if not labels:
         n = int(model.outputs[0].shape[-1])
         labels = range(n) if n <= 10 else _IMAGENET_CLASSES
-    return [zoo.class_index(model, lab if isinstance(lab, int) else str(lab)) for lab in labels]
+    return check_classes(labels, model)
 
 
 def _invert_image(config, model):
