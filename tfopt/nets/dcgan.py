@@ -38,6 +38,17 @@ def _init():
     return keras.initializers.RandomNormal(stddev=0.02)
 
 
+def _leaky_relu(h, name, slope=0.2):
+    """LeakyReLU written as ``maximum(h, slope * h)`` with built-in layers (the same values).
+
+    With oneDNN on, grappler's remapper fuses Conv2D + BiasAdd + LeakyRelu even though the
+    training graph's LeakyReluGrad reads the BiasAdd output; the rewrite then fails with
+    "remapper failed: INVALID_ARGUMENT: Mutation::Apply error" on the terminal and is
+    discarded. Maximum is not fused, so the line never appears.
+    """
+    return layers.Maximum(name=name)([h, layers.Rescaling(slope, name=f"{name}_slope")(h)])
+
+
 def _condition_input(num_classes):
     check_int("num_classes", num_classes, 0)
     return keras.Input((), dtype="int32", name="condition") if num_classes else None
@@ -150,7 +161,7 @@ def dcgan_discriminator(image_size=32, channels=1, filters=64, norm="batch", syn
             h = layers.BatchNormalization(synchronized=sync_batch_norm, name=f"bn_{i}")(h)
         elif i > 0 and norm == "layer":
             h = layers.LayerNormalization(name=f"ln_{i}")(h)
-        h = layers.LeakyReLU(0.2, name=f"lrelu_{i}")(h)
+        h = _leaky_relu(h, f"lrelu_{i}")
         width *= 2
     h = layers.Flatten(name="flatten")(h)
     logits = layers.Dense(1, kernel_initializer=_init(), name="logit")(h)
