@@ -36,3 +36,15 @@ def test_grid_has_a_column_per_class_and_the_generator_reloads_conditional(run, 
     images = (generate_from(generator, z, condition=classes) + 1.0) / 2.0
     predicted = digits_model.predict(images, verbose=0).argmax(axis=1)
     assert np.mean(predicted == classes) >= THRESHOLD
+
+
+def test_the_conditional_generator_exports_with_a_labels_input(run, tmp_path):
+    from tfopt import export
+
+    generator, _ = load_generator(run[0])
+    spec = export.describe_model(generator)
+    assert spec.conditional and spec.num_classes == 10 and spec.input_order == ("z", "labels")
+    summary = export.export_model(generator, tmp_path / "1", spec=spec, formats=["saved_model", "tflite_fp32"],
+                                  num_samples=4, timing_runs=1, warmup=False, quiet=True)
+    assert summary["formats"]["tflite_fp32"]["max_abs_diff"] <= 1e-4
+    assert summary["formats"]["saved_model"]["max_abs_diff"] <= 1e-5

@@ -80,3 +80,17 @@ def test_bad_data_gives_one_line(tmp_path):
         training_examples(DataConfig(), dataset=tf.data.Dataset.from_tensor_slices(np.zeros((2, 8), np.float32)))
     with pytest.raises(InputError, match="tf.data.Dataset"):
         training_examples(DataConfig(), dataset=np.zeros((2, 8, 8, 1)))
+
+
+def test_train_takes_a_dataset_and_a_finished_run_resumes_to_its_missing_outputs(tmp_path, digits_cache):
+    from tfopt.gan import GANConfig, train
+
+    images = np.random.default_rng(0).uniform(0, 1, (24, 16, 16, 1)).astype(np.float32)
+    ds = tf.data.Dataset.from_tensor_slices((images, np.arange(24) % 3))
+    config = GANConfig.from_flat(model="cdcgan", image_size=16, filters=4, latent_dim=4, batch_size=8, steps=2,
+                                 eval_samples=0)
+    first = train(config, tmp_path / "run", dataset=ds, quiet=True)
+    assert first["steps"] == 2 and first["data"]["num_classes"] == 3 and first["data"]["source"] == "dataset"
+    (tmp_path / "run" / "samples.png").unlink()
+    again = train(config, tmp_path / "run", dataset=ds, quiet=True)
+    assert again["resumed_from_step"] == 2 and again["steps"] == 2 and (tmp_path / "run" / "samples.png").is_file()

@@ -218,7 +218,7 @@ def train(config, output_dir, *, dataset=None, strategy=None, overwrite=False, q
     if not (output_dir / io.GENERATOR_FILE).is_file():
         io.save_generator(gan.sampler, output_dir / io.GENERATOR_FILE)
     if not (output_dir / "samples.png").is_file():
-        grids.model = gan
+        grids.set_model(gan)
         grids.write(summary["steps"])
     if run.history:
         summary["final_losses"] = {k: v for k, v in run.history[-1].items() if k != "step"}
