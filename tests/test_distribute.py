@@ -47,7 +47,7 @@ _COMMON = textwrap.dedent("""
         start = [v.numpy().copy() for v in gan.generator.weights + gan.discriminator.weights]
         x = np.random.default_rng(0).uniform(-1, 1, (96, 16, 16, 1)).astype("float32")
         y = np.arange(96, dtype="int32") % 3
-        examples = {"image": x, "condition": y, "wrong_condition": (y + 1) % 3} if classes else x
+        examples = {{"image": x, "condition": y, "wrong_condition": (y + 1) % 3}} if classes else x
         ds = group_minibatches(tf.data.Dataset.from_tensor_slices(examples).repeat(), batch_size=8, k=k)
         logs = gan.fit(ds, steps_per_epoch=steps, epochs=1, verbose=0, shuffle=False).history
         end = [v.numpy() for v in gan.generator.weights + gan.discriminator.weights]
