@@ -5,7 +5,7 @@ import keras
 import numpy as np
 import pytest
 
-from tfopt import export
+from tfopt import export, nets
 
 gan = pytest.importorskip("tfopt.gan")
 style = pytest.importorskip("tfopt.style")
@@ -14,7 +14,7 @@ style = pytest.importorskip("tfopt.style")
 def test_dcgan_run_directory(tmp_path):
     keras.utils.set_random_seed(0)
     run_dir = tmp_path / "runs" / "dcgan"
-    generator = gan.dcgan_generator(latent_dim=12, image_size=16, channels=1, filters=8)
+    generator = nets.build("dcgan_generator", latent_dim=12, image_size=16, channels=1, filters=8)
     gan.save_generator(generator, run_dir / "generator.keras")
     (run_dir / "config.json").write_text(json.dumps({"model": "dcgan", "latent_dim": 12}))
     model, config = export.load_for_export(checkpoint=str(run_dir))
