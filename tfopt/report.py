@@ -18,8 +18,8 @@ from tfopt.core.files import atomic_path, to_jsonable
 __all__ = ["plot_curves", "write_gallery"]
 
 
-def plot_curves(path, series, *, title="", xlabel="step", ylabel="", logy=False):
-    """Plots named curves against their index and writes a PNG (matplotlib Agg), atomically.
+def plot_curves(path, series, *, title="", xlabel="step", ylabel="", logy=False, x=None, logx=False):
+    """Plots named curves against their index (or ``x``) and writes a PNG (matplotlib Agg), atomically.
 
     Args:
         path: destination .png; parent directories are created.
@@ -29,6 +29,8 @@ def plot_curves(path, series, *, title="", xlabel="step", ylabel="", logy=False)
         xlabel: x axis label.
         ylabel: y axis label.
         logy: log-scale y axis (only positive values are drawn).
+        x: the x value of each point (default: its index).
+        logx: log-scale x axis.
 
     Returns:
         The path written, as a ``pathlib.Path``.
@@ -40,9 +42,12 @@ def plot_curves(path, series, *, title="", xlabel="step", ylabel="", logy=False)
     ax = fig.subplots()
     for name, values in series.items():
         values = np.asarray(to_jsonable(values), dtype=np.float64).reshape(-1)
-        ax.plot(np.arange(values.size), values, label=str(name))
+        ax.plot(np.arange(values.size) if x is None else np.asarray(x, np.float64), values, marker=".",
+                label=str(name))
     if logy:
         ax.set_yscale("log")
+    if logx:
+        ax.set_xscale("log")
     ax.set_title(title)
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)

@@ -50,16 +50,36 @@ def test_serving_default_is_tanh_mapped_to_unit_and_inference_mode(generator):
     assert np.abs(in_training - out).max() > 1e-3
 
 
-def test_truncated_clips_z(generator):
+def test_truncated_resamples_z_beyond_the_threshold(generator):
     _, default = _fn(generator, "serving_default")
     _, truncated = _fn(generator, "truncated")
     z = (3.0 * np.random.default_rng(6).standard_normal((3, 8))).astype(np.float32)
     t = np.array([0.0, 0.5, 100.0], np.float32)
     got = truncated(z, t)["images"].numpy()
-    np.testing.assert_allclose(got[0], default(z[:1])["images"].numpy()[0], atol=1e-6)  # t <= 0: untouched
-    np.testing.assert_allclose(got[1], default(np.clip(z[1:2], -0.5, 0.5))["images"].numpy()[0], atol=1e-6)
-    np.testing.assert_allclose(got[2], default(z[2:3])["images"].numpy()[0], atol=1e-6)
+    np.testing.assert_allclose(got[0], default(z[:1])["images"].numpy()[0], atol=1e-6)  # t = 0: untouched
+    np.testing.assert_allclose(got[2], default(z[2:3])["images"].numpy()[0], atol=1e-6)  # nothing beyond 100
     assert np.abs(got[1] - default(z[1:2])["images"].numpy()[0]).max() > 1e-3
+    with pytest.raises(tf.errors.InvalidArgumentError, match="truncation >= 0"):
+        truncated(z, np.array([-1.0, 0.5, 1.0], np.float32))
+
+
+def test_resampling_keeps_entries_inside_and_has_the_truncated_normal_distribution():
+    z = tf.constant(np.random.default_rng(1).standard_normal((4000, 16)).astype(np.float32) * 2.0)
+    out = sigs.resample_truncated(z, tf.fill([4000], 0.5)).numpy()
+    inside = np.abs(z.numpy()) <= 0.5
+    np.testing.assert_array_equal(out[inside], z.numpy()[inside])  # entries already inside are kept
+    assert np.abs(out).max() <= 0.5 and np.mean(np.abs(out[~inside]) > 0.499) < 0.01  # not clipped to the edge
+    # A normal truncated to [-0.5, 0.5] has standard deviation 0.2816 (a uniform would give 0.2887).
+    assert abs(out[~inside].std() - 0.2816) < 0.005
+
+
+def test_labels_outside_the_trained_classes_are_an_error(cond_generator):
+    _, default = _fn(cond_generator, "serving_default")
+    z = np.zeros((2, 8), np.float32)
+    with pytest.raises(tf.errors.InvalidArgumentError, match="expected labels in 0..4"):
+        default(z, np.array([1, 5], np.int32))
+    with pytest.raises(tf.errors.InvalidArgumentError, match="expected labels in 0..4"):
+        default(z, np.array([-1, 0], np.int32))
 
 
 def test_png_signature_encodes_the_images(cond_generator):

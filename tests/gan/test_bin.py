@@ -135,11 +135,15 @@ def test_class_conditional_run_draws_the_classes_asked_for(tmp_path, digits_cach
     summary = json.loads((run / "summary.json").read_text())
     assert summary["model"]["title"].startswith("class-conditional DCGAN") and 0 <= summary["class_accuracy"] <= 1
     assert summary["data"]["num_classes"] == 10
-    done = subprocess.run(_cmd("generate.py", f"--checkpoint={run}", "--num=6", "--classes=7", f"--output={out}",
-                               "--quiet"), capture_output=True, text=True, env=_env(), cwd=ROOT, timeout=180)
+    done = subprocess.run(_cmd("generate.py", f"--checkpoint={run}", "--num=6", "--labels=7", "--truncation=0.5",
+                               f"--output={out}", "--quiet"), capture_output=True, text=True, env=_env(), cwd=ROOT,
+                          timeout=180)
     assert done.returncode == 0, done.stderr[-2000:]
     data = np.load(out / "images.npz")
-    assert data["images"].shape == (6, 32, 32, 1) and data["classes"].tolist() == [7] * 6
-    bad = subprocess.run(_cmd("generate.py", f"--checkpoint={run}", "--classes=12", f"--output={tmp_path / 'x'}"),
-                         capture_output=True, text=True, env=_env(), cwd=ROOT, timeout=180)
-    assert bad.returncode == 2 and "0..9" in bad.stderr and len(bad.stderr.strip().splitlines()) == 1
+    assert data["images"].shape == (6, 32, 32, 1) and data["labels"].tolist() == [7] * 6
+    assert np.abs(data["z"]).max() <= 0.5 and len(np.unique(data["z"])) == data["z"].size  # resampled, not clipped
+    for bad_flags, message in ((["--labels=12"], "0..9"), (["--truncation=-1"], "truncation=-1")):
+        bad = subprocess.run(_cmd("generate.py", f"--checkpoint={run}", *bad_flags, f"--output={tmp_path / 'x'}"),
+                             capture_output=True, text=True, env=_env(), cwd=ROOT, timeout=180)
+        assert bad.returncode == 2 and message in bad.stderr and len(bad.stderr.strip().splitlines()) == 1
+    assert not (tmp_path / "x").exists()

@@ -23,8 +23,11 @@ truncated          z, [labels], truncation (generators)   images
 png                z, [labels]  | image_bytes (string)    png_bytes  string [B]
 =================  =====================================  ==========================
 
-``truncation [B]`` clips each sample's z to ``[-t, t]`` (the truncation trick as a
-clip; ``t <= 0`` leaves that sample untouched). Names ending in ``_bytes`` make TF
+``truncation [B]`` is BigGAN's truncation trick: the entries of a sample's z beyond
+``[-t, t]`` are *resampled* from the normal restricted to ``[-t, t]`` (drawn in the graph
+by the inverse CDF, the distribution of redrawing until inside), not clipped; ``t = 0``
+leaves that sample untouched and ``t < 0`` is an error. Labels outside the trained
+classes are an error too (``InvalidArgument``), not silently garbage images. Names ending in ``_bytes`` make TF
 Serving's REST API carry them as ``{"b64": ...}``.
 """
 import dataclasses
@@ -44,6 +47,7 @@ __all__ = [
     "sample_inputs",
     "to_unit",
     "from_unit",
+    "resample_truncated",
     "KINDS",
     "RANGES",
 ]
@@ -206,6 +210,12 @@ def call_model(model, spec, *, z=None, labels=None, image=None):
     if not spec.conditional:
         return model([z] if _takes_list(model) else z, training=False)
     labels = tf.cast(tf.convert_to_tensor(labels), _labels_dtype(model))
+    if spec.num_classes:
+        message = f"expected labels in 0..{spec.num_classes - 1}"
+        checks = [tf.debugging.assert_non_negative(labels, message=message),
+                  tf.debugging.assert_less(labels, tf.cast(spec.num_classes, labels.dtype), message=message)]
+        with tf.control_dependencies(checks):
+            labels = tf.identity(labels)
     if spec.labels_rank == 2:
         labels = tf.reshape(labels, [-1, 1])
     feeds = {"z": z, "labels": labels}
@@ -282,6 +292,28 @@ def _to_uint8(images):
     return tf.cast(tf.round(tf.clip_by_value(images, 0.0, 1.0) * 255.0), tf.uint8)
 
 
+def resample_truncated(z, truncation):
+    """BigGAN's truncation in the graph: entries of ``z`` beyond ``±t`` are redrawn inside (per sample).
+
+    The redraw is the inverse CDF of a uniform on ``[Phi(-t), Phi(t)]``, which has the
+    distribution of redrawing a normal until it falls inside; ``t = 0`` leaves a sample
+    as it is, ``t < 0`` raises ``InvalidArgument``.
+
+    Args:
+        z: ``[B, D]`` noise.
+        truncation: ``[B]`` thresholds.
+
+    Returns:
+        ``[B, D]`` noise.
+    """
+    t = tf.reshape(tf.cast(truncation, z.dtype), [-1, 1])
+    check = tf.debugging.assert_non_negative(t, message="expected truncation >= 0 (0: none)")
+    with tf.control_dependencies([check]):
+        low = 0.5 * tf.math.erfc(t / np.sqrt(2.0))  # Phi(-t)
+    redraw = tf.math.ndtri(low + tf.random.uniform(tf.shape(z), dtype=z.dtype) * (1.0 - 2.0 * low))
+    return tf.where((t > 0.0) & (tf.abs(z) > t), tf.clip_by_value(redraw, -t, t), z)
+
+
 def _png_batch(images):
     """float [B, H, W, C] in [0, 1] -> string [B] of PNG bytes."""
     return tf.map_fn(tf.io.encode_png, _to_uint8(images), fn_output_signature=tf.TensorSpec([], tf.string))
@@ -312,9 +344,7 @@ def serving_functions(model, spec):
     if spec.kind == "generator":
         def truncated(*args):
             feeds = dict(zip(order, args[:-1]))
-            t = tf.reshape(args[-1], [-1, 1])
-            z = feeds["z"]
-            feeds["z"] = tf.where(t > 0.0, tf.clip_by_value(z, -t, t), z)
+            feeds["z"] = resample_truncated(feeds["z"], args[-1])
             return {"images": images_from(**feeds)}
 
         def png(*args):

@@ -19,7 +19,7 @@ from tfopt.gan.augment import parse_policy
 from tfopt.gan.losses import LOSSES
 
 __all__ = ["ModelConfig", "DataConfig", "OptimizerConfig", "TrainConfig", "EvalConfig", "GANConfig", "OPTIMIZERS",
-           "SECTIONS", "flat_name", "saved_identity", "make_optimizers"]
+           "SECTIONS", "flat_name", "saved_identity", "parse_truncations", "make_optimizers"]
 
 OPTIMIZERS = ("adam", "sgd")
 """``adam``: Adam(lr, beta_1, beta_2) as in DCGAN; ``sgd``: SGD with momentum as in Goodfellow et al. 2014."""
@@ -61,6 +61,11 @@ class ModelConfig:
         loss: loss family (None: the model's default).
         gp_weight: gradient-penalty weight (None: 10 with wasserstein, else 0).
         r1_weight: R1 penalty weight on real images (0 = off).
+        ortho_weight: weight of orthogonal regularization on the generator's kernels (BigGAN:
+            1e-4; None: default).
+        embed_dim: size of the class embedding (None: default; cdcgan: latent_dim).
+        attention: resolution of a self-attention block (BigGAN; 0 = none; None: default).
+        projection: projection discriminator (BigGAN; False: the class as one-hot input planes).
         ema_decay: generator weight EMA decay (0 = off; None: default).
         augment: DiffAugment for D's inputs: translation, cutout, both comma-separated,
             or empty for none (None: default).
@@ -76,6 +81,10 @@ class ModelConfig:
     loss: str = None
     gp_weight: float = None
     r1_weight: float = 0.0
+    ortho_weight: float = None
+    embed_dim: int = None
+    attention: int = None
+    projection: bool = True
     ema_decay: float = None
     augment: str = None
 
@@ -123,7 +132,7 @@ class TrainConfig:
     """The training loop.
 
     Attributes:
-        k_d_steps: discriminator steps per generator step (Algorithm 1's k).
+        k_d_steps: discriminator steps per generator step (Algorithm 1's k; None: default, 1, BigGAN 2).
         batch_size: global batch size, split over replicas (None: default).
         steps: generator steps in total; a resumed run continues to this (None: default).
         seed: seed of weights, noise and data order.
@@ -132,7 +141,7 @@ class TrainConfig:
         log_every: steps between logged scalars.
     """
 
-    k_d_steps: int = 1
+    k_d_steps: int = None
     batch_size: int = None
     steps: int = None
     seed: int = 0
@@ -148,10 +157,13 @@ class EvalConfig:
     Attributes:
         eval_samples: samples for FID/KID/IS and the class histogram (0 skips).
         feature_network: digits (the offline classifier) or inception (ImageNet weights).
+        truncations: comma-separated truncation thresholds to score a class-conditional
+            model at (BigGAN's sweep; empty: none; None: default).
     """
 
     eval_samples: int = 1000
     feature_network: str = _choices("digits", "inception")
+    truncations: str = None
 
 
 SECTIONS = {"model": ModelConfig, "data": DataConfig, "optimizer": OptimizerConfig, "train": TrainConfig,
@@ -160,7 +172,8 @@ SECTIONS = {"model": ModelConfig, "data": DataConfig, "optimizer": OptimizerConf
 _RESUMABLE = ("steps", "checkpoint_every", "sample_every", "log_every", "eval_samples")
 # Fields added after runs were written, with the value those runs had.
 _ADDED_FIELDS = {"categorical_codes": 0, "info_weight": 1.0, "r1_weight": 0.0, "d_learning_rate": None,
-                 "beta_2": 0.999}
+                 "beta_2": 0.999, "ortho_weight": 0.0, "embed_dim": None, "attention": 0, "projection": True,
+                 "truncations": ""}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -283,7 +296,11 @@ def _check(flat):
     if flat["channels"] is not None:
         _int("channels", flat["channels"])
     parse_policy(flat["augment"])
-    for name in ("info_weight", "gp_weight", "r1_weight"):
+    if flat["embed_dim"] is not None:
+        _int("embed_dim", flat["embed_dim"])
+    _int("attention", flat["attention"], minimum=0)
+    parse_truncations(flat["truncations"])
+    for name in ("info_weight", "gp_weight", "r1_weight", "ortho_weight"):
         if not flat[name] >= 0:
             raise InputError(f"expected {name} >= 0; received: {name}={flat[name]}")
     for name in ("learning_rate", "d_learning_rate"):
@@ -298,6 +315,22 @@ def _check(flat):
     if flat["categorical_codes"] >= flat["latent_dim"]:
         raise InputError(f"expected categorical_codes < latent_dim={flat['latent_dim']} (the code is read from "
                          f"the first entries of z); received: categorical_codes={flat['categorical_codes']}")
+
+
+def parse_truncations(text):
+    """``"2,1,0.5"`` -> ``(2.0, 1.0, 0.5)``; ``""`` -> ``()``. InputError for a value that is not > 0."""
+    values = []
+    for part in str(text or "").split(","):
+        if not part.strip():
+            continue
+        try:
+            value = float(part)
+        except ValueError:
+            value = float("nan")
+        if not value > 0:
+            raise InputError(f"expected truncations > 0, comma-separated; received: truncations={text!r}")
+        values.append(value)
+    return tuple(values)
 
 
 def _choice(name, value, choices):

@@ -68,7 +68,7 @@ def class_conditions(generator, count, classes=None):
     names = condition_names(generator)
     if not names:
         if classes:
-            raise InputError(f"expected no classes for an unconditional generator; received: classes={classes}")
+            raise InputError(f"expected no labels for an unconditional generator; received: labels={classes}")
         return None
     num_classes = num_classes_of(generator)
     if not num_classes:
@@ -77,9 +77,9 @@ def class_conditions(generator, count, classes=None):
     try:
         wanted = [int(c) for c in (classes or range(num_classes))]
     except ValueError:
-        raise InputError(f"expected class ids in 0..{num_classes - 1}; received: classes={classes}") from None
+        raise InputError(f"expected labels (class ids) in 0..{num_classes - 1}; received: labels={classes}") from None
     if not wanted or min(wanted) < 0 or max(wanted) >= num_classes:
-        raise InputError(f"expected class ids in 0..{num_classes - 1}; received: classes={classes}")
+        raise InputError(f"expected labels (class ids) in 0..{num_classes - 1}; received: labels={classes}")
     return np.resize(np.asarray(wanted, np.int32), count)
 
 

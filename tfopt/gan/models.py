@@ -14,6 +14,9 @@ dict of these. Each network's objective is a list of weighted terms
 (:mod:`tfopt.gan.terms`), pure functions of the step's :class:`~tfopt.gan.record.Record`;
 the model knows nothing of InfoGAN, L1 or penalties.
 
+Spectrally normalized layers (:mod:`tfopt.layers.spectral`) take one power iteration at
+the start of each step of their network, not one per call.
+
 Reductions make the replica count irrelevant: per-example terms are summed and divided
 by the *global* batch size, scalar terms by the replica count, the optimizer sums
 gradients over replicas, every random draw (noise, augmentation offsets, penalty
@@ -38,6 +41,7 @@ from tfopt.gan import augment as augment_lib
 from tfopt.gan import feeds
 from tfopt.gan import terms as terms_lib
 from tfopt.gan.record import Record
+from tfopt.layers.spectral import update_spectral_norms
 
 __all__ = ["GAN"]
 
@@ -246,6 +250,7 @@ class GAN(keras.Model):
         return tf.nn.compute_average_loss(tf.reduce_mean(logits, axis=1), global_batch_size=local_batch * replicas)
 
     def _d_step(self, batch):
+        update_spectral_norms(self.discriminator)  # one power iteration per D step, whatever D is called on
         record = self._record(batch)
         local = tf.shape(record["real"])[0]
         record.set("fake", tf.stop_gradient(record["fake"]))  # G runs outside D's tape
@@ -260,6 +265,7 @@ class GAN(keras.Model):
         return values
 
     def _g_step(self, batch):
+        update_spectral_norms(self.generator)
         record = self._record(batch)
         local = tf.shape(record["real"])[0]
         with tf.GradientTape() as tape:
@@ -279,6 +285,7 @@ class GAN(keras.Model):
         decay = tf.minimum(self.ema_decay, (1.0 + step) / (10.0 + step))
         for ema_var, var in zip(self.ema_generator.trainable_variables, self.generator.trainable_variables):
             ema_var.assign(decay * ema_var + (1.0 - decay) * var)
+        update_spectral_norms(self.ema_generator)  # the average's own singular vectors
         if self.ema_generator.non_trainable_variables:
             # Batch-norm moving statistics of the averaged weights: one forward pass in
             # training mode updates them (momentum as configured in the layers).

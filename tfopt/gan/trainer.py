@@ -28,7 +28,7 @@ from tfopt.core.errors import InputError
 from tfopt.core.progress import progress
 from tfopt.gan import callbacks as cb
 from tfopt.gan import inputs, io, zoo
-from tfopt.gan.config import make_optimizers, saved_identity
+from tfopt.gan.config import make_optimizers, parse_truncations, saved_identity
 from tfopt.gan.evaluation import evaluate
 from tfopt.gan.models import GAN
 
@@ -136,6 +136,25 @@ def _curves(run, config, title):
     return path
 
 
+_SWEPT = ("fid", "class_accuracy", "precision", "recall", "intra_class_fid")
+
+
+def _truncation_sweep(gan, config, reference, output_dir):
+    """The scores at each of the config's truncations, plotted as truncation.png (empty list: none)."""
+    thresholds = parse_truncations(config.eval.truncations)
+    if not thresholds or not gan.latent_dim:
+        return []
+    rows = []
+    for threshold in thresholds:
+        scores = evaluate(gan.sampler, reference, num_samples=config.eval.eval_samples, seed=config.train.seed + 2,
+                          feature_network=config.eval.feature_network, truncation=threshold)
+        rows.append({"truncation": threshold, **{k: scores[k] for k in _SWEPT if k in scores}})
+    rates = {k: [r[k] for r in rows] for k in ("class_accuracy", "precision", "recall") if k in rows[0]}
+    report.plot_curves(output_dir / "truncation.png", rates, title="truncation: fidelity against variety", xlabel="truncation",
+                       ylabel="share", x=thresholds, logx=True)
+    return rows
+
+
 def train(config, output_dir, *, dataset=None, strategy=None, overwrite=False, quiet=False, callbacks=()):
     """Trains (or resumes) a GAN run and writes its outputs to ``output_dir``.
 
@@ -226,6 +245,9 @@ def train(config, output_dir, *, dataset=None, strategy=None, overwrite=False, q
     if config.eval.eval_samples:
         summary.update(evaluate(gan.sampler, reference, num_samples=config.eval.eval_samples,
                                 seed=t.seed + 2, feature_network=config.eval.feature_network))
+        sweep = _truncation_sweep(gan, config, reference, output_dir)
+        if sweep:
+            summary["truncation_sweep"] = sweep
     summary["config"] = config
     files.write_summary(output_dir, summary)
     return summary

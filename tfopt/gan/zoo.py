@@ -54,9 +54,16 @@ class ModelSpec:
 
     def check(self, config):
         """Model-specific checks of a resolved config (InputError naming the field)."""
-        if config.model.categorical_codes and not self.codes:
+        m = config.model
+        if m.categorical_codes and not self.codes:
             raise InputError(f"expected a model with InfoGAN codes (dcgan) for categorical_codes > 0; received: "
-                             f"model={self.name!r}, categorical_codes={config.model.categorical_codes}")
+                             f"model={self.name!r}, categorical_codes={m.categorical_codes}")
+        if not m.projection and self.name != "biggan":
+            raise InputError(f"expected model biggan for a discriminator without projection; received: "
+                             f"model={self.name!r}, projection=False")
+        if m.attention and self.name != "biggan":
+            raise InputError(f"expected model biggan for self-attention; received: model={self.name!r}, "
+                             f"attention={m.attention}")
 
     def networks(self, config, *, num_classes=0):
         """``(generator, discriminator)`` for a resolved config with ``channels`` known."""
@@ -78,6 +85,8 @@ class ModelSpec:
             info = T.mutual_information(m.categorical_codes)
             d_terms.append((m.info_weight, info))
             g_terms.append((m.info_weight, info))
+        if m.ortho_weight:
+            g_terms.append((m.ortho_weight, T.orthogonal("generator")))
         return d_terms, g_terms
 
 
@@ -104,6 +113,7 @@ _EXTRAS = (
     ("augment", bool, lambda v: f"DiffAugment ({v})"),
     ("ema_decay", lambda v: v > 0, lambda v: f"EMA ({v:g})"),
     ("r1_weight", lambda v: v > 0, lambda v: f"R1 ({v:g})"),
+    ("ortho_weight", lambda v: v > 0, lambda v: f"orthogonal regularization ({v:g})"),
 )
 
 
@@ -117,11 +127,13 @@ def describe(config):
     """
     spec = get(config.model.name)
     flat = config.flat()
-    extras = [label(flat[name]) for name, on, label in _EXTRAS if flat[name] is not None and on(flat[name])
-              and flat[name] != spec.defaults.get(name)]
+    # An extra is a component the paper's model does not have; a different value of one it has is a change.
+    extras = [label(flat[name]) for name, on, label in _EXTRAS
+              if flat[name] is not None and on(flat[name]) and not on(spec.defaults.get(name) or 0)]
     if flat["gp_weight"] and flat["loss"] != "wasserstein":
         extras.append(f"gradient penalty ({flat['gp_weight']:g})")
-    extras_names = {name for name, _, _ in _EXTRAS} | {"steps"}  # training length is not the paper's model
+    extras_names = {name for name, on, _ in _EXTRAS if not on(spec.defaults.get(name) or 0)}
+    extras_names |= {"steps", "truncations"}  # training length and evaluation are not the paper's model
     changed = {name: [flat[name], paper] for name, paper in spec.defaults.items()
                if name not in extras_names and flat.get(name) != paper}
     return {"title": " + ".join([spec.title, *extras]), "paper": spec.paper, "extras": extras, "changed": changed}
@@ -131,8 +143,17 @@ def _dcgan(config, num_classes):
     m, d = config.model, config.data
     common = dict(image_size=d.image_size, channels=d.channels, filters=m.filters, sync_batch_norm=m.sync_batch_norm,
                   categorical_codes=m.categorical_codes, num_classes=num_classes)
-    return (nets.build("dcgan_generator", latent_dim=m.latent_dim, **common),
+    return (nets.build("dcgan_generator", latent_dim=m.latent_dim, embed_dim=m.embed_dim, **common),
             nets.build("dcgan_discriminator", norm=m.d_norm, **common))
+
+
+def _biggan(config, num_classes):
+    m, d = config.model, config.data
+    common = dict(image_size=d.image_size, channels=d.channels, width=m.filters, num_classes=num_classes,
+                  attention=m.attention)
+    return (nets.build("biggan_generator", latent_dim=m.latent_dim, embed_dim=m.embed_dim,
+                       sync_batch_norm=m.sync_batch_norm, **common),
+            nets.build("biggan_discriminator", projection=m.projection, **common))
 
 
 def _mlp(config, num_classes):
@@ -144,8 +165,9 @@ def _mlp(config, num_classes):
 
 # Optimizer defaults are the same for every model so far: Adam(2e-4, beta_1=0.5) as in DCGAN
 # (0.01 with momentum SGD), filled in by GANConfig.resolved.
-_DCGAN = {"latent_dim": 100, "filters": 64, "categorical_codes": 0, "loss": "non_saturating", "ema_decay": 0.0,
-          "augment": "", "batch_size": 128, "steps": 3000}
+_NONE = {"categorical_codes": 0, "ortho_weight": 0.0, "attention": 0, "truncations": "", "k_d_steps": 1}
+_DCGAN = {**_NONE, "latent_dim": 100, "filters": 64, "loss": "non_saturating", "ema_decay": 0.0, "augment": "",
+          "batch_size": 128, "steps": 3000}
 # sklearn's 1,347 training digits are 8x8 images upsampled: few degrees of freedom (8 continuous
 # noise dimensions gave a lower FID than 100), few images (DiffAugment keeps D from memorizing
 # them), and an InfoGAN code raised the samples' mean classifier confidence from 0.82 to 0.90-0.92
@@ -155,7 +177,7 @@ _DIGITS = {"latent_dim": 48, "filters": 32, "categorical_codes": 40, "ema_decay"
 
 register(ModelSpec(
     name="gan", title="GAN", paper="Goodfellow et al. 2014", build=_mlp,
-    defaults={"latent_dim": 100, "categorical_codes": 0, "loss": "non_saturating", "ema_decay": 0.0, "augment": "",
+    defaults={**_NONE, "latent_dim": 100, "loss": "non_saturating", "ema_decay": 0.0, "augment": "",
               "batch_size": 100, "steps": 3000},
 ))
 register(ModelSpec(
@@ -166,4 +188,15 @@ register(ModelSpec(
     name="cdcgan", title="class-conditional DCGAN", paper="Mirza & Osindero 2014; Miyato & Koyama 2018",
     build=_dcgan, defaults=_DCGAN, conditional=True, codes=True,
     recipes={"digits": {**_DIGITS, "latent_dim": 32, "categorical_codes": 0}},
+))
+register(ModelSpec(
+    name="biggan", title="BigGAN", paper="Brock, Donahue & Simonyan 2019", build=_biggan, conditional=True,
+    # The paper's training: hinge loss, 2 D steps, Adam(0, 0.999), lr G 1e-4 / D 4e-4, EMA, orthogonal
+    # regularization 1e-4; widths and embedding of its 128 px model scaled to a 32 px one.
+    defaults={**_NONE, "latent_dim": 128, "filters": 64, "embed_dim": 128, "loss": "hinge", "k_d_steps": 2,
+              "learning_rate": 1e-4, "d_learning_rate": 4e-4, "beta_1": 0.0, "beta_2": 0.999, "ema_decay": 0.9999,
+              "ortho_weight": 1e-4, "augment": "", "batch_size": 256, "steps": 20000,
+              "truncations": "2,1,0.5,0.25"},
+    recipes={"digits": {"latent_dim": 32, "filters": 16, "embed_dim": 32, "ema_decay": 0.999, "batch_size": 64,
+                        "steps": 1500}},
 ))

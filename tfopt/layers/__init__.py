@@ -10,7 +10,10 @@ loads with ``keras.saving.load_model(path, safe_mode=True)``.
 * :mod:`.preprocess`: ``Preprocess`` (a keras.applications input convention in-graph);
 * :mod:`.maxout`: ``Maxout`` (the original GAN's discriminator units);
 * :mod:`.codes`: ``CategoricalCode`` and ``categorical_code`` (InfoGAN's code read from z);
-* :mod:`.conditioning`: ``ClassProjection`` (the projection discriminator's class term).
+* :mod:`.conditioning`: ``ClassProjection`` (the projection discriminator's class term);
+* :mod:`.spectral`: ``SpectralConv2D``, ``SpectralDense`` (spectral norm, one power iteration per step);
+* :mod:`.norms` also: ``ConditionalBatchNorm`` (BigGAN's class-conditional batch norm);
+* :mod:`.attention`: ``SelfAttention`` (SAGAN); :mod:`.latent`: ``LatentChunks`` (hierarchical z).
 
 Example:
     import tfopt.layers  # noqa: F401  (registers the layers)
@@ -18,17 +21,21 @@ Example:
 """
 import keras
 
+from tfopt.layers.attention import SelfAttention
 from tfopt.layers.blocks import ResidualBlock
 from tfopt.layers.codes import CategoricalCode, categorical_code
 from tfopt.layers.conditioning import ClassProjection
 from tfopt.layers.conv import CropLike, ReflectConv, UpsampleConv
+from tfopt.layers.latent import LatentChunks
 from tfopt.layers.maxout import Maxout
-from tfopt.layers.norms import InstanceNorm
+from tfopt.layers.norms import ConditionalBatchNorm, InstanceNorm
 from tfopt.layers.preprocess import Preprocess
 from tfopt.layers.registration import PACKAGE, serializable
+from tfopt.layers.spectral import SpectralConv2D, SpectralDense, update_spectral_norms
 
 __all__ = ["PACKAGE", "serializable", "ReflectConv", "UpsampleConv", "CropLike", "InstanceNorm", "ResidualBlock",
-           "Preprocess", "Maxout", "CategoricalCode", "categorical_code", "ClassProjection"]
+           "Preprocess", "Maxout", "CategoricalCode", "categorical_code", "ClassProjection", "SpectralConv2D",
+           "SpectralDense", "update_spectral_norms", "ConditionalBatchNorm", "SelfAttention", "LatentChunks"]
 
 # Registered names used before all layers moved here, kept so files saved then still load:
 # the style network's layers were registered under the package "tfopt_style".

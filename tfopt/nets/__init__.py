@@ -12,6 +12,7 @@ Example:
 from tfopt.nets.registry import build, get, names, register
 
 # Builder modules, one a line: importing one registers its networks.
+from tfopt.nets import biggan
 from tfopt.nets import dcgan
 from tfopt.nets import digits_cnn
 from tfopt.nets import mlp
@@ -19,4 +20,4 @@ from tfopt.nets import stylenet
 
 __all__ = ["register", "get", "build", "names",
            # the builder modules
-           "dcgan", "digits_cnn", "mlp", "stylenet"]
+           "biggan", "dcgan", "digits_cnn", "mlp", "stylenet"]

@@ -32,7 +32,7 @@ def run(outdir, *, seed, quiet):
         f"({summary['seconds']:.0f} s), the digits classifier reads the class that was asked for in "
         f"{summary['class_accuracy']:.0%} of {config.eval.eval_samples} samples (chance: 10%), and FID against "
         f"the test digits is {summary['fid']:.1f} (digits-classifier features). Train it with "
-        f"bin/train_gan.py --model=cdcgan; draw chosen digits with bin/generate.py --classes=3,7."
+        f"bin/train_gan.py --model=cdcgan; draw chosen digits with bin/generate.py --labels=3,7."
     )
     numbers = {k: summary[k] for k in ("steps", "steps_per_second", "class_accuracy", "fid", "min_class_share",
                                        "mean_confidence")}
