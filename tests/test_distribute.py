@@ -30,20 +30,26 @@ _COMMON = textwrap.dedent("""
     from tfopt.gan import GAN, group_minibatches
     from tfopt.gan import terms as T
 
-    def run(strategy, k, loss, steps, classes=0):
+    def run(strategy, k, loss, steps, classes=0, model="dcgan"):
         keras.utils.set_random_seed(0)
         with strategy.scope():
-            common = dict(image_size=16, channels=1, filters=4, num_classes=classes)
-            g = nets.build("dcgan_generator", latent_dim=8, **common)
-            d = nets.build("dcgan_discriminator", norm="layer" if loss == "wasserstein" else "batch", **common)
+            if model == "biggan":  # spectral norm's u is assigned in replica context, once per step
+                common = dict(image_size=16, channels=1, width=4, num_classes=classes)
+                g = nets.build("biggan_generator", latent_dim=9, embed_dim=4, **common)
+                d = nets.build("biggan_discriminator", **common)
+            else:
+                common = dict(image_size=16, channels=1, filters=4, num_classes=classes)
+                g = nets.build("dcgan_generator", latent_dim=8, **common)
+                d = nets.build("dcgan_discriminator", norm="layer" if loss == "wasserstein" else "batch", **common)
             gan = GAN(g, d, k_d_steps=k, ema_decay=0.9, seed=3, augment="translation,cutout" if k == 2 else None)
             d_terms = [(1.0, T.d_adversarial(loss))]
             if loss == "wasserstein":
                 d_terms.append((10.0, T.gradient_penalty()))
-            if classes:  # a matching-aware term reads D on (real, wrong class) too
+            if classes and model == "dcgan":  # a matching-aware term reads D on (real, wrong class) too
                 d_terms.append((0.5, T.mismatch(loss)))
+            g_terms = [(1.0, T.g_adversarial(loss))] + ([(1e-2, T.orthogonal())] if model == "biggan" else [])
             gan.compile(keras.optimizers.Adam(1e-2, beta_1=0.5), keras.optimizers.Adam(1e-2, beta_1=0.5),
-                        loss=loss, d_terms=d_terms)
+                        loss=loss, d_terms=d_terms, g_terms=g_terms)
         start = [v.numpy().copy() for v in gan.generator.weights + gan.discriminator.weights]
         x = np.random.default_rng(0).uniform(-1, 1, (96, 16, 16, 1)).astype("float32")
         y = np.arange(96, dtype="int32") % 3
@@ -60,10 +66,11 @@ _COMMON = textwrap.dedent("""
 _MIRRORED = _COMMON.format(prelude="distribute.use_logical_cpus(2)") + textwrap.dedent("""
     out = {}
     mirrored = distribute.get_strategy("mirrored", devices=["/cpu:0", "/cpu:1"])  # one per process
-    for k, loss, classes in ((2, "non_saturating", 0), (1, "wasserstein", 0), (1, "hinge", 3)):
-        w1, logs1, moved, r1 = run(distribute.get_strategy("default"), k, loss, 1, classes)
-        w2, logs2, _, r2 = run(mirrored, k, loss, 1, classes)
-        out[loss] = {"diff": max(float(np.abs(a - b).max()) for a, b in zip(w1, w2)), "moved": moved,
+    for k, loss, classes, model in ((2, "non_saturating", 0, "dcgan"), (1, "wasserstein", 0, "dcgan"),
+                                    (1, "hinge", 3, "dcgan"), (2, "hinge", 3, "biggan")):
+        w1, logs1, moved, r1 = run(distribute.get_strategy("default"), k, loss, 1, classes, model)
+        w2, logs2, _, r2 = run(mirrored, k, loss, 1, classes, model)
+        out[model + "_" + loss] = {"diff": max(float(np.abs(a - b).max()) for a, b in zip(w1, w2)), "moved": moved,
                      "replicas": [r1, r2], "logs": [logs1, logs2], "count": len(w1)}
     print("RESULT " + json.dumps(out))
 """)
@@ -93,8 +100,9 @@ def test_one_device_and_two_mirrored_replicas_take_the_same_step():
                           cwd=ROOT, timeout=300)
     assert done.returncode == 0, done.stderr[-3000:]
     out = _result(done.stdout)
-    assert set(out) == {"non_saturating", "wasserstein", "hinge"}
-    assert "d_mismatch" in out["hinge"]["logs"][0]  # the conditional model's extra term ran
+    assert set(out) == {"dcgan_non_saturating", "dcgan_wasserstein", "dcgan_hinge", "biggan_hinge"}
+    assert "d_mismatch" in out["dcgan_hinge"]["logs"][0]  # the conditional model's extra term ran
+    assert "g_ortho" in out["biggan_hinge"]["logs"][0]
     for loss, res in out.items():
         assert res["replicas"] == [1, 2], loss
         assert res["moved"] > 1e-3, loss  # the step did change the weights

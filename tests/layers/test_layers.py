@@ -30,7 +30,8 @@ def test_every_layer_is_registered_under_tfopt():
     classes = [getattr(tfopt.layers, n) for n in tfopt.layers.__all__ if isinstance(getattr(tfopt.layers, n), type)]
     assert {c.__name__ for c in classes} == {"ReflectConv", "UpsampleConv", "CropLike", "InstanceNorm",
                                              "ResidualBlock", "Preprocess", "Maxout", "CategoricalCode",
-                                             "ClassProjection"}
+                                             "ClassProjection", "SpectralConv2D", "SpectralDense",
+                                             "ConditionalBatchNorm", "SelfAttention", "LatentChunks"}
     for cls in classes:
         assert keras.saving.get_registered_name(cls) == f"tfopt>{cls.__name__}"
         assert keras.saving.get_registered_object(f"tfopt>{cls.__name__}") is cls

@@ -49,7 +49,7 @@ def spectral_normalize(weight, u):
         The normalized weight, same shape.
     """
     w = ops.reshape(weight, (-1, weight.shape[-1]))
-    u = ops.stop_gradient(u)
+    u = ops.stop_gradient(_l2_normalize(u))  # unit length even before the first update
     v = ops.stop_gradient(_l2_normalize(ops.matmul(u, ops.transpose(w))))
     sigma = ops.sum(ops.matmul(v, w) * u)
     return weight / sigma
@@ -72,8 +72,9 @@ class _Spectral:
         """The current estimate of the largest singular value (a scalar tensor)."""
         weight = self._spectral_source()
         w = ops.reshape(weight, (-1, weight.shape[-1]))
-        v = _l2_normalize(ops.matmul(self.sn_u, ops.transpose(w)))
-        return ops.sum(ops.matmul(v, w) * self.sn_u)
+        u = _l2_normalize(self.sn_u)
+        v = _l2_normalize(ops.matmul(u, ops.transpose(w)))
+        return ops.sum(ops.matmul(v, w) * u)
 
 
 def _check_positive(name, value):

@@ -49,14 +49,17 @@ def _check(image_size, channels, width, num_classes, attention):
 
 
 def _g_block(h, condition, width, name, sync):
-    skip = SpectralConv2D(width, 1, name=f"{name}_skip")(layers.UpSampling2D(name=f"{name}_skip_up")(h))
+    # No biases: every path out of these convolutions reaches a batch norm, which removes a bias
+    # (its gradient is rounding noise, which Adam would turn into full-size steps).
+    skip = layers.UpSampling2D(name=f"{name}_skip_up")(h)
+    skip = SpectralConv2D(width, 1, use_bias=False, name=f"{name}_skip")(skip)
     h = ConditionalBatchNorm(synchronized=sync, name=f"{name}_cbn1")([h, condition])
     h = layers.ReLU(name=f"{name}_relu1")(h)
     h = layers.UpSampling2D(name=f"{name}_up")(h)
-    h = SpectralConv2D(width, 3, name=f"{name}_conv1")(h)
+    h = SpectralConv2D(width, 3, use_bias=False, name=f"{name}_conv1")(h)
     h = ConditionalBatchNorm(synchronized=sync, name=f"{name}_cbn2")([h, condition])
     h = layers.ReLU(name=f"{name}_relu2")(h)
-    h = SpectralConv2D(width, 3, name=f"{name}_conv2")(h)
+    h = SpectralConv2D(width, 3, use_bias=False, name=f"{name}_conv2")(h)
     return layers.Add(name=f"{name}_out")([h, skip])
 
 
@@ -91,7 +94,7 @@ def biggan_generator(latent_dim=128, image_size=32, channels=3, width=64, num_cl
     shared = layers.Embedding(num_classes, embed_dim, name="shared_embedding",
                               embeddings_initializer=keras.initializers.RandomNormal(stddev=1.0))(y)
     chunks = LatentChunks(blocks + 1, name="z_chunks")(z)
-    h = SpectralDense(4 * 4 * widths[0], name="project")(chunks[0])
+    h = SpectralDense(4 * 4 * widths[0], use_bias=False, name="project")(chunks[0])
     h = layers.Reshape((4, 4, widths[0]), name="reshape")(h)
     resolution = 4
     for i, w in enumerate(widths):
