@@ -147,3 +147,30 @@ def test_class_conditional_run_draws_the_classes_asked_for(tmp_path, digits_cach
                              capture_output=True, text=True, env=_env(), cwd=ROOT, timeout=180)
         assert bad.returncode == 2 and message in bad.stderr and len(bad.stderr.strip().splitlines()) == 1
     assert not (tmp_path / "x").exists()
+
+
+def test_biggan_run_sweeps_truncations_and_its_export_refuses_bad_labels(tmp_path, digits_cache):
+    run = tmp_path / "biggan"
+    done = subprocess.run(_cmd("train_gan.py", f"--output={run}", "--model=biggan", "--steps=2", "--filters=4",
+                               "--latent_dim=8", "--embed_dim=4", "--batch_size=8", "--eval_samples=60",
+                               "--truncations=1,0.5", "--quiet"),
+                          capture_output=True, text=True, env=_env(), cwd=ROOT, timeout=300)
+    assert done.returncode == 0, done.stderr[-3000:]
+    summary = json.loads((run / "summary.json").read_text())
+    assert summary["model"]["title"] == "BigGAN" and summary["config"]["train"]["k_d_steps"] == 2
+    assert [row["truncation"] for row in summary["truncation_sweep"]] == [1.0, 0.5]
+    assert {"class_accuracy", "precision", "recall", "intra_class_fid", "fid"} <= set(summary["truncation_sweep"][0])
+    assert (run / "truncation.png").is_file() and "g_ortho" in summary["final_losses"]
+    out = tmp_path / "served"
+    done = subprocess.run(_cmd("export.py", f"--checkpoint={run}", f"--output={out}", "--formats=saved_model",
+                               "--nowarmup", "--quiet"), capture_output=True, text=True, env=_env(), cwd=ROOT,
+                          timeout=300)
+    assert done.returncode == 0, done.stderr[-3000:]
+    import tensorflow as tf
+
+    served = tf.saved_model.load(str(out / "biggan" / "1")).signatures["truncated"]
+    z = tf.zeros((2, 8))
+    images = served(z=z, labels=tf.constant([3, 9]), truncation=tf.constant([0.5, 0.0]))["images"]
+    assert images.shape == (2, 32, 32, 1)
+    with pytest.raises(tf.errors.InvalidArgumentError, match="labels in 0..9"):
+        served(z=z, labels=tf.constant([3, 10]), truncation=tf.constant([0.5, 0.5]))
