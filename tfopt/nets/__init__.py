@@ -14,9 +14,11 @@ from tfopt.nets.registry import build, get, names, register
 # Builder modules, one a line: importing one registers its networks.
 from tfopt.nets import dcgan
 from tfopt.nets import digits_cnn
+from tfopt.nets import efficientnet_lite
+from tfopt.nets import hed
 from tfopt.nets import mlp
 from tfopt.nets import stylenet
 
 __all__ = ["register", "get", "build", "names",
            # the builder modules
-           "dcgan", "digits_cnn", "mlp", "stylenet"]
+           "dcgan", "digits_cnn", "efficientnet_lite", "hed", "mlp", "stylenet"]
