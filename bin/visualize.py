@@ -16,7 +16,7 @@ from tfopt import cli
 flags.DEFINE_enum("mode", "class", ["class", "fooling", "invert"], "Which visualization.")
 flags.DEFINE_string("model", None, "Model name (digits_cnn, efficientnet_lite0, vgg16, vgg19, resnet50, "
                     "inception_v3, mobilenet_v2) or a .keras/.h5 file (default: efficientnet_lite0, ImageNet "
-                    "offline, for --image or a class named by a word, else digits_cnn).")
+                    "offline, for --image or classes all named by words, else digits_cnn).")
 flags.DEFINE_string("weights", None, "imagenet | random | a file (default: the trained digits CNN or ImageNet).")
 flags.DEFINE_list("classes", [], "class/fooling: class names or indices (default: all digits, or 5 ImageNet).")
 flags.DEFINE_integer("steps", None, "Optimizer steps (default: class 300, fooling 500, invert 300).")

@@ -139,6 +139,7 @@ def test_without_a_model_photos_and_worded_classes_go_to_the_offline_imagenet_cl
     from tfopt.visualize.run import VisualizeConfig, resolve_model
 
     assert resolve_model(VisualizeConfig(classes=("3", 7))).model == "digits_cnn"
+    assert resolve_model(VisualizeConfig(classes=("3", "ostrich"))).model == "digits_cnn"  # then "ostrich" fails
     assert resolve_model(VisualizeConfig(mode="invert")).model == "digits_cnn"
     assert resolve_model(VisualizeConfig(mode="invert", image="coffee")).model == "efficientnet_lite0"
     assert resolve_model(VisualizeConfig(mode="fooling", classes=("ostrich",))).model == "efficientnet_lite0"
