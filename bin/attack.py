@@ -3,7 +3,8 @@
     python bin/attack.py --output=runs/pgd --method=pgd --eps=0.3 --steps=40 --step_size=0.01
     python bin/attack.py --output=runs/to3 --target=3 --eps=0.2 --early_stop
     python bin/attack.py --output=runs/cw --method=cw_l2 --steps=100 --num_images=50
-    python bin/attack.py --output=runs/ostrich --model=vgg16 --weights=vgg16.h5 --images=chelsea --target=ostrich
+    python bin/attack.py --output=runs/ostrich --images=chelsea --target=ostrich --eps=0.0157  # EfficientNet-Lite0
+    python bin/attack.py --output=runs/vgg --model=vgg16 --weights=vgg16.h5 --images=chelsea --target=ostrich
 
 Writes adversarial.npz (x, x_adv, y_true, y_target (-1 untargeted), pred_adv, ...),
 adversarial.png (originals, magnified perturbations, adversarials with predictions) and
@@ -14,8 +15,9 @@ from absl import flags
 
 from tfopt import cli
 
-flags.DEFINE_string("model", "digits_cnn", "Model name (digits_cnn, vgg16, vgg19, resnet50, inception_v3, "
-                    "mobilenet_v2) or a .keras/.h5 file.")
+flags.DEFINE_string("model", None, "Model name (digits_cnn, efficientnet_lite0, vgg16, vgg19, resnet50, "
+                    "inception_v3, mobilenet_v2) or a .keras/.h5 file (default: efficientnet_lite0, ImageNet "
+                    "offline, when --images are given, else digits_cnn).")
 flags.DEFINE_string("weights", None, "Weights: imagenet | random | a file (default: the model's default, the "
                     "trained digits CNN or ImageNet).")
 flags.DEFINE_enum("method", "pgd", ["fgsm", "bim", "pgd", "mim", "cw_l2"], "Attack.")

@@ -3,6 +3,7 @@
     python bin/visualize.py --mode=class   --output=runs/class     # digits, with and without TV
     python bin/visualize.py --mode=fooling --output=runs/fooling   # 10 digits at 0.9999 confidence
     python bin/visualize.py --mode=invert  --output=runs/invert --index=3 --restarts=5
+    python bin/visualize.py --mode=fooling --classes=ostrich --output=runs/o     # EfficientNet-Lite0, offline
     python bin/visualize.py --mode=fooling --model=vgg19 --weights=vgg19.h5 --classes=ostrich --output=runs/o
 
 Writes PNGs (class_models.png | fooling.png + confidence.png | inversion.png), images.npz
@@ -13,8 +14,9 @@ from absl import flags
 from tfopt import cli
 
 flags.DEFINE_enum("mode", "class", ["class", "fooling", "invert"], "Which visualization.")
-flags.DEFINE_string("model", "digits_cnn", "Model name (digits_cnn, vgg16, vgg19, resnet50, inception_v3, "
-                    "mobilenet_v2) or a .keras/.h5 file.")
+flags.DEFINE_string("model", None, "Model name (digits_cnn, efficientnet_lite0, vgg16, vgg19, resnet50, "
+                    "inception_v3, mobilenet_v2) or a .keras/.h5 file (default: efficientnet_lite0, ImageNet "
+                    "offline, for --image or classes all named by words, else digits_cnn).")
 flags.DEFINE_string("weights", None, "imagenet | random | a file (default: the trained digits CNN or ImageNet).")
 flags.DEFINE_list("classes", [], "class/fooling: class names or indices (default: all digits, or 5 ImageNet).")
 flags.DEFINE_integer("steps", None, "Optimizer steps (default: class 300, fooling 500, invert 300).")

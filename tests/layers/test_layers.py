@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 import tfopt.layers
-from tfopt.layers import CropLike, InstanceNorm, ReflectConv, ResidualBlock, UpsampleConv
+from tfopt.layers import CropLike, InstanceNorm, ReflectConv, ResidualBlock, ResizeLike, UpsampleConv
 
 _LAYERS = [(ReflectConv, {"filters": 4, "kernel_size": 3, "strides": 2}), (UpsampleConv, {"filters": 5}),
            (InstanceNorm, {"epsilon": 1e-3}), (ResidualBlock, {"filters": 3})]
@@ -28,7 +28,7 @@ def test_no_layer_is_registered_outside_tfopt_layers():
 
 def test_every_layer_is_registered_under_tfopt():
     classes = [getattr(tfopt.layers, n) for n in tfopt.layers.__all__ if isinstance(getattr(tfopt.layers, n), type)]
-    assert {c.__name__ for c in classes} == {"ReflectConv", "UpsampleConv", "CropLike", "InstanceNorm",
+    assert {c.__name__ for c in classes} == {"ReflectConv", "UpsampleConv", "CropLike", "ResizeLike", "InstanceNorm",
                                              "ResidualBlock", "Preprocess", "Maxout", "CategoricalCode",
                                              "ClassProjection", "SpectralConv2D", "SpectralDense",
                                              "ConditionalBatchNorm", "SelfAttention", "LatentChunks"}
@@ -54,6 +54,14 @@ def test_shapes_of_reflect_upsample_and_crop():
     assert tuple(ReflectConv(4, 9, 2)(x).shape) == (1, 4, 5, 4)   # ceil(7 / 2), ceil(9 / 2)
     assert tuple(UpsampleConv(2)(x).shape) == (1, 14, 18, 2)
     assert tuple(CropLike()([UpsampleConv(2)(x), x]).shape) == (1, 7, 9, 2)
+
+
+def test_resize_like_is_tf_bilinear_resize_to_the_other_size():
+    import tensorflow as tf
+
+    small, like = _x((1, 3, 4, 2)), _x((1, 7, 9, 3))
+    y = np.asarray(ResizeLike()([small, like]))
+    np.testing.assert_allclose(y, tf.image.resize(small, (7, 9), method="bilinear").numpy(), atol=1e-6)
 
 
 def test_instance_norm_normalizes_each_sample_and_channel():

@@ -17,3 +17,17 @@ def test_preprocess_matches_keras_applications():
     assert clone.mode == "tf" and clone.name == "p"
     with pytest.raises(ValueError, match="mode"):
         Preprocess("torchish")
+
+
+def test_lite_torch_modes_and_caffe_means():
+    x = np.random.RandomState(1).rand(2, 4, 5, 3).astype("float32")
+    np.testing.assert_allclose(Preprocess("lite")(x), (x * 255 - 127) / 128, atol=1e-5)
+    torch = keras.applications.imagenet_utils.preprocess_input(x * 255.0, mode="torch")
+    np.testing.assert_allclose(Preprocess("torch")(x), torch, atol=1e-4)
+    means = (104.0, 116.5, 122.5)
+    layer = Preprocess("caffe", means=means)
+    np.testing.assert_allclose(layer(x), x[..., ::-1] * 255 - np.asarray(means, "float32"), atol=1e-4)
+    clone = Preprocess.from_config(layer.get_config())
+    assert clone.means == means and Preprocess.from_config(Preprocess("caffe").get_config()).means is None
+    with pytest.raises(ValueError, match="means"):
+        Preprocess("tf", means=means)

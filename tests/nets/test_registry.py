@@ -1,4 +1,5 @@
 """tfopt.nets: builders by name; an unknown name lists the known ones."""
+import numpy as np
 import pytest
 
 from tfopt import nets
@@ -9,7 +10,7 @@ from tfopt.nets.stylenet import build_stylenet
 
 
 def test_importing_nets_registers_every_builder():
-    assert {"digits_cnn", "stylenet"} <= set(nets.names())
+    assert {"digits_cnn", "stylenet", "efficientnet_lite0", "hed"} <= set(nets.names())
     assert nets.names() == sorted(nets.names())
     assert nets.get("stylenet") is build_stylenet and nets.get("digits_cnn") is digits_cnn
 
@@ -40,3 +41,17 @@ def test_register_refuses_a_taken_name_but_allows_the_same_builder(monkeypatch):
         nets.register("tiny_test_net")(lambda: None)
     with pytest.raises(ValueError, match="non-empty"):
         nets.register("")
+
+
+def test_efficientnet_lite0_and_hed_build_at_any_size():
+    same = nets.build("efficientnet_lite0", input_shape=(64, 64, 3))
+    symmetric = nets.build("efficientnet_lite0", input_shape=(64, 64, 3), padding="symmetric")
+    assert same.count_params() == symmetric.count_params() == 4_694_024
+    assert [layer.name for layer in same.layers[-3:]] == ["penultimate", "logits", "probs"]
+    assert same.get_layer("block15_project_bn").output.shape[1:] == symmetric.get_layer(
+        "block15_project_bn").output.shape[1:] == (2, 2, 320)
+    assert any(layer.name == "stem_conv_pad" for layer in symmetric.layers)
+    with pytest.raises(InputError, match="padding"):
+        nets.build("efficientnet_lite0", padding="reflect")
+    edges = nets.build("hed", input_shape=(None, None, 3))(np.zeros((1, 37, 50, 3), "float32"))
+    assert tuple(edges.shape) == (1, 37, 50, 1)

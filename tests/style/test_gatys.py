@@ -89,3 +89,19 @@ def test_scale_sizes():
 def test_bad_config_raises(vgg, photos, bad):
     with pytest.raises(InputError):
         _run(vgg, photos, **bad)
+
+
+def test_offline_imagenet_vgg19_falls_back_to_real_vgg16_features(tmp_path, monkeypatch):
+    from tfopt.models import zoo
+    from tfopt.style.gatys import load_vgg19
+    from tfopt.style.losses import DEFAULT_LAYERS
+
+    monkeypatch.setattr(zoo, "unreachable_reason", lambda url: "no network: simulated")
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path))  # no cached weights
+    model, described = load_vgg19("imagenet")
+    assert described.startswith("hed (VGG16 convolutions") and "could not be downloaded (no network: simulated)" \
+        in described and described.endswith("so the features are VGG16's")
+    for name in (*DEFAULT_LAYERS.content, *DEFAULT_LAYERS.style):
+        model.get_layer(name)  # the style layers exist in VGG16 too
+    _, random = load_vgg19("random")
+    assert random.startswith("random")

@@ -26,7 +26,7 @@ from tfopt.attacks.gradient import bim, fgsm, mim, pgd
 from tfopt.attacks.output import save_arrays, load_arrays, save_figure
 from tfopt.core.errors import InputError
 
-__all__ = ["METHODS", "attack", "AttackConfig", "load_inputs", "run_attack"]
+__all__ = ["METHODS", "attack", "AttackConfig", "resolve_model", "load_inputs", "run_attack"]
 
 METHODS = ("fgsm", "bim", "pgd", "mim", "cw_l2")
 
@@ -73,7 +73,9 @@ class AttackConfig:
     """Everything one attack run needs (what ``bin/attack.py`` builds from its flags).
 
     Attributes:
-        model: a :data:`tfopt.models.zoo.MODEL_NAMES` name or a .keras/.h5 path.
+        model: a :data:`tfopt.models.zoo.MODEL_NAMES` name or a .keras/.h5 path; None picks
+            the ImageNet classifier that works offline (:data:`tfopt.models.zoo.PHOTO_CLASSIFIER`,
+            EfficientNet-Lite0) when ``images`` are given, else the digits CNN.
         weights: passed to ``get_model`` (None: its default, the trained digits CNN or ImageNet).
         method, norm, eps, steps, step_size, restarts, random_start, loss, early_stop, decay,
         kappa, learning_rate, search_steps, initial_const: see :func:`attack`.
@@ -86,7 +88,7 @@ class AttackConfig:
         quiet: no progress bars.
     """
 
-    model: str = "digits_cnn"
+    model: str = None
     weights: str = None
     method: str = "pgd"
     norm: str = "linf"
@@ -109,6 +111,15 @@ class AttackConfig:
     num_images: int = 100
     seed: int = 0
     quiet: bool = False
+
+
+def resolve_model(config):
+    """``config`` with its model named: None becomes the offline photo classifier with images, else digits_cnn."""
+    from tfopt.models import zoo
+
+    if config.model is not None:
+        return config
+    return dataclasses.replace(config, model=zoo.PHOTO_CLASSIFIER if config.images else "digits_cnn")
 
 
 def _get_model(config):
@@ -194,6 +205,7 @@ def run_attack(config, outdir):
     from tfopt.models import zoo
 
     _check(config)
+    config = resolve_model(config)
     outdir = pathlib.Path(outdir)
     model = _get_model(config)
     x, y, source = load_inputs(config, model)

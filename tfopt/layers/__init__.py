@@ -4,7 +4,7 @@ Importing this package registers them all, so a saved ``.keras`` file that uses 
 loads with ``keras.saving.load_model(path, safe_mode=True)``.
 
 * :mod:`.conv`: ``ReflectConv`` (reflection-padded convolution), ``UpsampleConv``
-  (resize-convolution), ``CropLike``;
+  (resize-convolution), ``CropLike``, ``ResizeLike`` (bilinear, to another tensor's size);
 * :mod:`.norms`: ``InstanceNorm``;
 * :mod:`.blocks`: ``ResidualBlock``;
 * :mod:`.preprocess`: ``Preprocess`` (a keras.applications input convention in-graph);
@@ -25,7 +25,7 @@ from tfopt.layers.attention import SelfAttention
 from tfopt.layers.blocks import ResidualBlock
 from tfopt.layers.codes import CategoricalCode, categorical_code
 from tfopt.layers.conditioning import ClassProjection
-from tfopt.layers.conv import CropLike, ReflectConv, UpsampleConv
+from tfopt.layers.conv import CropLike, ReflectConv, ResizeLike, UpsampleConv
 from tfopt.layers.latent import LatentChunks
 from tfopt.layers.maxout import Maxout
 from tfopt.layers.norms import ConditionalBatchNorm, InstanceNorm
@@ -33,7 +33,8 @@ from tfopt.layers.preprocess import Preprocess
 from tfopt.layers.registration import PACKAGE, serializable
 from tfopt.layers.spectral import SpectralConv2D, SpectralDense, update_spectral_norms
 
-__all__ = ["PACKAGE", "serializable", "ReflectConv", "UpsampleConv", "CropLike", "InstanceNorm", "ResidualBlock",
+__all__ = ["PACKAGE", "serializable", "ReflectConv", "UpsampleConv", "CropLike", "ResizeLike", "InstanceNorm",
+           "ResidualBlock",
            "Preprocess", "Maxout", "CategoricalCode", "categorical_code", "ClassProjection", "SpectralConv2D",
            "SpectralDense", "update_spectral_norms", "ConditionalBatchNorm", "SelfAttention", "LatentChunks"]
 

@@ -1,4 +1,4 @@
-"""Convolutions for image-to-image networks: reflection padding, resize-convolution, cropping.
+"""Convolutions for image-to-image networks: reflection padding, resize-convolution, cropping, resizing.
 
 Reflection padding keeps borders clean; nearest-neighbour resize followed by a
 convolution replaces transposed convolutions, which leave checkerboard artefacts
@@ -8,13 +8,14 @@ Example:
     x = ReflectConv(32, 9)(image)                 # same size, reflect-padded
     y = UpsampleConv(16)(x)                       # 2x larger
     z = CropLike()([y, image])                    # back to the image's H, W
+    e = ResizeLike()([side, image])               # bilinear, to the image's H, W (HED's side outputs)
 """
 import keras
 from keras import ops
 
 from tfopt.layers.registration import serializable
 
-__all__ = ["ReflectConv", "UpsampleConv", "CropLike"]
+__all__ = ["ReflectConv", "UpsampleConv", "CropLike", "ResizeLike"]
 
 
 @serializable
@@ -102,6 +103,20 @@ class CropLike(keras.layers.Layer):
         x, like = inputs
         shape = ops.shape(like)
         return x[:, : shape[1], : shape[2], :]
+
+    def compute_output_shape(self, input_shapes):
+        x, like = input_shapes
+        return (x[0], like[1], like[2], x[3])
+
+
+@serializable
+class ResizeLike(keras.layers.Layer):
+    """Resizes ``x`` bilinearly (half-pixel centres, no antialias) to the spatial size of ``like``."""
+
+    def call(self, inputs):
+        x, like = inputs
+        shape = ops.shape(like)
+        return ops.image.resize(x, (shape[1], shape[2]), interpolation="bilinear")
 
     def compute_output_shape(self, input_shapes):
         x, like = input_shapes

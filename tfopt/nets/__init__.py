@@ -15,9 +15,11 @@ from tfopt.nets.registry import build, get, names, register
 from tfopt.nets import biggan
 from tfopt.nets import dcgan
 from tfopt.nets import digits_cnn
+from tfopt.nets import efficientnet_lite
+from tfopt.nets import hed
 from tfopt.nets import mlp
 from tfopt.nets import stylenet
 
 __all__ = ["register", "get", "build", "names",
            # the builder modules
-           "biggan", "dcgan", "digits_cnn", "mlp", "stylenet"]
+           "biggan", "dcgan", "digits_cnn", "efficientnet_lite", "hed", "mlp", "stylenet"]

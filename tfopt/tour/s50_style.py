@@ -75,8 +75,10 @@ def run(outdir, *, seed, quiet):
             f"{_POLISH} Adam steps at {_SIZE} px. Colour preservation transfers only the luminance (YIQ) and "
             f"keeps the content's chroma. A Johnson-style network (instance norm, residual blocks, "
             f"resize-convolutions) learns the same loss once and then stylizes in one pass; this one is tiny and "
-            f"trained for seconds, so it only hints at the style.\n\nVGG19 weights: {described}. Random-weight "
-            f"features still carry texture statistics (He, Wang & Hopcroft, 2016), but results with ImageNet "
-            f"weights look far better.")
+            f"trained for seconds, so it only hints at the style.\n\nVGG19 weights: {described}. "
+            + ("Random-weight features still carry texture statistics (He, Wang & Hopcroft, 2016), but results "
+               "with ImageNet weights look far better." if described.startswith("random") else
+               "HED's VGG16 is an ImageNet VGG16 fine-tuned gently for edges: real features, and the style "
+               "layers have the same names."))
     return {"text": text, "images": images, "numbers": {k: (float(v) if isinstance(v, np.floating) else v)
                                                         for k, v in numbers.items()}}

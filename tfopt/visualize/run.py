@@ -17,7 +17,8 @@ import tensorflow as tf
 from tfopt.core.errors import InputError
 from tfopt.visualize.common import check_classes, predict_probs, write_outputs
 
-__all__ = ["MODES", "VisualizeConfig", "DreamConfig", "run_visualize", "run_dream", "mean_image", "fit_image"]
+__all__ = ["MODES", "VisualizeConfig", "DreamConfig", "resolve_model", "run_visualize", "run_dream", "mean_image",
+           "fit_image"]
 
 MODES = ("class", "fooling", "invert")
 _IMAGENET_MEAN = (0.485, 0.456, 0.406)
@@ -32,11 +33,13 @@ class VisualizeConfig:
 
     ``steps``/``learning_rate`` of None take the mode's default (class 300/0.02 Adam,
     fooling 500/0.008 RMS per normalized step, invert 300/0.05 Adam). ``weights`` None: the trained digits CNN or
-    ImageNet. ``classes``: names or indices, default every digit (5 ImageNet classes).
+    ImageNet. ``classes``: names or indices, default every digit (5 ImageNet classes). ``model`` None: the
+    offline ImageNet classifier (:data:`tfopt.models.zoo.PHOTO_CLASSIFIER`) for a photo (``image``) or classes
+    all named by words ("ostrich"), else the digits CNN (see :func:`resolve_model`).
     """
 
     mode: str = "class"
-    model: str = "digits_cnn"
+    model: str = None
     weights: str = None
     classes: tuple = ()
     steps: int = None
@@ -77,6 +80,17 @@ class DreamConfig:
     tile_size: int = 256
     seed: int = 0
     quiet: bool = False
+
+
+def resolve_model(config):
+    """``config`` with its model named: None becomes the offline photo classifier when ``image`` is set
+    or every class is a word (not an index: "ostrich"), else digits_cnn."""
+    from tfopt.models import zoo
+
+    if config.model is not None:
+        return config
+    words = bool(config.classes) and all(not str(c).strip().lstrip("-").isdigit() for c in config.classes)
+    return dataclasses.replace(config, model=zoo.PHOTO_CLASSIFIER if config.image or words else "digits_cnn")
 
 
 def _get_model(name, weights, seed, include_top=True):
@@ -170,6 +184,7 @@ def run_visualize(config, outdir):
     from tfopt.models import zoo
 
     _check(config)
+    config = resolve_model(config)
     model = _get_model(config.model, config.weights, config.seed)
     names = zoo.class_names(model)
     steps = config.steps or _STEPS[config.mode]
