@@ -174,3 +174,12 @@ def test_biggan_run_sweeps_truncations_and_its_export_refuses_bad_labels(tmp_pat
     assert images.shape == (2, 32, 32, 1)
     with pytest.raises(tf.errors.InvalidArgumentError, match="labels in 0..9"):
         served(z=z, labels=tf.constant([3, 10]), truncation=tf.constant([0.5, 0.5]))
+
+
+def test_bad_network_arguments_leave_no_run_directory(tmp_path):
+    out = tmp_path / "never"
+    done = subprocess.run(_cmd("train_gan.py", f"--output={out}", "--model=biggan", "--image_size=16",
+                               "--latent_dim=32", "--quiet"), capture_output=True, text=True, env=_env(), cwd=ROOT,
+                          timeout=180)
+    assert done.returncode == 2 and "latent_dim divisible by 3" in done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1 and not out.exists()

@@ -22,7 +22,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from tfopt import report
+from tfopt import distribute, report
 from tfopt.core import files
 from tfopt.core.errors import InputError
 from tfopt.core.progress import progress
@@ -193,14 +193,15 @@ def train(config, output_dir, *, dataset=None, strategy=None, overwrite=False, q
     stream, info = make_dataset(config, dataset=dataset)  # fails early (nothing written) on bad data
     config = config.resolved(channels=int(info.image_shape[-1]))
     resuming = _prepare_dir(output_dir, config, overwrite)
-    run = cb.Run(output_dir, strategy=strategy)
-    if overwrite and output_dir.is_dir() and run.chief:
+    with strategy.scope():  # before anything is written: bad network arguments leave no run directory
+        gan = build_gan(config, num_classes=info.num_classes)
+    chief = distribute.is_chief(strategy)
+    if overwrite and output_dir.is_dir() and chief:
         shutil.rmtree(output_dir)
     output_dir.mkdir(parents=True, exist_ok=True)
-    if run.chief:
+    if chief:
         io.write_config(output_dir, config)
-    with strategy.scope():
-        gan = build_gan(config, num_classes=info.num_classes)
+    run = cb.Run(output_dir, strategy=strategy)  # its TensorBoard writer goes into the fresh directory
     described = zoo.describe(config)
     conditional = zoo.get(config.model.name).conditional
     reference = inputs.reference_examples(config.data, dataset=dataset, conditional=conditional)

@@ -26,7 +26,8 @@ def run(outdir, *, seed, quiet):
     summary = train(config, outdir / "run", overwrite=True, quiet=quiet)
     m, t = config.model, config.train
     steps = [t.sample_every * (i + 1) for i in range(_GRIDS)]
-    images = [(f"run/samples/step_{s:06d}.png", f"64 samples (fixed noise, EMA generator) after {s} steps")
+    title = summary["model"]["title"]
+    images = [(f"run/samples/step_{s:06d}.png", f"{title}: 64 samples (fixed noise, EMA generator) after {s} steps")
               for s in steps]
     images.append(("run/losses.png", f"each loss term of both networks (means over {t.log_every} steps)"))
     share = summary["class_share"]

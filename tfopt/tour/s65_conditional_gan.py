@@ -23,7 +23,8 @@ def run(outdir, *, seed, quiet):
     config = GANConfig.from_flat(model="cdcgan", steps=_STEPS, sample_every=_STEPS, checkpoint_every=_STEPS,
                                  log_every=10, eval_samples=500, seed=seed).resolved()
     summary = train(config, outdir / "run", overwrite=True, quiet=quiet)
-    images = [("run/samples.png", "one column per class asked for, one row per noise vector (EMA generator)")]
+    images = [("run/samples.png", f"{summary['model']['title']}: one column per class asked for, one row per noise "
+                                  f"vector (EMA generator)")]
     text = (
         f"{summary['model']['title']}: the generator concatenates a learnt embedding of the class to its noise "
         f"(Mirza & Osindero 2014), and the discriminator adds the projection <embed(y), h> of its features on "
