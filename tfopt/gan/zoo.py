@@ -198,5 +198,5 @@ register(ModelSpec(
               "ortho_weight": 1e-4, "augment": "", "batch_size": 256, "steps": 20000,
               "truncations": "2,1,0.5,0.25"},
     recipes={"digits": {"latent_dim": 32, "filters": 16, "embed_dim": 32, "ema_decay": 0.999, "batch_size": 64,
-                        "steps": 1500}},
+                        "steps": 2500}},
 ))
