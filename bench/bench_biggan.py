@@ -45,7 +45,7 @@ def ablation(steps, chunk, seed, samples):
         n = min(chunk, steps - done)
         for name, (_, gan, ds) in runs.items():
             start = time.perf_counter()
-            gan.fit(ds, steps_per_epoch=n, epochs=1, verbose=0)
+            gan.fit(ds, steps_per_epoch=n, epochs=1, verbose=0, shuffle=False)
             seconds[name].append((n, time.perf_counter() - start))
         done += n
         print(f"{done}/{steps} steps", flush=True)
