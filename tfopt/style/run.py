@@ -14,6 +14,7 @@ from tfopt.images import load_image, resize_max_side, save_image, side_by_side
 from tfopt.style import colour
 from tfopt.style.fast import MODEL_FILE, content_images, load_stylenet, stylize_fast, train_stylenet
 from tfopt.style.gatys import load_loss_network, load_vgg19, stylize
+from tfopt.training.rundir import prepare_run_dir
 
 __all__ = ["run_style", "run_train", "run_stylize"]
 
@@ -88,9 +89,11 @@ def run_train(output_dir, *, styles, config, content=None, model="vgg16", weight
     style_imgs = _load_styles(styles)
     images = content_images(content, max_side=max(2 * config.crop_size, 64))
     preview_img = load_image(preview, max_side=min(256, 2 * config.crop_size))
-    net_model, described = load_loss_network(model, weights, seed=config.seed, layers=config.layers)
     names = {"styles": [str(s) for s in styles], "content": str(content) if content else "sample photos",
              "model": str(model), "model_weights": str(weights)}
+    # Refuse another run's directory before the loss network loads (and perhaps says it fell back).
+    prepare_run_dir(output_dir, {**config.identity(), **names}, overwrite=overwrite)
+    net_model, described = load_loss_network(model, weights, seed=config.seed, layers=config.layers)
     res = train_stylenet(style_imgs, model=net_model, content=images, config=config, output_dir=output_dir,
                          overwrite=overwrite, identity=names, preview=preview_img)
     out, seconds = stylize_fast(res.net, preview_img, repeats=3)
