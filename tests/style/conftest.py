@@ -27,3 +27,11 @@ def vgg():
 def photos():
     from tfopt.images import load_image
     return np.asarray(load_image("chelsea", max_side=48)), np.asarray(load_image("ihc", max_side=48))
+
+
+@pytest.fixture(scope="session")
+def tiny_vgg_file(tmp_path_factory):
+    """The tiny VGG-like network saved as a .keras file (a loss network for --model=FILE)."""
+    path = tmp_path_factory.mktemp("loss_net") / "tiny_vgg.keras"
+    tiny_vgg().save(path)
+    return path

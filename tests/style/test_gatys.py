@@ -91,9 +91,9 @@ def test_bad_config_raises(vgg, photos, bad):
         _run(vgg, photos, **bad)
 
 
-def test_offline_imagenet_vgg19_falls_back_to_real_vgg16_features(tmp_path, monkeypatch):
+def test_offline_imagenet_vgg19_falls_back_to_real_vgg16_features(tmp_path, monkeypatch, capsys):
     from tfopt.models import zoo
-    from tfopt.style.gatys import load_vgg19
+    from tfopt.style.gatys import load_loss_network, load_vgg19
     from tfopt.style.losses import DEFAULT_LAYERS
 
     monkeypatch.setattr(zoo, "unreachable_reason", lambda url: "no network: simulated")
@@ -103,5 +103,31 @@ def test_offline_imagenet_vgg19_falls_back_to_real_vgg16_features(tmp_path, monk
         in described and described.endswith("so the features are VGG16's")
     for name in (*DEFAULT_LAYERS.content, *DEFAULT_LAYERS.style):
         model.get_layer(name)  # the style layers exist in VGG16 too
+    said = capsys.readouterr().err.strip().splitlines()
+    assert len(said) == 1 and "cannot download ImageNet weights for vgg19" in said[0] and "HED" in said[0]
+    # --model=vgg16 (the feed-forward trainer's default) falls back to the same features, said in one line.
+    _, described = load_loss_network("vgg16")
+    assert described.startswith("hed (VGG16 convolutions") and "offline fallback for imagenet" in described
+    said = capsys.readouterr().err.strip().splitlines()
+    assert len(said) == 1 and "cannot download ImageNet weights for vgg16" in said[0]
     _, random = load_vgg19("random")
     assert random.startswith("random")
+
+
+def test_load_loss_network_takes_a_file_with_the_layer_names_and_refuses_others(tmp_path, tiny_vgg_file):
+    import keras
+
+    from tfopt.style.gatys import load_loss_network
+
+    path = tiny_vgg_file
+    model, described = load_loss_network(str(path))
+    assert described.startswith("file: ") and model.get_layer("block5_conv2")
+    with pytest.raises(InputError, match="holds its own"):
+        load_loss_network(str(path), "random")
+    with pytest.raises(InputError, match="expected model vgg16, vgg19"):
+        load_loss_network("resnet50")
+    inp = keras.Input((None, None, 3))
+    other = tmp_path / "other.keras"
+    keras.Model(inp, keras.layers.Conv2D(2, 3, name="block1_conv1")(inp)).save(other)
+    with pytest.raises(InputError, match="without block5_conv2, block2_conv1, block3_conv1"):
+        load_loss_network(str(other))

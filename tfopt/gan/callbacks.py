@@ -3,8 +3,10 @@
 Each is a ``keras.callbacks.Callback`` that acts every N generator steps (and at the
 last step), reading the step from the generator optimizer's iteration count, so it is
 right after a resume. They share one :class:`Run` (directories, TensorBoard writer,
-history). :func:`tfopt.gan.train` uses all four; a script that calls ``gan.fit`` itself
-can pick the ones it wants.
+history). The generic ones live in :mod:`tfopt.training.callbacks`; this module adds
+the GAN's step count, its sample grids and its checkpoint (networks, both optimizers,
+``generator.keras``). :func:`tfopt.gan.train` uses all four; a script that calls
+``gan.fit`` itself can pick the ones it wants.
 
 Example:
     run = Run(output_dir, strategy=strategy)
@@ -12,112 +14,26 @@ Example:
         MetricsLog(run, every=25, total=steps), SampleGrids(run, every=250, total=steps, z=z),
         Checkpoints(run, gan, every=250, total=steps)])
 """
-import json
-import pathlib
-
 import keras
 import numpy as np
-import tensorflow as tf
 
-from tfopt import distribute
-from tfopt.core import files
 from tfopt.gan import feeds, io
 from tfopt.images import save_grid
+from tfopt.training import callbacks as base
+from tfopt.training.callbacks import HISTORY_FILE, MetricsLog, ProgressBar, due, tb_images
 
 __all__ = ["Run", "ProgressBar", "MetricsLog", "SampleGrids", "Checkpoints", "HISTORY_FILE"]
 
-HISTORY_FILE = "history.json"
 
+class Run(base.Run):
+    """What the callbacks of one GAN training process share (see :class:`tfopt.training.callbacks.Run`).
 
-class Run:
-    """What the callbacks of one training process share.
-
-    Args:
-        output_dir: the run directory.
-        strategy: the ``tf.distribute.Strategy`` (None: the default one).
-
-    Attributes:
-        output_dir: ``pathlib.Path`` of the run.
-        chief: whether this process writes the run's files.
-        write_dir: where this process writes checkpoints (a private folder off the chief).
-        writer: the TensorBoard ``tf.summary`` writer (chief only, else None).
-        history: the logged scalars, ``[{"step": s, name: value, ...}]``.
+    A GAN's step is a generator step: the generator optimizer's iteration count.
     """
 
-    def __init__(self, output_dir, *, strategy=None):
-        strategy = strategy or tf.distribute.get_strategy()
-        self.output_dir = pathlib.Path(output_dir)
-        self.chief = distribute.is_chief(strategy)
-        self.write_dir = distribute.worker_dir(self.output_dir, strategy)
-        self.writer = tf.summary.create_file_writer(str(self.output_dir / "logs")) if self.chief else None
-        self.history = []
-
-    def load_history(self, step):
-        """Reads history.json, keeping the entries up to ``step`` (those of the restored checkpoint)."""
-        path = self.output_dir / HISTORY_FILE
-        if step and path.is_file():
-            self.history = [h for h in json.loads(path.read_text()) if h["step"] <= step]
-
-
-def _step(model):
-    return int(model.g_optimizer.iterations.numpy())
-
-
-def _due(step, every, total):
-    return step % every == 0 or step == total
-
-
-def _metadata(plugin):
-    """SummaryMetadata naming a TensorBoard plugin (what tf.summary.scalar/image write, without
-    needing the tensorboard package at training time)."""
-    from tensorflow.core.framework import summary_pb2
-
-    return summary_pb2.SummaryMetadata(plugin_data=summary_pb2.SummaryMetadata.PluginData(plugin_name=plugin))
-
-
-def _tb_scalar(name, value, step):
-    tf.summary.write(name, tf.constant(float(value), tf.float32), step=step, metadata=_metadata("scalars"))
-
-
-def _tb_images(name, images, step):
-    """images: float [N, H, W, C] in [0, 1]."""
-    pngs = [tf.image.encode_png(tf.cast(tf.round(im * 255.0), tf.uint8)) for im in images]
-    height, width = images.shape[1:3]
-    tensor = tf.stack([tf.as_string(width), tf.as_string(height)] + pngs)
-    tf.summary.write(name, tensor, step=step, metadata=_metadata("images"))
-
-
-class ProgressBar(keras.callbacks.Callback):
-    """Advances a :func:`tfopt.core.progress.progress` bar by one per step, showing the logs."""
-
-    def __init__(self, bar):
-        super().__init__()
-        self.bar = bar
-
-    def on_train_batch_end(self, batch, logs=None):
-        self.bar.update(1, **{k: float(np.asarray(v).reshape(-1)[0]) for k, v in (logs or {}).items()})
-
-
-class MetricsLog(keras.callbacks.Callback):
-    """Every ``every`` steps: appends the running means to the history, writes them to
-    TensorBoard, and resets the trackers (so each entry is the mean over its window)."""
-
-    def __init__(self, run, *, every, total):
-        super().__init__()
-        self.run, self.every, self.total = run, int(every), int(total)
-
-    def on_train_batch_end(self, batch, logs=None):
-        step = _step(self.model)
-        if not _due(step, self.every, self.total):
-            return
-        values = {k: float(np.asarray(v).reshape(-1)[0]) for k, v in (logs or {}).items()}
-        self.run.history.append({"step": step, **values})
-        if self.run.writer is not None:
-            with self.run.writer.as_default(step=step):
-                for name, value in values.items():
-                    _tb_scalar(name, value, step)
-        for tracker in self.model.metrics:
-            tracker.reset_state()
+    def step(self, model):
+        """The generator steps ``model`` (a :class:`~tfopt.gan.GAN`) has taken."""
+        return int(model.g_optimizer.iterations.numpy())
 
 
 class SampleGrids(keras.callbacks.Callback):
@@ -161,15 +77,15 @@ class SampleGrids(keras.callbacks.Callback):
         save_grid(folder / f"step_{step:06d}.png", images, labels=self.labels, ncols=ncols, scale=2)
         save_grid(self.run.output_dir / "samples.png", images, labels=self.labels, ncols=ncols, scale=2)
         with self.run.writer.as_default(step=step):
-            _tb_images("samples", images[:16], step)
+            tb_images("samples", images[:16], step)
 
     def on_train_batch_end(self, batch, logs=None):
-        step = _step(self.model)
-        if _due(step, self.every, self.total):
+        step = self.run.step(self.model)
+        if due(step, self.every, self.total):
             self.write(step)
 
 
-class Checkpoints(keras.callbacks.Callback):
+class Checkpoints(base.Checkpoints):
     """Every ``every`` steps: history.json, a checkpoint (every worker takes part), generator.keras.
 
     The history is written first: a kill between the two writes leaves entries past the
@@ -184,29 +100,6 @@ class Checkpoints(keras.callbacks.Callback):
     """
 
     def __init__(self, run, gan, *, every, total, max_to_keep=2):
-        super().__init__()
-        self.run, self.every, self.total = run, int(every), int(total)
-        self.checkpoint = tf.train.Checkpoint(gan=gan, d_optimizer=gan.d_optimizer, g_optimizer=gan.g_optimizer)
-        self.manager = tf.train.CheckpointManager(self.checkpoint, run.write_dir / "ckpt", max_to_keep=max_to_keep)
-
-    def restore(self):
-        """Restores the chief's latest checkpoint (shared storage); returns its step (0 if none)."""
-        latest = tf.train.latest_checkpoint(str(self.run.output_dir / "ckpt"))
-        if latest:
-            self.checkpoint.restore(latest).assert_existing_objects_matched()
-        step = int(self.checkpoint.g_optimizer.iterations.numpy())
-        self.run.load_history(step)
-        return step
-
-    def save(self, step):
-        """Writes the history, the checkpoint of ``step`` and the sampler's generator.keras."""
-        if self.run.chief:
-            files.write_json(self.run.output_dir / HISTORY_FILE, self.run.history)
-        self.manager.save(checkpoint_number=step)
-        if self.run.chief:
-            io.save_generator(self.checkpoint.gan.sampler, self.run.output_dir / io.GENERATOR_FILE)
-
-    def on_train_batch_end(self, batch, logs=None):
-        step = _step(self.model)
-        if _due(step, self.every, self.total):
-            self.save(step)
+        super().__init__(run, gan, every=every, total=total, max_to_keep=max_to_keep,
+                         objects={"gan": gan, "d_optimizer": gan.d_optimizer, "g_optimizer": gan.g_optimizer},
+                         export=lambda: io.save_generator(gan.sampler, run.output_dir / io.GENERATOR_FILE))

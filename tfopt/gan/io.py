@@ -11,58 +11,19 @@ Example:
     generator, config = load_generator("runs/dcgan")       # or ".../generator.keras"
     images = generator(keras.random.normal((16, config["latent_dim"])))     # [16, H, W, C] in [-1, 1]
 """
-import json
 import pathlib
 
 import keras
 
 from tfopt.core.errors import InputError
-from tfopt.core.files import atomic_path, write_json
+from tfopt.core.files import atomic_path
 from tfopt.gan.feeds import latent_dim_of
+from tfopt.training.rundir import CONFIG_FILE, read_config, write_config
 
 __all__ = ["GENERATOR_FILE", "CONFIG_FILE", "save_generator", "load_generator", "read_config", "write_config"]
 
 GENERATOR_FILE = "generator.keras"
-CONFIG_FILE = "config.json"
-
-
-def write_config(run_dir, config):
-    """Writes ``config`` (a dict or dataclass) to ``run_dir/config.json`` atomically.
-
-    Args:
-        run_dir: the run directory (created if missing).
-        config: a dataclass or a JSON-able dict.
-
-    Returns:
-        The path written.
-    """
-    run_dir = pathlib.Path(run_dir)
-    run_dir.mkdir(parents=True, exist_ok=True)
-    return write_json(run_dir / CONFIG_FILE, config)
-
-
-def read_config(run_dir):
-    """Reads ``run_dir/config.json``; returns a dict, or None when there is none.
-
-    Args:
-        run_dir: the run directory.
-
-    Returns:
-        dict or None.
-
-    Raises:
-        InputError: the file exists but is not a JSON object.
-    """
-    path = pathlib.Path(run_dir) / CONFIG_FILE
-    if not path.is_file():
-        return None
-    try:
-        config = json.loads(path.read_text())
-    except ValueError as err:
-        raise InputError(f"expected JSON in {str(path)!r}; received: unreadable ({err})") from None
-    if not isinstance(config, dict):
-        raise InputError(f"expected a JSON object in {str(path)!r}; received: {type(config).__name__}")
-    return config
+# CONFIG_FILE, read_config and write_config are the run directory's (tfopt.training.rundir), kept here by name.
 
 
 def save_generator(generator, path):

@@ -13,7 +13,6 @@ Example:
     summary["fid"], summary["model"]["title"]
 """
 import dataclasses
-import json
 import pathlib
 import shutil
 import time
@@ -31,6 +30,7 @@ from tfopt.gan import inputs, io, zoo
 from tfopt.gan.config import make_optimizers, parse_truncations, saved_identity
 from tfopt.gan.evaluation import evaluate
 from tfopt.gan.models import GAN
+from tfopt.training.rundir import prepare_run_dir
 
 __all__ = ["train", "build_gan", "make_dataset"]
 
@@ -84,21 +84,7 @@ def make_dataset(config, *, dataset=None, start_step=0):
 
 def _prepare_dir(output_dir, config, overwrite):
     """Checks the run directory against ``config``; returns True when resuming."""
-    if output_dir.exists() and not output_dir.is_dir():
-        raise InputError(f"expected an output directory; received: {str(output_dir)!r} (an existing file)")
-    if not output_dir.is_dir() or not any(output_dir.iterdir()) or overwrite:
-        return False
-    saved = io.read_config(output_dir)
-    if saved is None:
-        raise InputError(f"expected a new, empty or resumable run directory (or --overwrite); received: "
-                         f"{str(output_dir)!r} (not empty, no {io.CONFIG_FILE})")
-    mine = json.loads(json.dumps(files.to_jsonable(config.identity())))
-    theirs = json.loads(json.dumps(files.to_jsonable(saved_identity(saved))))
-    if theirs != mine:
-        diff = ", ".join(f"{k}={theirs.get(k)!r}->{mine[k]!r}" for k in mine if theirs.get(k) != mine[k])
-        raise InputError(f"expected the same config to resume (or --overwrite); received: {str(output_dir)!r} "
-                         f"holds a different run ({diff})")
-    return True
+    return prepare_run_dir(output_dir, config.identity(), overwrite=overwrite, saved_identity=saved_identity)
 
 
 def _grid(gan, config, reference, info):

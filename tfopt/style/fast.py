@@ -1,38 +1,48 @@
 """Feed-forward style transfer: train a transformation network once, then stylize in one pass.
 
-The network (:mod:`tfopt.nets.stylenet`) is trained to minimize the same perceptual loss
-as the optimization (:mod:`tfopt.style.losses`, through :func:`batch_objective`) on random
-crops of content images; offline the default content set is the sample photos shipped by
-scikit-image and scikit-learn. A trained network is saved as ``DIR/stylenet.keras``
-(loadable with ``safe_mode=True``) and applied to any image size by :func:`stylize_fast`.
+The network (:mod:`tfopt.nets.stylenet`) is trained with ``fit`` (a Keras ``train_step``,
+:class:`~tfopt.style.trainer.StyleNetTrainer`) to minimize the same perceptual loss as
+the optimization (:mod:`tfopt.style.losses`, through :func:`batch_objective`) on random
+crops of content images; offline the default content set is the sample photos shipped
+by scikit-image and scikit-learn. Given an output directory, training checkpoints every
+``checkpoint_every`` steps and resumes in place (the rule of :mod:`tfopt.training.rundir`,
+as the GAN trainer's). A trained network is saved as ``DIR/stylenet.keras`` (loadable
+with ``safe_mode=True``) and applied to any image size by :func:`stylize_fast`.
 
 Example:
-    vgg, _ = load_vgg19()
-    res = train_stylenet([load_image("ihc")], model=vgg, config=TrainConfig(steps=300))
+    vgg, _ = load_loss_network("vgg16")
+    res = train_stylenet([load_image("ihc")], model=vgg, config=TrainConfig(steps=300), output_dir="runs/ihc")
     out, seconds = stylize_fast(res.net, load_image("astronaut", max_side=256))
 """
 import dataclasses
+import hashlib
 import os
 import pathlib
+import shutil
 import time
 
 import keras
 import numpy as np
 import tensorflow as tf
 
+from tfopt.core import files
 from tfopt.core.errors import InputError
+from tfopt.core.progress import progress
 from tfopt.images import SAMPLE_NAMES, load_image, resize_max_side
 from tfopt.models.features import FeatureModel
 from tfopt.nets.stylenet import build_stylenet
-from tfopt.optim.objectives import Context
-from tfopt.style.losses import (DEFAULT_LAYERS, TARGET_PREFIX, Layers, LossWeights, batch_objective,
-                                fit_content_layers, style_grams, style_layer_weights)
+from tfopt.style.losses import DEFAULT_LAYERS, Layers, LossWeights, batch_objective, fit_content_layers, style_grams
+from tfopt.style.losses import style_layer_weights
+from tfopt.style.trainer import LOSS_NAMES, CropStream, Previews, StyleNetTrainer
+from tfopt.training import callbacks as cb
+from tfopt.training.rundir import prepare_run_dir, write_config
 
 __all__ = ["TrainConfig", "TrainResult", "content_images", "train_stylenet", "stylize_fast", "save_stylenet",
            "load_stylenet", "MODEL_FILE"]
 
 MODEL_FILE = "stylenet.keras"
 _EXTENSIONS = (".png", ".jpg", ".jpeg")
+_RESUMABLE = ("steps", "checkpoint_every", "log_every", "progress")
 
 
 @dataclasses.dataclass
@@ -52,6 +62,8 @@ class TrainConfig:
         layers: :class:`~tfopt.style.losses.Layers`.
         blend: weights of several style images.
         seed: seed of the network's initialization and of the crops.
+        checkpoint_every: steps between checkpoints (and previews) of a run with an output directory.
+        log_every: steps between logged loss means (history, TensorBoard, loss.png).
         progress: show a progress bar.
     """
 
@@ -66,11 +78,13 @@ class TrainConfig:
     layers: Layers = DEFAULT_LAYERS
     blend: tuple = None
     seed: int = 0
+    checkpoint_every: int = 100
+    log_every: int = 10
     progress: bool = True
 
     def validate(self):
         """Raises :class:`InputError` naming the first bad setting; returns self."""
-        for name in ("steps", "batch_size", "crop_size", "style_size"):
+        for name in ("steps", "batch_size", "crop_size", "style_size", "checkpoint_every", "log_every"):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
                 raise InputError(f"expected {name} to be a positive integer; received: {name}={value!r}")
@@ -80,6 +94,10 @@ class TrainConfig:
             raise InputError(f"expected learning_rate > 0; received: learning_rate={self.learning_rate!r}")
         return self
 
+    def identity(self):
+        """The settings that must match to resume a run (all but the step count and the cadences)."""
+        return {k: v for k, v in dataclasses.asdict(self).items() if k not in _RESUMABLE}
+
 
 @dataclasses.dataclass
 class TrainResult:
@@ -87,32 +105,46 @@ class TrainResult:
 
     Attributes:
         net: the trained network (a keras.Model).
-        history: {"total", "content", "style", "tv"}: batch means per step.
-        seconds: training wall time.
+        history: logged entries ``[{"step", "total", "content", "style", "tv"}]``, each the
+            mean over the ``log_every`` steps up to its step (the terms unweighted).
+        seconds: training wall time of this process (after a resume: since the resume).
         config: the :class:`TrainConfig`.
         content_count: number of content images the crops came from.
         content_layers: the content layers of the loss at the crop size
             (:func:`~tfopt.style.losses.fit_content_layers`).
+        steps: steps trained in all (across resumes).
+        resumed_from_step: the checkpoint's step this process started from (0: a new run).
     """
 
     net: keras.Model
-    history: dict
+    history: list
     seconds: float
     config: TrainConfig
     content_count: int
     content_layers: tuple
+    steps: int = 0
+    resumed_from_step: int = 0
+
+    def curves(self):
+        """``{name: [values]}`` of the history, in step order (see :meth:`logged_steps`)."""
+        return {k: [h[k] for h in self.history] for k in LOSS_NAMES}
+
+    def logged_steps(self):
+        """The step of each history entry."""
+        return [h["step"] for h in self.history]
 
     def summary(self):
-        """The numbers for summary.json."""
-        h, cfg = self.history, self.config
-        first = {k: v[0] for k, v in h.items()}
-        last = {k: float(np.mean(v[-max(1, len(v) // 10):])) for k, v in h.items()}
-        return {"initial_loss": first, "final_loss": last, "steps": cfg.steps, "seconds": self.seconds,
+        """The numbers for summary.json (losses: the first and the last logged means)."""
+        cfg = self.config
+        first, last = ({k: h[k] for k in LOSS_NAMES} for h in (self.history[0], self.history[-1])) \
+            if self.history else (None, None)
+        return {"initial_loss": first, "final_loss": last, "loss_window_steps": cfg.log_every, "steps": self.steps,
+                "resumed_from_step": self.resumed_from_step, "seconds": self.seconds,
                 "batch_size": cfg.batch_size, "crop_size": cfg.crop_size, "learning_rate": cfg.learning_rate,
                 "style_size": cfg.style_size, "filters": list(cfg.filters), "residual_blocks": cfg.residual_blocks,
                 "parameters": int(self.net.count_params()), "content_images": self.content_count,
                 "loss_weights": dataclasses.asdict(cfg.weights), "blend": cfg.blend,
-                "content_layers": list(self.content_layers)}
+                "content_layers": list(self.content_layers), "checkpoint_every": cfg.checkpoint_every}
 
 
 def content_images(source=None, *, max_side=256):
@@ -139,39 +171,16 @@ def content_images(source=None, *, max_side=256):
     return [load_image(n, max_side=max_side) for n in names]
 
 
-def _crops(images, rng, batch, size):
-    """A batch of random square crops (random flips), resized up when an image is too small."""
-    out = np.empty([batch, size, size, 3], np.float32)
-    for i in range(batch):
-        img = np.asarray(images[rng.integers(len(images))])
-        h, w = img.shape[:2]
-        if min(h, w) < size:
-            img = np.asarray(resize_max_side(img, int(np.ceil(size * max(h, w) / min(h, w)))))
-            h, w = img.shape[:2]
-        y, x = rng.integers(h - size + 1), rng.integers(w - size + 1)
-        crop = img[y:y + size, x:x + size]
-        out[i] = crop[:, ::-1] if rng.random() < 0.5 else crop
-    return out
+def _digest(images):
+    sha = hashlib.sha256()
+    for image in images:
+        array = np.ascontiguousarray(np.asarray(image, np.float32))
+        sha.update(str(array.shape).encode() + array.tobytes())
+    return sha.hexdigest()[:16]
 
 
-def train_stylenet(styles, *, model, content=None, config=None):
-    """Trains a transformation network for the style(s) ``styles``.
-
-    Args:
-        styles: a style image or a list of them, [h, w, 3] in [0, 1] (resized to
-            ``config.style_size``).
-        model: the loss network (VGG19, e.g. from :func:`tfopt.style.gatys.load_vgg19`).
-        content: content images (list of [H, W, 3]); None for :func:`content_images`'s default.
-        config: a :class:`TrainConfig`.
-
-    Returns:
-        A :class:`TrainResult`.
-    """
-    cfg = (config or TrainConfig()).validate()
-    styles = [styles] if not isinstance(styles, (list, tuple)) else list(styles)
-    content = content_images() if content is None else list(content)
-    if not content:
-        raise InputError("expected at least one content image; received: 0")
+def _trainer(styles, model, cfg):
+    """The compiled :class:`StyleNetTrainer` of a config, and the loss's content layers."""
     # The loss at the crops' size: its content layers and style layer weights (see losses).
     layers = fit_content_layers(model, cfg.layers, cfg.crop_size, cfg.crop_size)
     fm = FeatureModel(model, layers.all())
@@ -180,31 +189,81 @@ def train_stylenet(styles, *, model, content=None, config=None):
                                    style_layer_weights(model, layers, cfg.crop_size, cfg.crop_size))
     keras.utils.set_random_seed(cfg.seed)
     net = build_stylenet(cfg.filters, cfg.residual_blocks)
-    opt = keras.optimizers.Adam(cfg.learning_rate)
+    trainer = StyleNetTrainer(net, fm, total, terms, content_layers=layers.content)
+    trainer.compile(keras.optimizers.Adam(cfg.learning_rate))
+    return trainer, layers.content
 
-    @tf.function
-    def step(x):
-        targets = fm(x)
-        with tf.GradientTape() as tape:
-            y = net(x, training=True)
-            acts = dict(fm(y))
-            acts.update({TARGET_PREFIX + n: tf.stop_gradient(targets[n]) for n in layers.content})
-            ctx = Context(acts, y)
-            loss = tf.reduce_mean(total(ctx))
-        opt.apply_gradients(zip(tape.gradient(loss, net.trainable_variables), net.trainable_variables))
-        return {"total": loss, **{k: tf.reduce_mean(t(ctx)) for k, t in terms.items()}}
 
-    rng = np.random.default_rng(cfg.seed)
-    bar = keras.utils.Progbar(cfg.steps, verbose=1 if cfg.progress else 0, unit_name="step")
-    history = {k: [] for k in ("total", "content", "style", "tv")}
-    start = time.perf_counter()
-    for i in range(cfg.steps):
-        values = step(tf.constant(_crops(content, rng, cfg.batch_size, cfg.crop_size)))
-        for k, v in values.items():
-            history[k].append(float(v))
-        bar.update(i + 1, [("loss", history["total"][-1])])
-    return TrainResult(net=net, history=history, seconds=time.perf_counter() - start, config=cfg,
-                       content_count=len(content), content_layers=layers.content)
+def train_stylenet(styles, *, model, content=None, config=None, output_dir=None, overwrite=False, identity=None,
+                   preview=None, callbacks=()):
+    """Trains a transformation network for the style(s) ``styles`` (``fit`` on a Keras ``train_step``).
+
+    With ``output_dir``, the run writes there in place: ``config.json``, ``ckpt/`` and
+    ``stylenet.keras`` every ``checkpoint_every`` steps, ``history.json``, ``logs/``
+    (TensorBoard scalars and preview images) and ``previews/step_*.png``. The same
+    configuration there resumes from the latest checkpoint, with the crops an
+    uninterrupted run would have drawn; a different one is refused unless ``overwrite``.
+
+    Args:
+        styles: a style image or a list of them, [h, w, 3] in [0, 1] (resized to
+            ``config.style_size``).
+        model: the loss network (VGG16 or VGG19 features, e.g. from
+            :func:`tfopt.style.gatys.load_loss_network`).
+        content: content images (list of [H, W, 3]); None for :func:`content_images`'s default.
+        config: a :class:`TrainConfig`.
+        output_dir: the run directory (None: train in memory, no files).
+        overwrite: discard what ``output_dir`` holds and start afresh.
+        identity: more settings that must match to resume (e.g. the names of the inputs; not
+            named as a :class:`TrainConfig` field); the digests of the images and the loss
+            network's name always must.
+        preview: an image [H, W, 3] shown in TensorBoard and ``previews/`` at each checkpoint.
+        callbacks: more ``keras.callbacks.Callback`` s, run after the run's own.
+
+    Returns:
+        A :class:`TrainResult`.
+
+    Raises:
+        InputError: a bad config, no content, or ``output_dir`` holding another run.
+    """
+    cfg = (config or TrainConfig()).validate()
+    styles = [styles] if not isinstance(styles, (list, tuple)) else list(styles)
+    content = content_images() if content is None else list(content)
+    stream = CropStream(content, batch_size=cfg.batch_size, size=cfg.crop_size, seed=cfg.seed)
+    resuming = False
+    if output_dir is not None:
+        output_dir = pathlib.Path(output_dir)
+        inputs = {**(identity or {}), "loss_network": model.name, "styles_sha256": _digest(styles),
+                  "content_sha256": _digest(content)}
+        clash = sorted(set(inputs) & {f.name for f in dataclasses.fields(TrainConfig)})
+        if clash:
+            raise InputError(f"expected identity names other than TrainConfig's fields; received: {clash}")
+        resuming = prepare_run_dir(output_dir, {**cfg.identity(), **inputs}, overwrite=overwrite)
+        if overwrite and output_dir.is_dir():
+            shutil.rmtree(output_dir)
+        write_config(output_dir, {**dataclasses.asdict(cfg), **inputs})
+    trainer, content_layers = _trainer(styles, model, cfg)
+    run = cb.Run(output_dir)
+    own = [cb.MetricsLog(run, every=cfg.log_every, total=cfg.steps)]
+    start = 0
+    if output_dir is not None:
+        checkpoints = cb.Checkpoints(run, trainer, every=cfg.checkpoint_every, total=cfg.steps,
+                                     export=lambda: save_stylenet(trainer.net, output_dir))
+        start = checkpoints.restore() if resuming else 0
+        if preview is not None:
+            own.append(Previews(run, preview, every=cfg.checkpoint_every, total=cfg.steps))
+        own.append(checkpoints)
+    stream.skip(start)
+    seconds = 0.0
+    with progress(cfg.steps, quiet=not cfg.progress, desc="stylenet") as bar:
+        bar.update(start)
+        if cfg.steps > start:
+            began = time.perf_counter()
+            trainer.fit(stream.dataset(), steps_per_epoch=cfg.steps - start, epochs=1, verbose=0, shuffle=False,
+                        callbacks=[cb.ProgressBar(bar), *own, *callbacks])
+            seconds = time.perf_counter() - began
+    return TrainResult(net=trainer.net, history=run.history, seconds=seconds, config=cfg,
+                       content_count=len(content), content_layers=content_layers,
+                       steps=run.step(trainer), resumed_from_step=start)
 
 
 def stylize_fast(net, image, *, repeats=1):
@@ -231,10 +290,11 @@ def stylize_fast(net, image, *, repeats=1):
 
 
 def save_stylenet(net, outdir):
-    """Saves the network as ``outdir/stylenet.keras``; returns the path."""
+    """Saves the network as ``outdir/stylenet.keras`` (atomically: temp name, then rename); returns the path."""
     path = pathlib.Path(outdir) / MODEL_FILE
     path.parent.mkdir(parents=True, exist_ok=True)
-    net.save(path)
+    with files.atomic_path(path) as tmp:  # a kill mid-save leaves the previous network whole
+        net.save(tmp)
     return path
 
 

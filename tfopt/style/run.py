@@ -12,8 +12,9 @@ from tfopt import report
 from tfopt.core import files
 from tfopt.images import load_image, resize_max_side, save_image, side_by_side
 from tfopt.style import colour
-from tfopt.style.fast import content_images, load_stylenet, save_stylenet, stylize_fast, train_stylenet
-from tfopt.style.gatys import load_vgg19, stylize
+from tfopt.style.fast import MODEL_FILE, content_images, load_stylenet, stylize_fast, train_stylenet
+from tfopt.style.gatys import load_loss_network, load_vgg19, stylize
+from tfopt.training.rundir import prepare_run_dir
 
 __all__ = ["run_style", "run_train", "run_stylize"]
 
@@ -59,38 +60,52 @@ def run_style(outdir, *, content, styles, config, weights="imagenet"):
     return summary
 
 
-def run_train(outdir, *, styles, config, content=None, weights="imagenet", preview="chelsea"):
-    """Trains a feed-forward network for a style; writes ``stylenet.keras``, ``preview.png``,
-    ``loss.png`` and ``summary.json``.
+def run_train(output_dir, *, styles, config, content=None, model="vgg16", weights="imagenet", preview="chelsea",
+              overwrite=False):
+    """Trains (or resumes) a feed-forward network for a style, in place in ``output_dir``.
+
+    Writes ``config.json``, ``ckpt/``, ``stylenet.keras`` (at each checkpoint),
+    ``history.json``, ``logs/`` (TensorBoard), ``previews/``, then ``preview.png``,
+    ``loss.png`` and ``summary.json``. The same configuration in ``output_dir`` resumes
+    from its latest checkpoint; a different one is refused unless ``overwrite``.
 
     Args:
-        outdir: the run directory (exists).
+        output_dir: the run directory.
         styles: paths or sample names of the style images.
         config: a :class:`~tfopt.style.fast.TrainConfig`.
         content: a directory of content images, or None for the sample photos.
-        weights: VGG19 weights of the loss network.
+        model: the loss network: "vgg16", "vgg19" or a model file
+            (:func:`~tfopt.style.gatys.load_loss_network`).
+        weights: its weights ("imagenet": offline, real VGG16 features from HED).
         preview: image stylized for ``preview.png`` (path or sample name), shown at
             ``2 * crop_size`` (at most 256 px).
+        overwrite: start afresh whatever ``output_dir`` holds.
 
     Returns:
         The summary dict.
     """
-    outdir = pathlib.Path(outdir)
+    output_dir = pathlib.Path(output_dir)
     config.validate()
     style_imgs = _load_styles(styles)
     images = content_images(content, max_side=max(2 * config.crop_size, 64))
     preview_img = load_image(preview, max_side=min(256, 2 * config.crop_size))
-    model, described = load_vgg19(weights, seed=config.seed)
-    res = train_stylenet(style_imgs, model=model, content=images, config=config)
-    path = save_stylenet(res.net, outdir)
+    names = {"styles": [str(s) for s in styles], "content": str(content) if content else "sample photos",
+             "model": str(model), "model_weights": str(weights)}
+    # Refuse another run's directory before the loss network loads (and perhaps says it fell back).
+    prepare_run_dir(output_dir, {**config.identity(), **names}, overwrite=overwrite)
+    net_model, described = load_loss_network(model, weights, seed=config.seed, layers=config.layers)
+    res = train_stylenet(style_imgs, model=net_model, content=images, config=config, output_dir=output_dir,
+                         overwrite=overwrite, identity=names, preview=preview_img)
     out, seconds = stylize_fast(res.net, preview_img, repeats=3)
     side = int(max(preview_img.shape[:2]))
-    save_image(outdir / "preview.png", side_by_side([preview_img, resize_max_side(style_imgs[0], side), out],
-                                                    ["content", "style", "feed-forward"], height=max(64, side)))
-    report.plot_curves(outdir / "loss.png", res.history, title="stylenet training", ylabel="loss", logy=True)
-    summary = {"styles": [str(s) for s in styles], "content": str(content) if content else "sample photos",
-               "vgg19_weights": described, "model_file": path.name, "preview_seconds": seconds, **res.summary()}
-    files.write_summary(outdir, summary)
+    save_image(output_dir / "preview.png", side_by_side([preview_img, resize_max_side(style_imgs[0], side), out],
+                                                        ["content", "style", "feed-forward"], height=max(64, side)))
+    if res.history:
+        report.plot_curves(output_dir / "loss.png", res.curves(), x=res.logged_steps(), title="stylenet training",
+                           ylabel=f"loss (mean of {config.log_every} steps)", logy=True)
+    summary = {**names, "loss_network_weights": described, "model_file": MODEL_FILE, "preview_seconds": seconds,
+               **res.summary()}
+    files.write_summary(output_dir, summary)
     return summary
 
 

@@ -1,0 +1,87 @@
+"""bin/train_stylenet.py: resume after SIGKILL, a loss network from a file, a different config refused."""
+import json
+import os
+import pathlib
+import re
+import subprocess
+import sys
+import textwrap
+
+import pytest
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+TINY = ["--style=ihc", "--batch_size=1", "--crop_size=32", "--style_size=48", "--filters=4,8,8",
+        "--residual_blocks=1", "--checkpoint_every=2", "--log_every=1", "--preview=chelsea", "--quiet"]
+
+# Runs bin/train_stylenet.py as it is, but sends itself SIGKILL right after the checkpoint of step
+# KILL_AT is on disk: the kill lands at a known point, with no polling of the run directory.
+_KILL_AFTER_CHECKPOINT = textwrap.dedent("""
+    import os, runpy, signal, sys
+    from tfopt.training import callbacks
+    kill_at = int(sys.argv.pop(1))
+    save = callbacks.Checkpoints.save
+
+    def save_then_die(self, step):
+        save(self, step)
+        if step >= kill_at:
+            os.kill(os.getpid(), signal.SIGKILL)
+
+    callbacks.Checkpoints.save = save_then_die
+    sys.argv[0] = "bin/train_stylenet.py"
+    runpy.run_path(sys.argv[0], run_name="__main__")
+""")
+
+
+def _run(*args):
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2", "PYTHONPATH": str(ROOT)}
+    return subprocess.run([sys.executable, *args], capture_output=True, text=True, env=env, cwd=ROOT, timeout=300)
+
+
+def _latest_step(run):
+    index = run / "ckpt" / "checkpoint"
+    found = re.search(r'model_checkpoint_path: "ckpt-(\d+)"', index.read_text()) if index.is_file() else None
+    return int(found.group(1)) if found else 0
+
+
+@pytest.fixture(scope="module")
+def run_dir(tmp_path_factory, tiny_vgg_file):
+    """A run on a tiny loss network from a file, killed just after its checkpoint at step 2, resumed to 4."""
+    run = tmp_path_factory.mktemp("stylenet") / "run"
+    flags = [f"--output={run}", f"--model={tiny_vgg_file}", "--steps=4", *TINY]
+    killed = _run("-c", _KILL_AFTER_CHECKPOINT, "2", *flags)
+    assert killed.returncode == -9, killed.stderr[-2000:]  # SIGKILL: no clean-up ran
+    assert _latest_step(run) == 2 and (run / "stylenet.keras").is_file()
+    assert not (run / "summary.json").exists()
+    resumed = _run(str(ROOT / "bin" / "train_stylenet.py"), *flags)
+    assert resumed.returncode == 0, resumed.stderr[-3000:]
+    return run, flags
+
+
+def test_sigkilled_run_resumes_from_its_last_checkpoint(run_dir):
+    run, _ = run_dir
+    summary = json.loads((run / "summary.json").read_text())
+    assert summary["steps"] == 4 and summary["resumed_from_step"] == 2
+    history = json.loads((run / "history.json").read_text())
+    assert [h["step"] for h in history] == [1, 2, 3, 4]  # no step logged twice or lost
+    assert summary["initial_loss"]["total"] == pytest.approx(history[0]["total"])
+    assert summary["loss_network_weights"].startswith("file: ") and summary["model"].endswith("tiny_vgg.keras")
+    for name in ("config.json", "stylenet.keras", "preview.png", "loss.png", "previews/step_000004.png"):
+        assert (run / name).is_file(), name
+    assert list((run / "logs").glob("events.out.tfevents.*"))
+    assert json.loads((run / "config.json").read_text())["filters"] == [4, 8, 8]
+
+
+def test_a_different_config_is_refused_in_one_line_and_overwrite_starts_afresh(run_dir):
+    run, flags = run_dir
+    before = (run / "summary.json").stat().st_mtime_ns
+    other = _run(str(ROOT / "bin" / "train_stylenet.py"), *flags, "--learning_rate=0.01")
+    assert other.returncode == 2
+    lines = other.stderr.strip().splitlines()
+    assert len(lines) == 1 and "expected the same config" in lines[0] and "learning_rate=0.002->0.01" in lines[0]
+    assert (run / "summary.json").stat().st_mtime_ns == before
+    fresh = _run(str(ROOT / "bin" / "train_stylenet.py"), *flags, "--steps=2", "--learning_rate=0.01",
+                 "--overwrite")
+    assert fresh.returncode == 0, fresh.stderr[-2000:]
+    summary = json.loads((run / "summary.json").read_text())
+    assert summary["resumed_from_step"] == 0 and summary["steps"] == 2 and summary["learning_rate"] == 0.01
+    assert _latest_step(run) == 2 and not (run / "previews" / "step_000004.png").exists()
