@@ -54,15 +54,16 @@ def test_invert_mode_reports_each_reconstruction(tmp_path, digits_cache):
                 cwd=tmp_path, cache=digits_cache)
     assert done.returncode == 0, done.stderr[-2000:]
     summary, arrays = _load(out)
-    assert summary["layer"] == "penultimate" and len(summary["errors"]) == 2
-    assert arrays["reconstructions"].shape == (2, 32, 32, 1)
-    assert summary["mean_pairwise_rms"] == pytest.approx(pairwise_rms(arrays["reconstructions"])[1], rel=1e-4)
+    assert summary["layers"] == ["penultimate"] and len(summary["per_layer"]["penultimate"]["errors"]) == 2
+    assert arrays["reconstructions_penultimate"].shape == (2, 32, 32, 1)
+    assert summary["per_layer"]["penultimate"]["mean_pairwise_rms"] == pytest.approx(
+        pairwise_rms(arrays["reconstructions_penultimate"])[1], rel=1e-4)
     assert (out / "inversion.png").is_file()
 
 
 @pytest.mark.parametrize("args, expected", [
     (["--mode=class", "--steps=-1"], "expected steps > 0"),
-    (["--mode=invert", "--layer=nope", "--steps=1"], "expected a layer"),
+    (["--mode=invert", "--layers=nope", "--steps=1"], "expected a layer"),
 ])
 def test_bad_input_exits_2_with_one_line_and_writes_nothing(tmp_path, digits_cache, args, expected):
     out = tmp_path / "run"
