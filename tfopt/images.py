@@ -13,6 +13,7 @@ Example:
 import math
 import os
 import pathlib
+import sys
 
 import numpy as np
 import tensorflow as tf
@@ -25,6 +26,8 @@ __all__ = [
     "SAMPLE_NAMES",
     "load_image",
     "resize_max_side",
+    "fit_image",
+    "upscale_note",
     "to_uint8",
     "to_float",
     "save_image",
@@ -187,6 +190,44 @@ def resize_max_side(image, max_side):
         return image
     resized = tf.image.resize(image, size, method="bilinear", antialias=True)
     return tf.clip_by_value(resized, 0.0, 1.0)
+
+
+def upscale_note(name, size, target, *, what="the network takes"):
+    """One line saying that ``name``, of (h, w) ``size``, was upscaled to ``target`` (``what`` that is); None if
+    it was not smaller."""
+    (h, w), (th, tw) = size, target
+    if h >= th and w >= tw:
+        return None
+    return (f"{name} is {h}x{w} px, smaller than the {th}x{tw} {what}: upscaled {max(th / h, tw / w):.1f}x "
+            f"(blurry to the network)")
+
+
+def fit_image(image, height, width, *, name="image", announce=True):
+    """Central crop to the aspect of (height, width), then an antialiased resize to it.
+
+    A photo smaller than the network's input is upscaled, not refused; the note says so.
+
+    Args:
+        image: ``[H, W, C]`` float in [0, 1].
+        height, width: the network's input size; the image is kept as it is if either is None.
+        name: what the note calls the image.
+        announce: print the note (``tfopt: ...``) on stderr.
+
+    Returns:
+        (float32 numpy ``[height, width, C]`` in [0, 1], note: a line from :func:`upscale_note` or None).
+    """
+    image = tf.convert_to_tensor(image, tf.float32)
+    if height is None or width is None:
+        return image.numpy(), None
+    ih, iw = int(image.shape[0]), int(image.shape[1])
+    if ih * width != iw * height:
+        ch, cw = (ih, max(1, ih * width // height)) if ih * width <= iw * height else (max(1, iw * height // width), iw)
+        image = tf.image.crop_to_bounding_box(image, (ih - ch) // 2, (iw - cw) // 2, ch, cw)
+    note = upscale_note(name, tuple(image.shape[:2]), (height, width))
+    if note and announce:
+        print(f"tfopt: {note}", file=sys.stderr)
+    image = tf.image.resize(image, (height, width), method="bilinear", antialias=True)
+    return np.clip(image.numpy(), 0.0, 1.0).astype(np.float32), note
 
 
 def to_uint8(image):

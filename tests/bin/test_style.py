@@ -19,14 +19,16 @@ def _run(binary, *args, cwd):
 
 
 def test_style_smoke_run_writes_images_and_summary(tmp_path):
+    """--model=vgg16 with HED's real VGG16 features (the offline stand-in for ImageNet's)."""
     out = tmp_path / "run"
     done = _run("style.py", f"--output={out}", "--content=chelsea", "--style=ihc,hubble", "--style_blend=3,1",
-                "--size=32", "--steps=3", "--polish_steps=2", "--weights=random", "--quiet", cwd=tmp_path)
+                "--size=32", "--steps=3", "--polish_steps=2", "--model=vgg16", "--weights=hed", "--quiet",
+                cwd=tmp_path)
     assert done.returncode == 0, done.stderr[-2000:]
     for name in ("stylized.png", "side_by_side.png", "loss.png", "summary.json"):
         assert (out / name).is_file(), name
     s = json.loads((out / "summary.json").read_text())
-    assert s["vgg19_weights"].startswith("random")
+    assert s["model"] == "vgg16" and s["loss_network_weights"].startswith("hed (VGG16 convolutions")
     assert s["final_loss"]["total"] < s["initial_loss"]["total"]
     assert set(s["initial_loss"]) == {"total", "content", "style", "tv"}
     assert s["steps"] >= 1 and s["seconds"] > 0 and s["blend"] == [3.0, 1.0]
@@ -40,6 +42,7 @@ def test_style_smoke_run_writes_images_and_summary(tmp_path):
     (["--param=wavelet"], "param"),
     (["--polish_steps=-1"], "polish_steps"),
     (["--polish_learning_rate=0"], "polish_learning_rate"),
+    (["--model=alexnet"], "expected a feature model in ('vgg16', 'vgg19') or a .keras/.h5 file; received: 'alexnet'"),
 ])
 def test_style_bad_input_exits_2_and_writes_nothing(tmp_path, args, expected):
     out = tmp_path / "bad"

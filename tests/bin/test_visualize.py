@@ -54,15 +54,16 @@ def test_invert_mode_reports_each_reconstruction(tmp_path, digits_cache):
                 cwd=tmp_path, cache=digits_cache)
     assert done.returncode == 0, done.stderr[-2000:]
     summary, arrays = _load(out)
-    assert summary["layer"] == "penultimate" and len(summary["errors"]) == 2
-    assert arrays["reconstructions"].shape == (2, 32, 32, 1)
-    assert summary["mean_pairwise_rms"] == pytest.approx(pairwise_rms(arrays["reconstructions"])[1], rel=1e-4)
+    assert summary["layers"] == ["penultimate"] and len(summary["per_layer"]["penultimate"]["errors"]) == 2
+    assert arrays["reconstructions_penultimate"].shape == (2, 32, 32, 1)
+    assert summary["per_layer"]["penultimate"]["mean_pairwise_rms"] == pytest.approx(
+        pairwise_rms(arrays["reconstructions_penultimate"])[1], rel=1e-4)
     assert (out / "inversion.png").is_file()
 
 
 @pytest.mark.parametrize("args, expected", [
     (["--mode=class", "--steps=-1"], "expected steps > 0"),
-    (["--mode=invert", "--layer=nope", "--steps=1"], "expected a layer"),
+    (["--mode=invert", "--layers=nope", "--steps=1"], "expected a layer"),
 ])
 def test_bad_input_exits_2_with_one_line_and_writes_nothing(tmp_path, digits_cache, args, expected):
     out = tmp_path / "run"
@@ -82,3 +83,20 @@ def test_class_names_are_resolved_and_an_unknown_one_exits_2(tmp_path):
     lines = done.stderr.strip().splitlines()
     assert len(lines) == 1 and "expected a class name" in lines[0] and "received: 'ostrich'" in lines[0], done.stderr
     assert not [p for p in tmp_path.iterdir() if p.name.startswith("named")]
+
+
+def test_invert_mode_on_vgg16_features_inverts_each_layer_of_a_small_photo(tmp_path):
+    """--model=vgg16 is a feature network (HED's real VGG16 convolutions here); a 20 px photo is upscaled to --size."""
+    from tfopt.images import save_image
+
+    save_image(tmp_path / "small.png", np.random.default_rng(0).random((20, 20, 3)))
+    out = tmp_path / "vgg"
+    done = _run(f"--output={out}", "--mode=invert", "--model=vgg16", "--weights=hed", f"--image={tmp_path}/small.png",
+                "--size=32", "--layers=block1_conv2,block2_conv2", "--restarts=1", "--steps=2", cwd=tmp_path,
+                cache=tmp_path)
+    assert done.returncode == 0, done.stderr[-2000:]
+    summary, arrays = _load(out)
+    assert summary["layers"] == ["block1_conv2", "block2_conv2"] and summary["weights"].startswith("hed (VGG16")
+    assert arrays["reconstructions_block2_conv2"].shape == (1, 32, 32, 3) and arrays["original"].shape == (32, 32, 3)
+    assert summary["resized"] == [f"{tmp_path}/small.png is 20x20 px, smaller than the 32x32 the network takes: "
+                                  "upscaled 1.6x (blurry to the network)"]

@@ -15,7 +15,7 @@ from tfopt.core.errors import InputError
 from tfopt.images import load_image
 from tfopt.models import pretrained, torch_legacy, zoo
 from tfopt.models.features import FeatureModel
-from tfopt.visualize.run import fit_image
+from tfopt.images import fit_image
 
 _CATS = ("tabby", "tiger cat", "Persian cat", "Siamese cat", "Egyptian cat")
 
@@ -27,7 +27,7 @@ def lite0():
 
 @pytest.fixture(scope="module")
 def photos():
-    return np.stack([fit_image(load_image(n).numpy(), 224, 224) for n in ("chelsea", "coffee")])
+    return np.stack([fit_image(load_image(n), 224, 224)[0] for n in ("chelsea", "coffee")])
 
 
 def test_stem_is_conv_bn_relu6_of_the_raw_tensors(lite0, photos):

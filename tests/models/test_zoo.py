@@ -97,8 +97,11 @@ def test_class_names_and_index():
     assert zoo.class_names("vgg16")[:2] == ["tench", "goldfish"] and len(zoo.class_names("vgg16")) == 1000
     assert zoo.class_names("digits_cnn") == [str(k) for k in range(10)]
     assert zoo.class_index("digits_cnn", "7") == 7
-    with pytest.raises(InputError, match="ostrich"):
-        zoo.class_index("vgg19", "ostrih")
+    with pytest.raises(InputError, match=r"received: 'ostrih'; closest ImageNet classes: ostrich, Struthio camelus "
+                                         r"\(9\); "):
+        zoo.class_index("efficientnet_lite0", "ostrih")
+    with pytest.raises(InputError, match=r"closest ImageNet classes: ostrich, Struthio camelus \(9\)$"):
+        zoo.class_index("vgg19", "struthio")  # a word of a synonym
     with pytest.raises(InputError, match="999"):
         zoo.class_index("vgg19", 1000)
 

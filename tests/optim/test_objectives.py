@@ -96,3 +96,21 @@ def test_tv_of_constant_image_is_zero_and_grows_with_noise(tiny_model):
     noisy = flat + 0.1 * np.random.RandomState(0).randn(1, 16, 16, 3).astype("float32")
     assert evaluate(O.tv(2), tiny_model, flat)[0] < 1e-6
     assert evaluate(O.tv(2), tiny_model, noisy)[0] > 1e-3
+
+
+def test_straight_through_has_one_objective_s_value_and_the_other_s_gradient(tiny_model, images):
+    value, steer = O.cross_entropy(2), O.tv(2.0)
+    both = O.straight_through(value, steer)
+    x = tf.Variable(images)
+    fm = FeatureModel(tiny_model, both.layers)
+
+    def grad(objective):
+        with tf.GradientTape() as tape:
+            out = objective(O.Context(fm(x), x))
+            total = tf.reduce_sum(out)
+        return out.numpy(), tape.gradient(total, x).numpy()
+
+    (v, g), (v0, _), (_, g0) = grad(both), grad(value), grad(steer)
+    np.testing.assert_allclose(v, v0, rtol=1e-6)
+    np.testing.assert_allclose(g, g0, rtol=1e-5, atol=1e-8)
+    assert both.layers == value.layers | steer.layers

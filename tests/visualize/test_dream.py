@@ -63,3 +63,11 @@ def test_dream_bad_input(conv_model, photo, tiny_model):
         deepdream(conv_model, photo, layers=["nope"])
     with pytest.raises(InputError, match="at least"):
         deepdream(tiny_model, photo[:10, :10], layers=["conv"])
+
+
+def test_dream_defaults_to_real_vgg16_features():
+    from tfopt.visualize.run import DreamConfig, _weights_note
+
+    assert (DreamConfig().model, DreamConfig().weights) == ("vgg16", "imagenet")
+    assert _weights_note("hed (VGG16 ...); offline fallback for imagenet (no network)").startswith("real VGG16")
+    assert _weights_note("random (seed 0)").startswith("random weights, as asked")

@@ -1,12 +1,12 @@
-"""One attack run from a config: model and images in, adversarial.npz/.png and summary.json out.
+"""One attack run from a config: model and images in, 8-bit PNGs, adversarial.npz/.png and summary.json out.
 
 :func:`attack` dispatches to a method by name. :func:`run_attack` is what
 ``bin/attack.py`` calls: it builds the model with :func:`tfopt.models.zoo.get_model`,
-takes images from a data set or files, attacks them, saves ``adversarial.npz``, then
-**judges the run from disk**: it reads x_adv back from the saved file and predicts it
-with a freshly loaded model (not the attacked instance, nothing from the optimizer's
-state), so every number in ``summary.json`` is what a user re-predicting the saved
-images gets (Foolbox #674).
+takes images from a data set or files, attacks them, rounds the result onto the 8-bit
+grid inside the eps ball, saves one PNG per image, then **judges the run from disk**: it
+reads the PNGs back and predicts them with a freshly loaded model (not the attacked
+instance, nothing from the optimizer's state), so every number in ``summary.json`` is
+what a user re-predicting the saved images gets (Foolbox #674).
 
 Example:
     cfg = AttackConfig(method="pgd", eps=0.2, steps=40, step_size=0.01, target="3", num_images=100)
@@ -18,12 +18,11 @@ import re
 import time
 
 import numpy as np
-import tensorflow as tf
 
 from tfopt.attacks import common
 from tfopt.attacks.cw import cw_l2
 from tfopt.attacks.gradient import bim, fgsm, mim, pgd
-from tfopt.attacks.output import save_arrays, load_arrays, save_figure
+from tfopt.attacks.output import grid_levels, load_pngs, project_to_grid, save_arrays, save_figure, save_pngs, to_grid
 from tfopt.core.errors import InputError
 
 __all__ = ["METHODS", "attack", "AttackConfig", "resolve_model", "load_inputs", "run_attack"]
@@ -129,39 +128,30 @@ def _get_model(config):
     return zoo.get_model(config.model, seed=config.seed, **kwargs)
 
 
-def _fit(image, shape):
-    """Central crop to the model's aspect, then resize to its (H, W) (kept when unknown)."""
-    h, w = shape
-    if h is None or w is None:
-        return image
-    ih, iw = int(image.shape[0]), int(image.shape[1])
-    if ih * w != iw * h:
-        ch, cw = (ih, ih * w // h) if ih * w <= iw * h else (iw * h // w, iw)
-        image = tf.image.crop_to_bounding_box(image, (ih - ch) // 2, (iw - cw) // 2, ch, cw)
-    if image.shape[:2] != (h, w):
-        image = tf.clip_by_value(tf.image.resize(image, (h, w), method="bilinear", antialias=True), 0.0, 1.0)
-    return image
-
-
 def load_inputs(config, model):
     """Images and labels to attack: ``config.images`` files, else ``config.num_images`` of a data set.
 
+    Photos are cropped to the model's aspect and resized to its input; one smaller than
+    the input is upscaled, and a line on stderr says so (the notes are returned too).
+
     Returns:
-        (x float32 [B, H, W, C] in [0, 1], y int64 [B] or None, source str).
+        (x float32 [B, H, W, C] in [0, 1], y int64 [B] or None, source str, notes: list of str).
     """
     from tfopt import data, images
     from tfopt.models import zoo
 
     _, h, w, c = model.inputs[0].shape
     if config.images:
-        x = np.stack([np.asarray(_fit(images.load_image(p, channels=c), (h, w))) for p in config.images])
+        fitted = [images.fit_image(images.load_image(p, channels=c), h, w, name=str(p)) for p in config.images]
+        x = np.stack([image for image, _ in fitted])
+        notes = [note for _, note in fitted if note]
         y = None
         if config.labels:
             if len(config.labels) != len(config.images):
                 raise InputError(f"expected one label per image ({len(config.images)}); received: "
                                  f"{len(config.labels)} labels")
             y = np.asarray([zoo.class_index(model, str(v)) for v in config.labels], np.int64)
-        return x.astype(np.float32), y, "files"
+        return x.astype(np.float32), y, "files", notes
     if config.num_images < 1:
         raise InputError(f"expected num_images >= 1; received: num_images={config.num_images}")
     if config.dataset == "digits":
@@ -169,14 +159,14 @@ def load_inputs(config, model):
         if (h, w, c) != d["x_test"].shape[1:]:
             raise InputError(f"expected a model taking digits {d['x_test'].shape[1:]}; received: input {(h, w, c)}")
         n = min(config.num_images, len(d["x_test"]))
-        return d["x_test"][:n].copy(), d["y_test"][:n].copy(), "digits test split"
+        return d["x_test"][:n].copy(), d["y_test"][:n].copy(), "digits test split", []
     ds, info = data.load_dataset(config.dataset, split="test", batch_size=config.num_images,
                                  image_size=None if h is None else (h, w), shuffle=False)
     x, y = next(iter(ds))
     x = np.asarray(x, np.float32)
     if x.shape[-1] != c:
         x = np.repeat(x, c, -1) if x.shape[-1] == 1 else x.mean(-1, keepdims=True)
-    return x, np.asarray(y, np.int64), f"{config.dataset} test split"
+    return x, np.asarray(y, np.int64), f"{config.dataset} test split", []
 
 
 def _model_path(description):
@@ -192,7 +182,14 @@ def _check(config):
 
 
 def run_attack(config, outdir):
-    """Attacks, writes adversarial.npz / adversarial.png / summary.json, and judges from disk.
+    """Attacks, writes the PNGs, adversarial.npz, adversarial.png and summary.json, and judges from the PNGs.
+
+    The clean images are put on the 8-bit grid first (what their PNGs hold), and the
+    attack's result is rounded onto that grid inside the eps ball
+    (:func:`~tfopt.attacks.output.project_to_grid`), so the saved PNGs keep the
+    threat model. ``clean/NNN.png`` and ``adversarial/NNN.png`` are then read back and
+    predicted with a freshly loaded model: those are the numbers of ``summary.json``.
+    Its ``float`` block holds the numbers of the attack's float images before rounding.
 
     Args:
         config: an :class:`AttackConfig`.
@@ -208,42 +205,50 @@ def run_attack(config, outdir):
     config = resolve_model(config)
     outdir = pathlib.Path(outdir)
     model = _get_model(config)
-    x, y, source = load_inputs(config, model)
+    x, y, source, notes = load_inputs(config, model)
+    x = to_grid(x)
     kw = {f.name: getattr(config, f.name) for f in dataclasses.fields(config)
           if f.name not in ("model", "weights", "images", "labels", "dataset", "num_images", "quiet")}
     start = time.perf_counter()
     res = attack(model, x, y, progress=not config.quiet, **kw)
     wall = time.perf_counter() - start
-    npz = save_arrays(outdir / "adversarial.npz", x=x, x_adv=res.x_adv, y_true=res.y_true, y_target=res.y_target)
+    eps = None if config.method == "cw_l2" else config.eps
+    norm = "l2" if config.method == "cw_l2" else config.norm
+    x_adv = project_to_grid(x, res.x_adv, norm=norm, eps=eps)
 
-    # Judge from disk: the saved arrays, a model loaded afresh.
-    saved = load_arrays(npz)
+    # Judge from disk: the saved PNGs, read back, and a model loaded afresh.
+    channels = int(x.shape[-1])
+    clean = load_pngs(save_pngs(outdir / "clean", x, config.images), channels)
+    adv = load_pngs(save_pngs(outdir / "adversarial", x_adv, config.images), channels)
     judge = _get_model(config)
-    numbers, arrays = common.measure(judge, saved["x"], saved["x_adv"], saved["y_true"], saved["y_target"])
-    q = np.round(np.clip(saved["x_adv"], 0, 1) * 255) / 255
-    numbers_u8, _ = common.measure(judge, saved["x"], q, saved["y_true"], saved["y_target"])
-    save_arrays(npz, **saved, pred_adv=arrays["pred_adv"], conf_adv=arrays["conf_adv"],
+    numbers, arrays = common.measure(judge, clean, adv, res.y_true, res.y_target)
+    numbers_float, _ = common.measure(judge, clean, res.x_adv, res.y_true, res.y_target)
+    levels = int(round(numbers["linf_max"] * 255))  # both on the 8-bit grid: exact, free of float32 rounding
+    numbers["linf_max"] = levels / 255
+    save_arrays(outdir / "adversarial.npz", x=clean, x_adv=adv, x_adv_float=res.x_adv, y_true=res.y_true,
+                y_target=res.y_target, pred_adv=arrays["pred_adv"], conf_adv=arrays["conf_adv"],
                 pred_clean=arrays["pred_clean"], conf_clean=arrays["conf_clean"])
     names = zoo.class_names(judge)
-    save_figure(outdir / "adversarial.png", saved["x"], saved["x_adv"], arrays, names)
+    save_figure(outdir / "adversarial.png", clean, adv, arrays, names)
     weights = zoo.describe_weights(judge)
-    target = None if config.target is None else int(saved["y_target"][0])
+    target = None if config.target is None else int(res.y_target[0])
     summary = {
-        "method": config.method, "norm": config.norm if config.method != "cw_l2" else "l2",
+        "method": config.method, "norm": norm,
         "targeted": target is not None, "target": config.target,
         "target_index": target, "target_name": None if target is None else names[target],
-        **numbers,
+        **numbers, "linf_max_levels": levels,
         "attack_claimed_success_rate": float(res.success.mean()),
         "claim_agrees_with_reprediction": float(np.mean(res.success == arrays["success"])),
-        "uint8": {k: numbers_u8[k] for k in ("success_rate", "adv_accuracy", "linf_max", "l2_mean")},
-        "eps": None if config.method == "cw_l2" else float(config.eps),
+        "float": {k: numbers_float[k] for k in ("success_rate", "adv_accuracy", "linf_max", "l2_mean")},
+        "eps": None if eps is None else float(eps),
+        "eps_levels": grid_levels(eps) if eps is not None and norm == "linf" else None,
         "steps": int(config.steps), "steps_taken_mean": float(np.mean(res.steps)),
         "step_size": float(config.step_size), "restarts": int(config.restarts),
         "seconds": round(res.seconds, 3), "wall_seconds": round(wall, 3), "evaluations": int(res.evaluations),
         "images_steps_per_second": round(len(x) * int(res.evaluations) / max(res.seconds, 1e-9), 1),
         "model": config.model, "weights": weights, "model_path": _model_path(weights),
-        "source": source, "params": res.params, "config": dataclasses.asdict(config),
-        "judged_by": "re-prediction of the saved adversarial.npz with a freshly loaded model",
+        "source": source, "resized": notes, "params": res.params, "config": dataclasses.asdict(config),
+        "judged_by": "re-prediction of the saved 8-bit PNGs (clean/, adversarial/) with a freshly loaded model",
     }
     files.write_summary(outdir, summary)
     return summary

@@ -9,11 +9,12 @@ Example:
     imagenet_class_names()[9]        # "ostrich"
 """
 import ast
+import difflib
 import functools
 import importlib.util
 import os
 
-__all__ = ["imagenet_class_names", "imagenet_synonyms"]
+__all__ = ["imagenet_class_names", "imagenet_synonyms", "closest_classes"]
 
 _NUM_CLASSES = 1000
 
@@ -55,3 +56,27 @@ def imagenet_class_names():
         list of 1,000 str, e.g. index 9 is "ostrich".
     """
     return [synonyms[0] for synonyms in imagenet_synonyms()]
+
+
+def closest_classes(label, n=3):
+    """The ImageNet classes whose names come closest to a label that is not one of them.
+
+    Every synonym counts, and so does a label that is a word of a synonym ("struthio").
+
+    Args:
+        label: the unknown name.
+        n: at most this many classes.
+
+    Returns:
+        list of (index, "synonym, synonym, ...") pairs, closest first, e.g.
+        ``[(9, "ostrich, Struthio camelus"), ...]`` for "ostrih".
+    """
+    wanted = str(label).strip().lower()
+    owner = {}
+    for index, entry in enumerate(imagenet_synonyms()):
+        for name in entry:
+            owner.setdefault(name.lower(), index)
+    words = [i for name, i in owner.items() if wanted and wanted in name.split()]
+    close = [owner[m] for m in difflib.get_close_matches(wanted, list(owner), n=4 * n, cutoff=0.6)]
+    found = list(dict.fromkeys(words + close))[:n]
+    return [(i, ", ".join(imagenet_synonyms()[i])) for i in found]

