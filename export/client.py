@@ -51,7 +51,8 @@ def generator_inputs(latent_dim, *, batch=1, seed=0, labels=None, truncation=Non
         batch: number of samples (ignored when ``labels`` is given: one per label).
         seed: NumPy seed for z.
         labels: class ids for a conditional generator.
-        truncation: per-request clip threshold (``truncated`` signature).
+        truncation: per-request truncation threshold (``truncated`` signature: entries of z beyond it
+            are resampled inside it, as BigGAN does, not clipped).
 
     Returns:
         ``{"z": float32 [B, latent_dim], ...}``.
@@ -233,7 +234,8 @@ def _parse(argv):
     p.add_argument("--batch", type=int, default=4)
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--labels", help="comma-separated class ids (conditional generators)")
-    p.add_argument("--truncation", type=float, default=None, help="clip threshold (signature truncated)")
+    p.add_argument("--truncation", type=float, default=None, help="truncation threshold: entries of z beyond it are "
+                   "resampled inside it (signature truncated)")
     p.add_argument("--image", help="comma-separated image files (image networks)")
     p.add_argument("--columnar", action="store_true", help='send {"inputs": ...} instead of {"instances": ...}')
     p.add_argument("--output", default="prediction.png")

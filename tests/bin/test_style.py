@@ -42,7 +42,7 @@ def test_style_smoke_run_writes_images_and_summary(tmp_path):
     (["--param=wavelet"], "param"),
     (["--polish_steps=-1"], "polish_steps"),
     (["--polish_learning_rate=0"], "polish_learning_rate"),
-    (["--model=alexnet"], "expected a feature model in ('vgg16', 'vgg19') or a .keras/.h5 file; received: 'alexnet'"),
+    (["--model=alexnet"], "expected model vgg16, vgg19 or a .keras/.h5 file; received: model='alexnet'"),
 ])
 def test_style_bad_input_exits_2_and_writes_nothing(tmp_path, args, expected):
     out = tmp_path / "bad"

@@ -162,13 +162,30 @@ def test_biggan_run_sweeps_truncations_and_its_export_refuses_bad_labels(tmp_pat
     assert {"class_accuracy", "precision", "recall", "intra_class_fid", "fid"} <= set(summary["truncation_sweep"][0])
     assert (run / "truncation.png").is_file() and "g_ortho" in summary["final_losses"]
     out = tmp_path / "served"
-    done = subprocess.run(_cmd("export.py", f"--checkpoint={run}", f"--output={out}", "--formats=saved_model",
-                               "--nowarmup", "--quiet"), capture_output=True, text=True, env=_env(), cwd=ROOT,
-                          timeout=300)
+    done = subprocess.run(_cmd("export.py", f"--checkpoint={run}", f"--output={out}",
+                               "--formats=saved_model,tflite_fp32", "--nowarmup", "--quiet"),
+                          capture_output=True, text=True, env=_env(), cwd=ROOT, timeout=300)
     assert done.returncode == 0, done.stderr[-3000:]
+    exported = json.loads((out / "summary.json").read_text())
+    assert exported["formats"]["tflite_fp32"]["max_abs_diff"] <= 1e-4
+    # A fresh process answers a REST payload that asks for classes 3 and 7 at truncation 0.5, and refuses class 10.
+    version = out / "biggan" / "1"
+    request, response = tmp_path / "request.json", tmp_path / "response.json"
+    asked = subprocess.run([sys.executable, str(ROOT / "export" / "client.py"), "--mode=local",
+                            f"--model_dir={version}", "--labels=3,7", "--signature=truncated", "--truncation=0.5",
+                            f"--save_request={request}", f"--save_response={response}",
+                            f"--output={tmp_path / 'asked.png'}"],
+                           capture_output=True, text=True, env=_env(), cwd=ROOT, timeout=300)
+    assert asked.returncode == 0, asked.stderr[-3000:]
+    assert [row["labels"] for row in json.loads(request.read_text())["instances"]] == [3, 7]
+    assert np.asarray(json.loads(response.read_text())["predictions"]).shape == (2, 32, 32, 1)
+    refused = subprocess.run([sys.executable, str(ROOT / "export" / "client.py"), "--mode=local",
+                              f"--model_dir={version}", "--labels=3,10", f"--output={tmp_path / 'no.png'}"],
+                             capture_output=True, text=True, env=_env(), cwd=ROOT, timeout=300)
+    assert refused.returncode == 1 and "labels in 0..9" in refused.stderr and not (tmp_path / "no.png").exists()
     import tensorflow as tf
 
-    served = tf.saved_model.load(str(out / "biggan" / "1")).signatures["truncated"]
+    served = tf.saved_model.load(str(version)).signatures["truncated"]
     z = tf.zeros((2, 8))
     images = served(z=z, labels=tf.constant([3, 9]), truncation=tf.constant([0.5, 0.0]))["images"]
     assert images.shape == (2, 32, 32, 1)
