@@ -166,7 +166,7 @@ def test_biggan_run_sweeps_truncations_and_its_export_refuses_bad_labels(tmp_pat
                                "--formats=saved_model,tflite_fp32", "--nowarmup", "--quiet"),
                           capture_output=True, text=True, env=_env(), cwd=ROOT, timeout=300)
     assert done.returncode == 0, done.stderr[-3000:]
-    exported = json.loads((out / "summary.json").read_text())
+    exported = json.loads((out / "biggan" / "1" / "summary.json").read_text())
     assert exported["formats"]["tflite_fp32"]["max_abs_diff"] <= 1e-4
     # A fresh process answers a REST payload that asks for classes 3 and 7 at truncation 0.5, and refuses class 10.
     version = out / "biggan" / "1"

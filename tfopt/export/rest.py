@@ -94,7 +94,7 @@ class LocalServer:
         try:
             return self._predict(payload)
         except (ValueError, TypeError, KeyError, tf.errors.InvalidArgumentError) as err:
-            return {"error": f"{type(err).__name__}: {str(err).splitlines()[0] if str(err) else ''}"}
+            return {"error": f"{type(err).__name__}: {_one_line(err)}"}
 
     def _predict(self, payload):
         if not isinstance(payload, dict):
@@ -139,3 +139,11 @@ class LocalServer:
                 return {"predictions": next(iter(encoded.values()))}
             return {"predictions": [{k: v[i] for k, v in encoded.items()} for i in range(count)]}
         return {"outputs": next(iter(encoded.values())) if len(encoded) == 1 else encoded}
+
+
+def _one_line(err):
+    """The line of an error a client needs: a failed graph assertion's own message (a graph execution
+    error's first line is only "Graph execution error:"), else the first line."""
+    lines = [line.strip() for line in str(err).splitlines() if line.strip()]
+    failed = [line for line in lines if line.startswith("assertion failed:")]
+    return (failed or lines or [""])[0]

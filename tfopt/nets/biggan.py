@@ -48,14 +48,21 @@ def _check(image_size, channels, width, num_classes, attention):
                          f"attention={attention}")
 
 
+def _upsample(h, name):
+    """Nearest-neighbour 2x upsampling (BigGAN's). Resizing, not UpSampling2D: UpSampling2D repeats through
+    Tile + Reshape, whose reshape targets the TFLite converter cannot infer for a dynamic batch, leaving
+    the next convolution unconvertible (Select TF ops); Resizing is one RESIZE_NEAREST_NEIGHBOR, equal values."""
+    return layers.Resizing(2 * h.shape[1], 2 * h.shape[2], interpolation="nearest", name=name)(h)
+
+
 def _g_block(h, condition, width, name, sync):
     # No biases: every path out of these convolutions reaches a batch norm, which removes a bias
     # (its gradient is rounding noise, which Adam would turn into full-size steps).
-    skip = layers.UpSampling2D(name=f"{name}_skip_up")(h)
+    skip = _upsample(h, f"{name}_skip_up")
     skip = SpectralConv2D(width, 1, use_bias=False, name=f"{name}_skip")(skip)
     h = ConditionalBatchNorm(synchronized=sync, name=f"{name}_cbn1")([h, condition])
     h = layers.ReLU(name=f"{name}_relu1")(h)
-    h = layers.UpSampling2D(name=f"{name}_up")(h)
+    h = _upsample(h, f"{name}_up")
     h = SpectralConv2D(width, 3, use_bias=False, name=f"{name}_conv1")(h)
     h = ConditionalBatchNorm(synchronized=sync, name=f"{name}_cbn2")([h, condition])
     h = layers.ReLU(name=f"{name}_relu2")(h)
