@@ -8,6 +8,7 @@ import os
 import pickle
 import shutil
 import tempfile
+import textwrap
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 os.environ.setdefault("CUDA_VISIBLE_DEVICES", "-1")
@@ -79,3 +80,27 @@ def foreign_pth(tmp_path_factory):
         for obj in (0x1950A86A20F9469CFC6C, 1001, {"little_endian": True}, {"weight": _Evil()}, []):
             pickle.dump(obj, f, protocol=2)
     return path
+
+
+@pytest.fixture(scope="session")
+def kill_after_checkpoint():
+    """``program(binary, callbacks_module)``: the source of a ``python -c`` program that runs ``binary`` as it is
+    but sends itself SIGKILL right after the checkpoint of step ``argv[1]`` is on disk, so the kill lands at a
+    known point, with no polling of the run directory. Call it as ``[python, "-c", source, step, *flags]``."""
+    def program(binary, callbacks_module):
+        return textwrap.dedent(f"""
+            import os, runpy, signal, sys
+            from {callbacks_module} import Checkpoints
+            kill_at = int(sys.argv.pop(1))
+            save = Checkpoints.save
+
+            def save_then_die(self, step):
+                save(self, step)
+                if step >= kill_at:
+                    os.kill(os.getpid(), signal.SIGKILL)
+
+            Checkpoints.save = save_then_die
+            sys.argv[0] = {binary!r}
+            runpy.run_path(sys.argv[0], run_name="__main__")
+        """)
+    return program

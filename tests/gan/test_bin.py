@@ -5,7 +5,6 @@ import pathlib
 import re
 import subprocess
 import sys
-import textwrap
 
 import numpy as np
 import pytest
@@ -32,31 +31,15 @@ def _latest_step(run):
     return int(found.group(1)) if found else 0
 
 
-# Runs bin/train_gan.py as it is, but sends itself SIGKILL right after the checkpoint of step
-# KILL_AT is on disk: the kill lands at a known point, with no polling of the run directory.
-_KILL_AFTER_CHECKPOINT = textwrap.dedent("""
-    import os, runpy, signal, sys
-    from tfopt.gan import callbacks
-    kill_at = int(sys.argv.pop(1))
-    save = callbacks.Checkpoints.save
-
-    def save_then_die(self, step):
-        save(self, step)
-        if step >= kill_at:
-            os.kill(os.getpid(), signal.SIGKILL)
-
-    callbacks.Checkpoints.save = save_then_die
-    sys.argv[0] = "bin/train_gan.py"
-    runpy.run_path(sys.argv[0], run_name="__main__")
-""")
 
 
 @pytest.fixture(scope="module")
-def run_dir(tmp_path_factory, digits_cache):
+def run_dir(tmp_path_factory, digits_cache, kill_after_checkpoint):
     """A run killed with SIGKILL just after its checkpoint at step 4, then resumed to 40 steps."""
     run = tmp_path_factory.mktemp("gan") / "run"
     flags = [f"--output={run}", "--steps=40", "--checkpoint_every=2", "--eval_samples=0", *TINY]
-    killed = subprocess.run([sys.executable, "-c", _KILL_AFTER_CHECKPOINT, "4", *flags], capture_output=True,
+    program = kill_after_checkpoint("bin/train_gan.py", "tfopt.gan.callbacks")
+    killed = subprocess.run([sys.executable, "-c", program, "4", *flags], capture_output=True,
                             text=True, env=_env(), cwd=ROOT, timeout=300)
     assert killed.returncode == -9, killed.stderr[-2000:]  # SIGKILL: no clean-up ran
     killed_at = _latest_step(run)

@@ -5,7 +5,6 @@ import pathlib
 import re
 import subprocess
 import sys
-import textwrap
 
 import pytest
 
@@ -13,23 +12,6 @@ ROOT = pathlib.Path(__file__).resolve().parents[2]
 TINY = ["--style=ihc", "--batch_size=1", "--crop_size=32", "--style_size=48", "--filters=4,8,8",
         "--residual_blocks=1", "--checkpoint_every=2", "--log_every=1", "--preview=chelsea", "--quiet"]
 
-# Runs bin/train_stylenet.py as it is, but sends itself SIGKILL right after the checkpoint of step
-# KILL_AT is on disk: the kill lands at a known point, with no polling of the run directory.
-_KILL_AFTER_CHECKPOINT = textwrap.dedent("""
-    import os, runpy, signal, sys
-    from tfopt.training import callbacks
-    kill_at = int(sys.argv.pop(1))
-    save = callbacks.Checkpoints.save
-
-    def save_then_die(self, step):
-        save(self, step)
-        if step >= kill_at:
-            os.kill(os.getpid(), signal.SIGKILL)
-
-    callbacks.Checkpoints.save = save_then_die
-    sys.argv[0] = "bin/train_stylenet.py"
-    runpy.run_path(sys.argv[0], run_name="__main__")
-""")
 
 
 def _run(*args):
@@ -44,11 +26,11 @@ def _latest_step(run):
 
 
 @pytest.fixture(scope="module")
-def run_dir(tmp_path_factory, tiny_vgg_file):
+def run_dir(tmp_path_factory, tiny_vgg_file, kill_after_checkpoint):
     """A run on a tiny loss network from a file, killed just after its checkpoint at step 2, resumed to 4."""
     run = tmp_path_factory.mktemp("stylenet") / "run"
     flags = [f"--output={run}", f"--model={tiny_vgg_file}", "--steps=4", *TINY]
-    killed = _run("-c", _KILL_AFTER_CHECKPOINT, "2", *flags)
+    killed = _run("-c", kill_after_checkpoint("bin/train_stylenet.py", "tfopt.training.callbacks"), "2", *flags)
     assert killed.returncode == -9, killed.stderr[-2000:]  # SIGKILL: no clean-up ran
     assert _latest_step(run) == 2 and (run / "stylenet.keras").is_file()
     assert not (run / "summary.json").exists()
