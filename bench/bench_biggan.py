@@ -22,10 +22,10 @@ import argparse
 import json
 import pathlib
 import tempfile
-import time
 
 import numpy as np
 
+from interleave import fit_in_turns
 from tfopt.gan import inputs
 from tfopt.gan.config import GANConfig
 from tfopt.gan.evaluation import evaluate
@@ -39,17 +39,7 @@ def ablation(steps, chunk, seed, samples):
             channels=1)
         ds, info = make_dataset(config)
         runs[name] = (config, build_gan(config, num_classes=info.num_classes), ds)
-    seconds = {name: [] for name in runs}
-    done = 0
-    while done < steps:
-        n = min(chunk, steps - done)
-        for name, (_, gan, ds) in runs.items():
-            start = time.perf_counter()
-            gan.fit(ds, steps_per_epoch=n, epochs=1, verbose=0, shuffle=False)
-            seconds[name].append((n, time.perf_counter() - start))
-        done += n
-        print(f"{done}/{steps} steps", flush=True)
-    per_step = {k: sum(t for _, t in v[1:] or v) / sum(n for n, _ in v[1:] or v) for k, v in seconds.items()}
+    per_step = fit_in_turns({name: (gan, ds) for name, (_, gan, ds) in runs.items()}, steps=steps, chunk=chunk)
     out = {"steps": steps, "seconds_per_step": per_step,
            "step_time_ratio_projection_over_planes": per_step["projection"] / per_step["one_hot_planes"]}
     for name, (config, gan, _) in runs.items():

@@ -23,12 +23,12 @@ Run (not part of the test suite):
 """
 import argparse
 import json
-import time
 
 import keras
 import numpy as np
 import tensorflow as tf
 
+from interleave import fit_in_turns
 from tfopt import nets
 from tfopt.gan import inputs, metrics
 from tfopt.gan.config import GANConfig
@@ -115,18 +115,8 @@ def main():
     ours_ds, _ = make_dataset(config)
     x_train = _train_images(config)
     theirs, theirs_ds = _baseline(config, x_train, args.baseline_norm)
-    seconds = {"tfopt": [], "keras_io": []}
-    done = 0
-    while done < args.steps:
-        n = min(args.chunk, args.steps - done)
-        for name, model, ds in (("tfopt", ours, ours_ds), ("keras_io", theirs, theirs_ds)):
-            start = time.perf_counter()
-            model.fit(ds, steps_per_epoch=n, epochs=1, verbose=0, shuffle=False)
-            seconds[name].append((n, time.perf_counter() - start))
-        done += n
-        print(f"{done}/{args.steps} steps", flush=True)
-    # Per-step time without the first chunk (graph tracing), when there is more than one.
-    per_step = {k: sum(t for _, t in v[1:] or v) / sum(n for n, _ in v[1:] or v) for k, v in seconds.items()}
+    per_step = fit_in_turns({"tfopt": (ours, ours_ds), "keras_io": (theirs, theirs_ds)}, steps=args.steps,
+                            chunk=args.chunk)
     real = inputs.reference_examples(config.data)
     net = metrics.digits_feature_network()
     results = {
