@@ -198,7 +198,8 @@ def test_without_a_model_photos_go_to_the_offline_imagenet_classifier():
 @pytest.mark.parametrize("eps", [4 / 255, 0.0157, 0.01])
 def test_saved_pngs_stay_inside_the_linf_ball(eps, tmp_path):
     """Rounding the ball's corners to 8 bits can overshoot eps (0.01 is 2.55 levels); the projection never does."""
-    from tfopt.attacks.output import grid_levels, load_pngs, project_to_grid, save_pngs, to_grid
+    from tfopt.attacks.output import grid_levels, load_pngs, project_to_grid, save_pngs
+    from tfopt.images import round_to_8bit as to_grid
 
     def levels(a):  # largest change from x in 8-bit levels (exact, unlike float32 differences)
         return int(np.abs(np.round(a * 255) - np.round(x * 255)).max())
@@ -216,7 +217,8 @@ def test_saved_pngs_stay_inside_the_linf_ball(eps, tmp_path):
 
 
 def test_saved_pngs_stay_inside_the_l2_ball():
-    from tfopt.attacks.output import project_to_grid, to_grid
+    from tfopt.attacks.output import project_to_grid
+    from tfopt.images import round_to_8bit as to_grid
 
     rng = np.random.default_rng(1)
     x = to_grid(rng.random((4, 8, 8, 1)))

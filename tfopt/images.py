@@ -30,6 +30,7 @@ __all__ = [
     "upscale_note",
     "to_uint8",
     "to_float",
+    "round_to_8bit",
     "save_image",
     "image_grid",
     "save_grid",
@@ -88,6 +89,11 @@ def _load_file(path):
     except (UnidentifiedImageError, OSError, ValueError) as err:
         reason = str(err).splitlines()[0] if str(err) else type(err).__name__
         raise InputError(_expected_image(f"{str(path)!r} (not a readable image: {reason})")) from None
+
+
+def round_to_8bit(image):
+    """Rounds to the 8-bit grid k/255: exactly the values an 8-bit PNG of ``image`` holds, as float32."""
+    return to_float(to_uint8(image))
 
 
 def to_float(image):

@@ -1,6 +1,6 @@
 """Files of an attack run: the 8-bit PNGs, adversarial.npz (written atomically) and the adversarial.png figure.
 
-Adversarial images are judged as they are saved: 8-bit PNGs. :func:`to_grid` puts the
+Adversarial images are judged as they are saved: 8-bit PNGs. :func:`tfopt.images.round_to_8bit` puts the
 clean images on the 8-bit grid before the attack, and :func:`project_to_grid` rounds the
 attack's float result onto that grid *inside* the eps ball, so the L-inf (or L2) distance
 between the saved clean and adversarial PNGs never exceeds eps.
@@ -17,13 +17,8 @@ import numpy as np
 from tfopt import images
 from tfopt.core.files import atomic_path
 
-__all__ = ["to_grid", "grid_levels", "project_to_grid", "save_pngs", "load_pngs", "save_arrays", "load_arrays",
+__all__ = ["grid_levels", "project_to_grid", "save_pngs", "load_pngs", "save_arrays", "load_arrays",
            "perturbation_image", "save_figure"]
-
-
-def to_grid(x):
-    """Images rounded to the 8-bit grid k/255: exactly what a PNG of them holds, as float32."""
-    return images.to_float(images.to_uint8(x))
 
 
 def grid_levels(eps):
@@ -41,7 +36,7 @@ def project_to_grid(x, x_adv, *, norm="linf", eps=None):
     zero instead (never longer than the float change).
 
     Args:
-        x: clean images on the grid (see :func:`to_grid`), [B, H, W, C].
+        x: clean images on the grid (see :func:`tfopt.images.round_to_8bit`), [B, H, W, C].
         x_adv: the attack's float images, [B, H, W, C] in [0, 1].
         norm: "linf" or "l2".
         eps: the ball radius; None (C&W) only rounds.

@@ -22,8 +22,9 @@ import numpy as np
 from tfopt.attacks import common
 from tfopt.attacks.cw import cw_l2
 from tfopt.attacks.gradient import bim, fgsm, mim, pgd
-from tfopt.attacks.output import grid_levels, load_pngs, project_to_grid, save_arrays, save_figure, save_pngs, to_grid
+from tfopt.attacks.output import grid_levels, load_pngs, project_to_grid, save_arrays, save_figure, save_pngs
 from tfopt.core.errors import InputError
+from tfopt.images import round_to_8bit
 
 __all__ = ["METHODS", "attack", "AttackConfig", "resolve_model", "load_inputs", "run_attack"]
 
@@ -206,7 +207,7 @@ def run_attack(config, outdir):
     outdir = pathlib.Path(outdir)
     model = _get_model(config)
     x, y, source, notes = load_inputs(config, model)
-    x = to_grid(x)
+    x = round_to_8bit(x)
     kw = {f.name: getattr(config, f.name) for f in dataclasses.fields(config)
           if f.name not in ("model", "weights", "images", "labels", "dataset", "num_images", "quiet")}
     start = time.perf_counter()

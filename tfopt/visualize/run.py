@@ -15,6 +15,7 @@ import sys
 import numpy as np
 
 from tfopt.core.errors import InputError
+from tfopt.images import round_to_8bit
 from tfopt.visualize.common import check_classes, predict_probs, write_outputs
 from tfopt.visualize.inversion import DEPTH_LAYERS
 
@@ -189,10 +190,6 @@ def _check(config):
             raise InputError(f"expected {name} > 0; received: {name}={value}")
 
 
-def _uint8(images):
-    return np.round(np.clip(images, 0, 1) * 255) / 255
-
-
 def _feature_network(config):
     return config.mode == "invert" and config.model in DEPTH_LAYERS
 
@@ -264,7 +261,7 @@ def _run_fooling(config, model, settings, head, outdir):
     summaries, curves, labels = [], {}, []
     for tv, res in zip(weights, runs):
         tag = f" TV {tv:g}" if tv else ""
-        conf_u8 = predict_probs(model, _uint8(res.images))[np.arange(len(res.targets)), res.targets]
+        conf_u8 = predict_probs(model, round_to_8bit(res.images))[np.arange(len(res.targets)), res.targets]
         summaries.append({"tv": tv, **res.summary(names), "confidence_uint8": conf_u8.tolist(),
                           "num_reached_uint8": int((conf_u8 >= res.threshold).sum())})
         labels += [f"{names[k]}{tag}: p={c:.5f} @{s}" for k, c, s in zip(res.targets, res.confidence, res.steps)]
