@@ -16,7 +16,8 @@ from absl import flags, logging
 from tfopt import cli, export
 from tfopt.core.errors import InputError
 
-flags.DEFINE_string("checkpoint", None, "GAN run directory (bin/train_gan.py --output) or generator.keras.")
+flags.DEFINE_string("checkpoint", None, "Run directory (bin/train_gan.py, train_stylenet.py or "
+                    "train_pix2pix.py --output) or generator.keras.")
 flags.DEFINE_string("model", None, "A .keras model file (generator or image network).")
 flags.DEFINE_list("formats", list(export.FORMATS), f"Formats to write, any of: {', '.join(export.FORMATS)}.")
 flags.DEFINE_string("model_name", None, "Served model name (default: the checkpoint/model file name).")
@@ -58,9 +59,10 @@ def main(argv):
         raise InputError(f"expected model_name of letters, digits, _ . -; received: model_name={model_name!r}")
     cli.set_seed(FLAGS.seed)
     model, config = export.load_for_export(checkpoint=FLAGS.checkpoint, model=FLAGS.model)
-    spec = export.describe_model(model, kind=FLAGS.kind, latent_dim=config.get("latent_dim"),
-                                 num_classes=config.get("num_classes"), input_range=FLAGS.input_range,
-                                 output_range=FLAGS.output_range)
+    given = {name: getattr(FLAGS, name) if getattr(FLAGS, name) != "auto" else config.get(name, "auto")
+             for name in ("kind", "input_range", "output_range")}  # a run says what it is; flags win
+    spec = export.describe_model(model, latent_dim=config.get("latent_dim"), num_classes=config.get("num_classes"),
+                                 multiple=config.get("multiple", 1), **given)
     images = representative = None
     if spec.kind == "image":
         channels = spec.image_shape[-1]

@@ -86,14 +86,17 @@ def load_for_export(*, checkpoint=None, model=None):
     Args:
         checkpoint: a run directory: a GAN run (``bin/train_gan.py --output``, holding
             ``generator.keras`` and ``config.json``; loaded with
-            ``tfopt.gan.load_generator``) or a style-network run
-            (``bin/train_stylenet.py --output``, holding ``stylenet.keras``).
+            ``tfopt.gan.load_generator``), a style-network run
+            (``bin/train_stylenet.py --output``, holding ``stylenet.keras``) or a pix2pix
+            run (``bin/train_pix2pix.py --output``; its generator takes and gives [-1, 1]
+            images of any size, padded in the graph to its multiple).
         model: a ``.keras`` file, loaded with ``safe_mode=True`` (tfopt's own layers
             are registered first).
 
     Returns:
         ``(keras.Model, config dict)``; the config is the GAN run's (``latent_dim``,
-        ...) or empty.
+        ...), a pix2pix run's serving facts (``kind``, ``input_range``, ``output_range``,
+        ``multiple``, ``image_size``) or empty.
 
     Raises:
         InputError: neither or both given, or nothing loadable at the path.
@@ -107,6 +110,12 @@ def load_for_export(*, checkpoint=None, model=None):
         if not path.exists():
             raise InputError(f"expected a run directory or a .keras file; received: {str(checkpoint)!r} "
                              "(no such path)")
+        from tfopt.pix2pix import translator
+
+        if translator.is_run(path):
+            generator, config = translator.load_translator(path)
+            return generator, {"kind": "image", "input_range": "tanh", "output_range": "tanh",
+                               "multiple": translator.multiple_of(generator), "image_size": config.image_size}
         from tfopt.style import fast
 
         if path.name == fast.MODEL_FILE or (path / fast.MODEL_FILE).is_file():

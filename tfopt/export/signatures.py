@@ -72,6 +72,9 @@ class ServingSpec:
             be None) or of the generated image (generators; may hold None).
         input_order: order of the model's inputs, e.g. ``("z", "labels")``.
         labels_rank: rank of the model's labels input (1 for ``[B]``, 2 for ``[B, 1]``).
+        multiple: image models: the side multiple the network needs (a U-Net with ``d``
+            stride-2 layers needs ``2 ** d``); inputs of other sizes are padded by mirroring
+            their border up to it and the output is cropped back, inside the graph.
     """
 
     kind: str
@@ -83,6 +86,7 @@ class ServingSpec:
     image_shape: tuple = (None, None, 3)
     input_order: tuple = ("image",)
     labels_rank: int = 1
+    multiple: int = 1
 
 
 def _shape(tensor):
@@ -97,7 +101,7 @@ def _find_num_classes(model):
 
 
 def describe_model(model, *, kind="auto", latent_dim=None, num_classes=None, input_range="auto",
-                   output_range="auto"):
+                   output_range="auto", multiple=1):
     """Reads a model's inputs and returns its :class:`ServingSpec`.
 
     Args:
@@ -112,6 +116,7 @@ def describe_model(model, *, kind="auto", latent_dim=None, num_classes=None, inp
             :data:`RANGES`.
         output_range: range the model produces: ``"auto"`` (``"tanh"`` for generators,
             ``"unit"`` for image models) or one of :data:`RANGES`.
+        multiple: image models: the side multiple the network needs (see :class:`ServingSpec`).
 
     Returns:
         A :class:`ServingSpec`.
@@ -174,7 +179,7 @@ def describe_model(model, *, kind="auto", latent_dim=None, num_classes=None, inp
                          f"shape {(None,) + tuple(out_shape)}")
     return ServingSpec(kind="image", input_range="unit" if input_range == "auto" else input_range,
                        output_range="unit" if output_range == "auto" else output_range,
-                       image_shape=tuple(in_shape), input_order=("image",))
+                       image_shape=tuple(in_shape), input_order=("image",), multiple=int(multiple))
 
 
 def to_unit(x, value_range):
@@ -205,7 +210,10 @@ def call_model(model, spec, *, z=None, labels=None, image=None):
         The model's output tensor.
     """
     if spec.kind == "image":
-        return model(from_unit(image, spec.input_range), training=False)
+        x = from_unit(image, spec.input_range)
+        if spec.multiple <= 1:
+            return model(x, training=False)
+        return _padded_call(model, x, spec.multiple)
     z = tf.convert_to_tensor(z, tf.float32)
     if not spec.conditional:
         return model([z] if _takes_list(model) else z, training=False)
@@ -220,6 +228,18 @@ def call_model(model, spec, *, z=None, labels=None, image=None):
         labels = tf.reshape(labels, [-1, 1])
     feeds = {"z": z, "labels": labels}
     return model([feeds[name] for name in spec.input_order], training=False)
+
+
+def _padded_call(model, x, multiple):
+    """``model(x)`` with H, W padded up to multiples of ``multiple`` (mirrored border), cropped back."""
+    h, w = tf.shape(x)[1], tf.shape(x)[2]
+    ph, pw = -h % multiple, -w % multiple
+    top, left = ph // 2, pw // 2
+    # SYMMETRIC (the border pixel repeated, then the image mirrored) is TFLite's MIRROR_PAD;
+    # it needs the pad to be at most the image side, which any side >= multiple / 2 meets.
+    padded = tf.pad(x, [[0, 0], [top, ph - top], [left, pw - left], [0, 0]], mode="SYMMETRIC")
+    out = model(padded, training=False)
+    return out[:, top : top + h, left : left + w]
 
 
 def _takes_list(model):

@@ -50,20 +50,23 @@ class SampleGrids(keras.callbacks.Callback):
         ncols: images per row.
         labels: a caption per image (or None).
         beside: optional images ``[N, H, W, C]`` in [0, 1] shown after each generated one
-            (e.g. the input and the target of an image-to-image model).
+            (e.g. the target of an image-to-image model).
+        before: optional images shown before each generated one (e.g. its input).
     """
 
-    def __init__(self, run, *, every, total, z=None, condition=None, ncols=8, labels=None, beside=()):
+    def __init__(self, run, *, every, total, z=None, condition=None, ncols=8, labels=None, beside=(), before=()):
         super().__init__()
         self.run, self.every, self.total = run, int(every), int(total)
-        self.z, self.condition, self.ncols, self.labels, self.beside = z, condition, ncols, labels, tuple(beside)
+        self.z, self.condition, self.ncols, self.labels = z, condition, ncols, labels
+        self.beside, self.before = tuple(beside), tuple(before)
 
     def images(self):
-        """The grid's tiles in [0, 1] (generated images, each followed by its ``beside`` images)."""
+        """The grid's tiles in [0, 1] (each generated image between its ``before`` and ``beside`` images)."""
         fake = (feeds.generate_from(self.model.sampler, self.z, condition=self.condition) + 1.0) / 2.0
-        if not self.beside:
+        if not self.beside and not self.before:
             return np.clip(fake, 0.0, 1.0)
-        stacked = np.stack([fake, *[np.asarray(b, np.float32) for b in self.beside]], axis=1)
+        row = [*self.before, fake, *self.beside]
+        stacked = np.stack([np.asarray(b, np.float32) for b in row], axis=1)
         return np.clip(stacked.reshape((-1,) + fake.shape[1:]), 0.0, 1.0)
 
     def write(self, step):
@@ -73,7 +76,7 @@ class SampleGrids(keras.callbacks.Callback):
         images = self.images()
         folder = self.run.output_dir / "samples"
         folder.mkdir(exist_ok=True)
-        ncols = self.ncols * (1 + len(self.beside))
+        ncols = self.ncols * (1 + len(self.before) + len(self.beside))
         save_grid(folder / f"step_{step:06d}.png", images, labels=self.labels, ncols=ncols, scale=2)
         save_grid(self.run.output_dir / "samples.png", images, labels=self.labels, ncols=ncols, scale=2)
         with self.run.writer.as_default(step=step):

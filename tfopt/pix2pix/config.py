@@ -1,0 +1,148 @@
+"""The configuration of a pix2pix run, saved as config.json beside its checkpoints.
+
+One flat dataclass: every field is a flag of ``bin/train_pix2pix.py`` (help from the
+``Attributes:`` below). :data:`PAPER` holds Isola et al.'s values for the fields this
+package's offline defaults change (smaller images, a narrower network, a larger batch:
+what fits 10 minutes on two CPU cores), so summary.json can say what differs.
+
+Example:
+    config = Pix2PixConfig(data="edges2photo", generator="encoder_decoder").validated()
+    config.identity()["generator"]          # "encoder_decoder"
+"""
+import dataclasses
+
+from tfopt.core.errors import InputError
+from tfopt.gan.losses import LOSSES
+
+__all__ = ["Pix2PixConfig", "GENERATORS", "PATCHES", "OBJECTIVES", "TEST_MODES", "PAPER", "KIND"]
+
+KIND = "pix2pix"
+"""The ``kind`` written into a run's config.json (other binaries refuse a run of another kind)."""
+
+GENERATORS = ("unet", "encoder_decoder")
+PATCHES = ("70", "1", "16", "34", "142", "286", "image")
+OBJECTIVES = ("l1_cgan", "l1", "cgan")
+TEST_MODES = ("inference", "batch")
+NORMS = ("batch", "instance")
+
+PAPER = {"image_size": 256, "filters": 64, "batch_size": 1, "loss": "l1_cgan", "l1_weight": 100.0,
+         "learning_rate": 2e-4, "beta_1": 0.5, "patch": "70", "generator": "unet", "gan_loss": "non_saturating"}
+"""Isola et al. 2017's settings (facades: batch 1, 200 epochs at 256 px)."""
+
+# Not part of what a run *is*: a resumed run may change these.
+_NOT_IDENTITY = ("steps", "log_every", "sample_every", "checkpoint_every", "eval_samples")
+
+
+def _choices(*values):
+    return dataclasses.field(default=values[0], metadata={"choices": values})
+
+
+@dataclasses.dataclass(frozen=True)
+class Pix2PixConfig:
+    """A pix2pix run: data, networks, objective, training and evaluation.
+
+    Attributes:
+        data: the paired set: labels2photo or edges2photo (offline, made from the sample photos), an online pix2pix
+            set (facades, cityscapes, maps, edges2shoes, edges2handbags, night2day) or a folder of pairs.
+        direction: which side is the input: auto (the set's own; AtoB for a folder), AtoB or BtoA.
+        image_size: side of the square training images (pairs are resized to it; the paper's is 256).
+        num_classes: label classes of labels2photo.
+        edges: edge detector of edges2photo: hed (the offline HED network) or canny.
+        generator: unet (skip connections) or encoder_decoder (the same network without them).
+        patch: the discriminator's receptive field in pixels: 1 (PixelGAN), 16, 34, 70, 142, 286, or image
+            (ImageGAN: one logit per image).
+        loss: the generator's objective: l1_cgan (the paper's), l1 only, or cgan only.
+        l1_weight: lambda, the weight of L1 in l1_cgan and l1.
+        gan_loss: the adversarial loss family (the paper's non_saturating cGAN, or lsgan, hinge, ...).
+        norm: normalization in both networks: batch (the paper's) or instance.
+        filters: width of the first layer of both networks (the paper's 64).
+        dropout: dropout rate in the generator's first decoder blocks (the paper's noise).
+        batch_size: pairs per step (the paper's 1 on facades).
+        steps: training steps (a resumed run may be given more).
+        learning_rate: Adam learning rate of both networks.
+        beta_1: Adam beta_1.
+        test_mode: how the generator runs at test time: inference (moving batch-norm statistics, no dropout, no
+            state changed) or batch (the paper's: the test batch's own statistics and dropout on, stored
+            statistics left untouched).
+        seed: seed of the data order, jitter, initialization and noise.
+        log_every: steps between logged loss means.
+        sample_every: steps between sample grids.
+        checkpoint_every: steps between checkpoints (a kill loses at most this many steps).
+        eval_samples: held-out pairs scored at the end (0: all).
+    """
+
+    data: str = "labels2photo"
+    direction: str = _choices("auto", "AtoB", "BtoA")
+    image_size: int = 64
+    num_classes: int = 8
+    edges: str = _choices("hed", "canny")
+    generator: str = _choices(*GENERATORS)
+    patch: str = _choices(*PATCHES)
+    loss: str = _choices(*OBJECTIVES)
+    l1_weight: float = 100.0
+    gan_loss: str = dataclasses.field(default="non_saturating", metadata={"choices": tuple(LOSSES)})
+    norm: str = _choices(*NORMS)
+    filters: int = 32
+    dropout: float = 0.5
+    batch_size: int = 8
+    steps: int = 1500
+    learning_rate: float = 2e-4
+    beta_1: float = 0.5
+    test_mode: str = _choices(*TEST_MODES)
+    seed: int = 0
+    log_every: int = 50
+    sample_every: int = 250
+    checkpoint_every: int = 250
+    eval_samples: int = 0
+
+    def validated(self):
+        """Checks every field; returns self (InputError naming the first bad field)."""
+        for f in dataclasses.fields(self):
+            allowed = f.metadata.get("choices")
+            value = getattr(self, f.name)
+            if allowed and value not in allowed:
+                raise InputError(f"expected {f.name} in {', '.join(map(str, allowed))}; received: "
+                                 f"{f.name}={value!r}")
+        positive = ("image_size", "filters", "batch_size", "learning_rate", "log_every", "sample_every",
+                    "checkpoint_every")
+        for name in positive:
+            if not getattr(self, name) > 0:
+                raise InputError(f"expected {name} > 0; received: {name}={getattr(self, name)!r}")
+        for name in ("steps", "l1_weight", "eval_samples", "seed"):
+            if getattr(self, name) < 0:
+                raise InputError(f"expected {name} >= 0; received: {name}={getattr(self, name)!r}")
+        if self.image_size & (self.image_size - 1) or self.image_size < 8:
+            raise InputError(f"expected image_size a power of two >= 8; received: image_size={self.image_size}")
+        if not 0.0 <= self.dropout < 1.0:
+            raise InputError(f"expected 0 <= dropout < 1; received: dropout={self.dropout!r}")
+        if not 0.0 <= self.beta_1 < 1.0:
+            raise InputError(f"expected 0 <= beta_1 < 1; received: beta_1={self.beta_1!r}")
+        if self.num_classes < 2:
+            raise InputError(f"expected num_classes >= 2; received: num_classes={self.num_classes}")
+        if self.loss != "cgan" and not self.l1_weight:
+            raise InputError(f"expected l1_weight > 0 with loss={self.loss}; received: l1_weight=0")
+        return self
+
+    @property
+    def depth(self):
+        """The U-Net's depth: down to 1x1 at the training size, at most 8 (the paper's at 256 px)."""
+        return min(self.image_size.bit_length() - 1, 8)
+
+    def identity(self):
+        """The fields a resumed run must share with the saved one."""
+        return {k: v for k, v in dataclasses.asdict(self).items() if k not in _NOT_IDENTITY}
+
+    def changed_from_paper(self):
+        """``{field: [this run, the paper]}`` for the paper's settings this run changes."""
+        values = dataclasses.asdict(self)
+        return {k: [values[k], paper] for k, paper in PAPER.items() if values[k] != paper}
+
+    def to_json(self):
+        """The config.json content: the fields and ``kind``."""
+        return {"kind": KIND, **dataclasses.asdict(self)}
+
+    @classmethod
+    def from_json(cls, values):
+        """The config of a saved config.json (unknown keys ignored)."""
+        names = {f.name for f in dataclasses.fields(cls)}
+        return cls(**{k: v for k, v in values.items() if k in names})
