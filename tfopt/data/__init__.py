@@ -5,6 +5,11 @@ upsampled to 32x32x1 float32 in [0, 1] with a fixed stratified train/test split.
 Any TFDS name (mnist, fashion_mnist, cifar10, ...) goes through ``tfds.load``; where
 the set cannot be downloaded (no network), one line says so and names the way out.
 
+Paired image sets for image-to-image translation (pix2pix) live in two sub-modules:
+:mod:`tfopt.data.paired` reads pix2pix's own folder formats into a tf.data pipeline,
+and :mod:`tfopt.data.paired_sets` builds the offline sets (``labels2photo``,
+``edges2photo``) and fetches the named online ones.
+
 Example:
     ds, info = load_dataset("digits", split="train", batch_size=32)
     x, y = next(iter(ds))            # x: [32, 32, 32, 1] float32 in [0, 1]

