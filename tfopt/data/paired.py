@@ -198,14 +198,14 @@ def _resized_uint8(image, size):
     return np.clip(np.round(resized.numpy()), 0, 255).astype(np.uint8)
 
 
-def paired_dataset(pairs, *, image_size, jitter=True, mirror=True, seed=0):
+def paired_dataset(pairs, *, image_size, jitter=True, mirror=True, seed=0, shuffle=False, repeat=False):
     """An unbatched tf.data pipeline of pix2pix examples, with the paper's jitter and mirroring.
 
     Each pair is first resized to ``image_size`` square (bilinear) unless it already is.
     Jitter resizes input and target to :func:`jitter_size` and crops both back at one
     random offset; mirror flips both left-right alike with probability 1/2. The random
-    draws are stateless, seeded by ``(seed, element index)``: the same seed gives the
-    same examples on every pass (vary ``seed`` per epoch for fresh draws).
+    draws are stateless, seeded by ``(seed, running example count)``: the same seed gives
+    the same stream, and with ``repeat`` every pass draws afresh.
 
     Args:
         pairs: ``(name, input, target)`` tuples as returned by :func:`read_pairs`
@@ -213,7 +213,9 @@ def paired_dataset(pairs, *, image_size, jitter=True, mirror=True, seed=0):
         image_size: S, the side of the square examples.
         jitter: apply the random resize-and-crop.
         mirror: apply the random left-right flip.
-        seed: integer seed of the random draws.
+        seed: integer seed of the random draws (and of the shuffle).
+        shuffle: reshuffle the pairs on every pass (before the random draws).
+        repeat: repeat forever.
 
     Returns:
         tf.data.Dataset of dicts ``{"condition": float32 [S, S, 3], "image": float32
@@ -265,7 +267,13 @@ def paired_dataset(pairs, *, image_size, jitter=True, mirror=True, seed=0):
         both = both / 127.5 - 1.0
         return {"condition": both[0], "image": both[1]}
 
-    ds = tf.data.Dataset.from_tensor_slices((inputs, targets)).enumerate()
+    ds = tf.data.Dataset.from_tensor_slices((inputs, targets))
+    if shuffle:
+        ds = ds.shuffle(len(inputs), seed=seed, reshuffle_each_iteration=True)
+    if repeat:
+        ds = ds.repeat()
+    # The running count, not the pair's index: a repeated pair gets new draws on every pass.
+    ds = ds.enumerate()
     return ds.map(example, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
 
 

@@ -37,6 +37,7 @@ import numpy as np
 import tensorflow as tf
 
 from tfopt.core.errors import InputError
+from tfopt.nets.pix2pix import crop_back, pad_to_multiple
 
 __all__ = [
     "ServingSpec",
@@ -73,8 +74,8 @@ class ServingSpec:
         input_order: order of the model's inputs, e.g. ``("z", "labels")``.
         labels_rank: rank of the model's labels input (1 for ``[B]``, 2 for ``[B, 1]``).
         multiple: image models: the side multiple the network needs (a U-Net with ``d``
-            stride-2 layers needs ``2 ** d``); inputs of other sizes are padded by mirroring
-            their border up to it and the output is cropped back, inside the graph.
+            stride-2 layers needs ``2 ** d``); inputs of other sizes are padded up to it
+            (the border reflected) and the output is cropped back, inside the graph.
     """
 
     kind: str
@@ -231,15 +232,9 @@ def call_model(model, spec, *, z=None, labels=None, image=None):
 
 
 def _padded_call(model, x, multiple):
-    """``model(x)`` with H, W padded up to multiples of ``multiple`` (mirrored border), cropped back."""
-    h, w = tf.shape(x)[1], tf.shape(x)[2]
-    ph, pw = -h % multiple, -w % multiple
-    top, left = ph // 2, pw // 2
-    # SYMMETRIC (the border pixel repeated, then the image mirrored) is TFLite's MIRROR_PAD;
-    # it needs the pad to be at most the image side, which any side >= multiple / 2 meets.
-    padded = tf.pad(x, [[0, 0], [top, ph - top], [left, pw - left], [0, 0]], mode="SYMMETRIC")
-    out = model(padded, training=False)
-    return out[:, top : top + h, left : left + w]
+    """``model(x)`` with H, W padded up to multiples of ``multiple`` (reflected border), cropped back."""
+    padded, box = pad_to_multiple(x, multiple)
+    return crop_back(model(padded, training=False), box)
 
 
 def _takes_list(model):

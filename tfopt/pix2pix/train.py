@@ -89,11 +89,13 @@ def load_data(config):
 
 
 def _stream(config, train_pairs, start_step):
-    """Jittered, mirrored, shuffled training batches ``{"image", "condition"}``, repeated forever."""
+    """Jittered, mirrored, reshuffled training batches ``{"image", "condition"}``, repeated forever.
+
+    A resumed run reseeds with ``seed + step``: its draws differ from the first run's.
+    """
     ds = paired.paired_dataset(train_pairs, image_size=config.image_size, jitter=True, mirror=True,
-                               seed=config.seed + start_step)
-    ds = ds.shuffle(len(train_pairs), seed=config.seed + start_step).batch(config.batch_size, drop_remainder=True)
-    return ds.prefetch(2)
+                               seed=config.seed + start_step, shuffle=True, repeat=True)
+    return ds.batch(config.batch_size, drop_remainder=True).prefetch(2)
 
 
 def _fixed_pairs(pairs, size, count):
@@ -155,7 +157,7 @@ def train(config, output_dir, *, overwrite=False, quiet=False, callbacks=()):
         bar.update(start)
         if remaining:
             began = time.perf_counter()
-            gan.fit(_stream(config, train_pairs, start).repeat(), steps_per_epoch=remaining, epochs=1, verbose=0,
+            gan.fit(_stream(config, train_pairs, start), steps_per_epoch=remaining, epochs=1, verbose=0,
                     callbacks=[cb.ProgressBar(bar), cb.MetricsLog(run, every=config.log_every, total=config.steps),
                                grids, checkpoints, *callbacks])
             seconds = time.perf_counter() - began

@@ -2,7 +2,7 @@
 
 The generator is fully convolutional (built for any size that is a multiple of
 ``2 ** depth``); :func:`translate` pads an image of any size up to that multiple
-(reflecting the border) and crops the result back.
+(:func:`tfopt.nets.pix2pix.pad_to_multiple`: the border reflected) and crops the result back.
 
 Test-time batch statistics are a choice (``test_mode``):
 
@@ -29,6 +29,7 @@ import tensorflow as tf
 from tfopt.core.errors import InputError
 from tfopt.core.progress import progress
 from tfopt.gan import io as gan_io
+from tfopt.nets.pix2pix import crop_back, pad_to_multiple
 from tfopt.pix2pix.config import KIND, TEST_MODES, Pix2PixConfig
 from tfopt.training.rundir import read_config
 
@@ -104,15 +105,6 @@ def run_generator(generator, inputs, *, test_mode="inference"):
     return outputs
 
 
-def _pad(image, multiple):
-    """Pads ``[H, W, C]`` up to multiples of ``multiple``, reflecting where the image is big enough."""
-    h, w = image.shape[:2]
-    ph, pw = -h % multiple, -w % multiple
-    pads = ((ph // 2, ph - ph // 2), (pw // 2, pw - pw // 2), (0, 0))
-    mode = "reflect" if ph < h and pw < w else "symmetric" if ph <= h and pw <= w else "edge"
-    return np.pad(image, pads, mode=mode), (pads[0][0], pads[1][0], h, w)
-
-
 def translate(generator, images, *, test_mode="inference", batch_size=16):
     """Translates images of any size (padded to the generator's multiple, cropped back).
 
@@ -140,12 +132,10 @@ def translate(generator, images, *, test_mode="inference", batch_size=16):
     for indices in by_shape.values():
         for start in range(0, len(indices), batch_size):
             chunk = indices[start : start + batch_size]
-            padded = [_pad(images[i], multiple) for i in chunk]
-            batch = np.stack([p for p, _ in padded]) * 2.0 - 1.0
-            out = run_generator(generator, batch, test_mode=test_mode).numpy()
+            batch, box = pad_to_multiple(np.stack([images[i] for i in chunk]) * 2.0 - 1.0, multiple)
+            out = crop_back(run_generator(generator, batch, test_mode=test_mode), box).numpy()
             for k, i in enumerate(chunk):
-                top, left, h, w = padded[k][1]
-                outputs[i] = np.clip((out[k, top : top + h, left : left + w] + 1.0) / 2.0, 0.0, 1.0)
+                outputs[i] = np.clip((out[k] + 1.0) / 2.0, 0.0, 1.0)
     return np.stack(outputs) if stacked else outputs
 
 
