@@ -4,7 +4,7 @@ A tiny encoder-decoder: two stride-2 convolutions down to 1/4 resolution, dilate
 convolutions there (the context), bilinear upsampling back and a skip from the
 full-resolution features (the edges). Its field of view is about 53 x 53 px; with
 about 27 M multiply-adds per 64x64 image and 36 k weights (8 classes) it trains
-400 steps of 16 such images in about 40 s on 2 CPU cores.
+400 steps of 16 such images in 40-50 s on 2 CPU cores.
 It is the labeller of :mod:`tfopt.pix2pix.segmenter` (the FCN score of pix2pix).
 
 Example:
