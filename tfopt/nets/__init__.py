@@ -19,8 +19,9 @@ from tfopt.nets import efficientnet_lite
 from tfopt.nets import hed
 from tfopt.nets import mlp
 from tfopt.nets import pix2pix
+from tfopt.nets import segmenter
 from tfopt.nets import stylenet
 
 __all__ = ["register", "get", "build", "names",
            # the builder modules
-           "biggan", "dcgan", "digits_cnn", "efficientnet_lite", "hed", "mlp", "pix2pix", "stylenet"]
+           "biggan", "dcgan", "digits_cnn", "efficientnet_lite", "hed", "mlp", "pix2pix", "segmenter", "stylenet"]
