@@ -74,7 +74,7 @@ def build_gan(config, generator, discriminator):
     def adam():
         return keras.optimizers.Adam(config.learning_rate, beta_1=config.beta_1, beta_2=0.999)
 
-    gan.compile(adam(), adam(), d_terms=d_terms, g_terms=g_terms)
+    gan.compile(adam(), adam(), d_terms=d_terms, g_terms=g_terms, jit_compile=config.jit_compile)
     return gan
 
 
@@ -157,7 +157,7 @@ def train(config, output_dir, *, overwrite=False, quiet=False, callbacks=()):
         bar.update(start)
         if remaining:
             began = time.perf_counter()
-            gan.fit(_stream(config, train_pairs, start), steps_per_epoch=remaining, epochs=1, verbose=0,
+            gan.fit(_stream(config, train_pairs, start), steps_per_epoch=remaining, epochs=1, verbose=0, shuffle=False,
                     callbacks=[cb.ProgressBar(bar), cb.MetricsLog(run, every=config.log_every, total=config.steps),
                                grids, checkpoints, *callbacks])
             seconds = time.perf_counter() - began
