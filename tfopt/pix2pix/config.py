@@ -14,7 +14,7 @@ import dataclasses
 from tfopt.core.errors import InputError
 from tfopt.gan.losses import LOSSES
 
-__all__ = ["Pix2PixConfig", "GENERATORS", "PATCHES", "OBJECTIVES", "TEST_MODES", "PAPER", "KIND"]
+__all__ = ["Pix2PixConfig", "title", "GENERATORS", "PATCHES", "OBJECTIVES", "TEST_MODES", "PAPER", "KIND"]
 
 KIND = "pix2pix"
 """The ``kind`` written into a run's config.json (other binaries refuse a run of another kind)."""
@@ -150,3 +150,11 @@ class Pix2PixConfig:
         """The config of a saved config.json (unknown keys ignored)."""
         names = {f.name for f in dataclasses.fields(cls)}
         return cls(**{k: v for k, v in values.items() if k in names})
+
+
+def title(config):
+    """What a run is, in the paper's words: "pix2pix: U-Net + 34x34 PatchGAN, L1 + cGAN"."""
+    generator = {"unet": "U-Net", "encoder_decoder": "encoder-decoder"}[config.generator]
+    patch = {"1": "1x1 PixelGAN", "image": "ImageGAN"}.get(config.patch, f"{config.patch}x{config.patch} PatchGAN")
+    loss = {"l1_cgan": "L1 + cGAN", "l1": "L1 only", "cgan": "cGAN only"}[config.loss]
+    return f"pix2pix: {generator} + {patch}, {loss}"

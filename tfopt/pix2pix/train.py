@@ -12,7 +12,7 @@ logs/ (TensorBoard), comparison.png and summary.json. It resumes in place like e
 tfopt trainer (a SIGKILL loses at most ``checkpoint_every`` steps).
 
 Example:
-    summary = train(Pix2PixConfig(data="labels2photo", steps=1500), "runs/labels2photo")
+    summary = train(Pix2PixConfig(data="labels2photo"), "runs/labels2photo")
     summary["heldout"]["l1"], summary["heldout"]["fcn"]["per_pixel_accuracy"]
 """
 import pathlib
@@ -31,20 +31,12 @@ from tfopt.gan import terms as T
 from tfopt.gan.models import GAN
 from tfopt.images import image_grid, save_image
 from tfopt.pix2pix import evaluate as evaluation
-from tfopt.pix2pix.config import Pix2PixConfig
+from tfopt.pix2pix.config import title
 from tfopt.training.rundir import prepare_run_dir, write_config
 
-__all__ = ["train", "build_networks", "build_gan", "load_data", "title"]
+__all__ = ["train", "build_networks", "build_gan", "load_data", "training_stream", "title"]
 
 _GRID = 8
-
-
-def title(config):
-    """What a run is, in the paper's words: "pix2pix: U-Net + 70x70 PatchGAN, L1 + cGAN"."""
-    generator = {"unet": "U-Net", "encoder_decoder": "encoder-decoder"}[config.generator]
-    patch = {"1": "1x1 PixelGAN", "image": "ImageGAN"}.get(config.patch, f"{config.patch}x{config.patch} PatchGAN")
-    loss = {"l1_cgan": "L1 + cGAN", "l1": "L1 only", "cgan": "cGAN only"}[config.loss]
-    return f"pix2pix: {generator} + {patch}, {loss}"
 
 
 def build_networks(config, *, channels_in=3, channels_out=3):
@@ -88,7 +80,7 @@ def load_data(config):
     return source, train_pairs, heldout
 
 
-def _stream(config, train_pairs, start_step):
+def training_stream(config, train_pairs, start_step=0):
     """Jittered, mirrored, reshuffled training batches ``{"image", "condition"}``, repeated forever.
 
     A resumed run reseeds with ``seed + step``: its draws differ from the first run's.
@@ -157,7 +149,7 @@ def train(config, output_dir, *, overwrite=False, quiet=False, callbacks=()):
         bar.update(start)
         if remaining:
             began = time.perf_counter()
-            gan.fit(_stream(config, train_pairs, start), steps_per_epoch=remaining, epochs=1, verbose=0, shuffle=False,
+            gan.fit(training_stream(config, train_pairs, start), steps_per_epoch=remaining, epochs=1, verbose=0, shuffle=False,
                     callbacks=[cb.ProgressBar(bar), cb.MetricsLog(run, every=config.log_every, total=config.steps),
                                grids, checkpoints, *callbacks])
             seconds = time.perf_counter() - began

@@ -30,7 +30,7 @@ from tfopt.core.errors import InputError
 from tfopt.core.progress import progress
 from tfopt.gan import io as gan_io
 from tfopt.nets.pix2pix import crop_back, pad_to_multiple
-from tfopt.pix2pix.config import KIND, TEST_MODES, Pix2PixConfig
+from tfopt.pix2pix.config import KIND, TEST_MODES, Pix2PixConfig, title
 from tfopt.training.rundir import read_config
 
 __all__ = ["GENERATOR_FILE", "is_run", "load_translator", "translate_files", "translate", "run_generator", "multiple_of"]
@@ -200,7 +200,5 @@ def translate_files(run_dir, inputs, output_dir, *, test_mode=None, quiet=False)
     height = min(256, max(64, min(x.shape[0] for x, _ in shown)))
     save_image(output_dir / "translations.png", side_by_side(
         [im for pair in shown for im in pair], [c for _ in shown for c in ("input", "output")], height=height))
-    from tfopt.pix2pix.train import title
-
     return {"model": title(config), "run": str(run_dir), "test_mode": test_mode, "images": written,
             "seconds": seconds, "multiple": multiple_of(generator)}
