@@ -21,7 +21,7 @@ import tempfile
 
 import numpy as np
 
-__all__ = ["atomic_path", "to_jsonable", "write_json", "write_summary"]
+__all__ = ["atomic_path", "to_jsonable", "write_json", "write_summary", "cache_dir"]
 
 
 @contextlib.contextmanager
@@ -125,3 +125,14 @@ def write_summary(outdir, obj):
         The path of summary.json.
     """
     return write_json(pathlib.Path(outdir) / "summary.json", obj)
+
+
+def cache_dir(override=None):
+    """The tfopt cache directory: ``override`` if given, else $TFOPT_CACHE, else ~/.cache/tfopt.
+
+    Trained models (the digits CNN, the pix2pix segmenter), converted weights and the
+    offline paired sets live there.
+    """
+    if override:
+        return os.fspath(override)
+    return os.environ.get("TFOPT_CACHE") or os.path.join(os.path.expanduser("~"), ".cache", "tfopt")

