@@ -116,31 +116,43 @@ def _sides(path, pairs, width):
         _png(path / f"{k}.png", np.full((16, width, 3), 40 * k))
 
 
-@pytest.mark.parametrize("case, flags, message", [
-    ("mismatched", [], "only in A/: ['3']"),
-    ("odd_width", [], "of even width; received: "),
-    ("non_image", [], "notes.txt"),
-    ("patch_too_big", ["--patch=34"], "at least 34 px for a 34x34 PatchGAN; received: 16 px"),
-])
-def test_bad_training_input_exits_2_with_one_line_and_writes_nothing(tmp_path, case, flags, message):
-    data = tmp_path / "data"
+def _bad_data(data, case):
     if case == "mismatched":
         for side in ("A", "B"):
             for k in range(3):
                 _png(data / side / f"{k if side == 'B' else k + 1}.png", np.zeros((16, 16, 3)))
-    elif case == "odd_width":
-        _sides(data, 3, 33)
     else:
-        _sides(data, 3, 32)
+        _sides(data, 3, 33 if case == "odd_width" else 32)
         if case == "non_image":
             (data / "notes.txt").write_text("not an image")
+
+
+@pytest.mark.parametrize("case, changes, message", [
+    ("mismatched", {}, "only in A/: ['3']"),
+    ("odd_width", {}, "of even width; received: "),
+    ("non_image", {}, "notes.txt"),
+    ("patch_too_big", {"patch": "34"}, "at least 34 px for a 34x34 PatchGAN; received: 16 px"),
+])
+def test_bad_training_input_is_one_line_and_writes_nothing(tmp_path, case, changes, message):
+    from tfopt.core.errors import InputError
+    from tfopt.pix2pix.config import Pix2PixConfig
+    from tfopt.pix2pix.train import train
+
+    _bad_data(tmp_path / "data", case)
+    config = Pix2PixConfig(data=str(tmp_path / "data"), image_size=16, **{"patch": "16", **changes})
+    with pytest.raises(InputError) as info:
+        train(config, tmp_path / "run", quiet=True)
+    assert message in str(info.value) and "\n" not in str(info.value)
+    assert not (tmp_path / "run").exists()
+
+
+def test_the_binary_exits_2_on_bad_data(tmp_path):
+    _bad_data(tmp_path / "data", "non_image")
     out = tmp_path / "run"
-    done = _run(_cmd("train_pix2pix.py", f"--output={out}", f"--data={data}", "--image_size=16", "--patch=16",
-                     "--quiet", *flags))
-    assert done.returncode == 2, done.stderr[-2000:]
-    lines = done.stderr.strip().splitlines()
-    assert len(lines) == 1 and message in lines[0], done.stderr
-    assert not out.exists()
+    done = _run(_cmd("train_pix2pix.py", f"--output={out}", f"--data={tmp_path / 'data'}", "--image_size=16",
+                     "--patch=16", "--quiet"))
+    assert done.returncode == 2 and len(done.stderr.strip().splitlines()) == 1, done.stderr[-2000:]
+    assert "notes.txt" in done.stderr and not out.exists()
 
 
 def test_translate_refuses_a_run_of_another_kind(tmp_path):
