@@ -184,7 +184,7 @@ def train(config, output_dir, *, overwrite=False, quiet=False, callbacks=()):
                                              train_pairs=train_pairs)
         summary["heldout"] = scores
         _comparison(output_dir / "comparison.png", arrays["inputs"][:12], arrays["outputs"][:12],
-                    arrays["targets"][:12], config.generator)
+                    arrays["targets"][:12], "output")
     summary["config"] = config.to_json()
     files.write_summary(output_dir, summary)
     return summary
