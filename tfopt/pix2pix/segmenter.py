@@ -15,7 +15,6 @@ Example:
 import hashlib
 import inspect
 import json
-import os
 import pathlib
 import re
 import sys
