@@ -66,8 +66,9 @@ _COMMON = textwrap.dedent("""
 _MIRRORED = _COMMON.format(prelude="distribute.use_logical_cpus(2)") + textwrap.dedent("""
     out = {}
     mirrored = distribute.get_strategy("mirrored", devices=["/cpu:0", "/cpu:1"])  # one per process
-    for k, loss, classes, model in ((2, "non_saturating", 0, "dcgan"), (1, "wasserstein", 0, "dcgan"),
-                                    (1, "hinge", 3, "dcgan"), (2, "hinge", 3, "biggan")):
+    # k = 2 with DiffAugment is BigGAN's case; batch norm's cross-replica statistics the conditional DCGAN's.
+    for k, loss, classes, model in ((1, "wasserstein", 0, "dcgan"), (1, "hinge", 3, "dcgan"),
+                                    (2, "hinge", 3, "biggan")):
         w1, logs1, moved, r1 = run(distribute.get_strategy("default"), k, loss, 1, classes, model)
         w2, logs2, _, r2 = run(mirrored, k, loss, 1, classes, model)
         out[model + "_" + loss] = {"diff": max(float(np.abs(a - b).max()) for a, b in zip(w1, w2)), "moved": moved,
@@ -100,7 +101,7 @@ def test_one_device_and_two_mirrored_replicas_take_the_same_step():
                           cwd=ROOT, timeout=300)
     assert done.returncode == 0, done.stderr[-3000:]
     out = _result(done.stdout)
-    assert set(out) == {"dcgan_non_saturating", "dcgan_wasserstein", "dcgan_hinge", "biggan_hinge"}
+    assert set(out) == {"dcgan_wasserstein", "dcgan_hinge", "biggan_hinge"}
     assert "d_mismatch" in out["dcgan_hinge"]["logs"][0]  # the conditional model's extra term ran
     assert "g_ortho" in out["biggan_hinge"]["logs"][0]
     for loss, res in out.items():

@@ -155,12 +155,14 @@ def test_the_binary_exits_2_on_bad_data(tmp_path):
     assert "notes.txt" in done.stderr and not out.exists()
 
 
-def test_translate_refuses_a_run_of_another_kind(tmp_path):
+def test_translate_and_export_refuse_a_run_of_another_kind(tmp_path):
+    from tfopt.core.errors import InputError
+    from tfopt.pix2pix.translator import is_run, translate_files
+
     gan_run = tmp_path / "dcgan"
     gan_run.mkdir()
     (gan_run / "config.json").write_text(json.dumps({"model": {"name": "dcgan"}}))
     _png(tmp_path / "in.png", np.zeros((16, 16, 3)))
-    out = tmp_path / "out"
-    done = _run(_cmd("translate.py", f"--checkpoint={gan_run}", f"--input={tmp_path / 'in.png'}", f"--output={out}"))
-    assert done.returncode == 2 and len(done.stderr.strip().splitlines()) == 1
-    assert "expected a pix2pix run directory" in done.stderr and not out.exists()
+    with pytest.raises(InputError, match="expected a pix2pix run directory .* \\(a dcgan run\\)"):
+        translate_files(gan_run, [tmp_path / "in.png"], tmp_path, quiet=True)
+    assert not is_run(gan_run) and not is_run(tmp_path / "nothing")  # export takes it for what it is

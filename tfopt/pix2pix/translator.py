@@ -67,7 +67,9 @@ def load_translator(path):
     run_dir = path if path.is_dir() else path.parent
     saved = read_config(run_dir) if run_dir.is_dir() else None
     if saved is None or saved.get("kind") != KIND:
-        what = "no config.json" if saved is None else f"a {saved.get('kind') or saved.get('model') or 'other'} run"
+        model = (saved or {}).get("model")
+        kind = saved and (saved.get("kind") or (model.get("name") if isinstance(model, dict) else model))
+        what = "no config.json" if saved is None else f"a {kind or 'other'} run"
         raise InputError(f"expected a pix2pix run directory (bin/train_pix2pix.py --output); received: "
                          f"{str(path)!r} ({what})")
     generator, _ = gan_io.load_generator(run_dir)
