@@ -8,7 +8,7 @@ import pytest
 from PIL import Image
 
 from tfopt.core.errors import InputError
-from tfopt.data import paired_sets
+from tfopt.data import online_pairs, paired_sets
 from tfopt.data.paired import jitter_size, paired_dataset, read_pairs, split_dirs
 
 
@@ -322,7 +322,7 @@ def test_edges2photo_with_canny(tmp_path):
 
 
 def test_an_unreachable_online_set_is_one_line(tmp_path, monkeypatch):
-    monkeypatch.setattr(paired_sets, "unreachable_reason", lambda url: "no network: cannot resolve host")
+    monkeypatch.setattr(online_pairs, "unreachable_reason", lambda url: "no network: cannot resolve host")
     with pytest.raises(InputError) as info:
         paired_sets.resolve_paired("facades", cache_dir=tmp_path)
     message = str(info.value)

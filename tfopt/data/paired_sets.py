@@ -34,7 +34,7 @@ A set is written in pix2pix's own format, side-by-side ``input|target`` PNGs::
 It is built in a temporary folder and renamed into place when complete, so a killed
 build leaves no half set. The cache root is $TFOPT_CACHE, else ~/.cache/tfopt.
 
-Online sets (:data:`ONLINE_SETS`) are pix2pix's own tarballs, fetched with
+Online sets (:data:`ONLINE_SETS`, :mod:`tfopt.data.online_pairs`) are pix2pix's own tarballs, fetched with
 ``keras.utils.get_file``; where the host cannot be reached, one line says so.
 
 Example:
@@ -56,7 +56,7 @@ from tfopt.core.errors import InputError
 from tfopt.core import files
 from tfopt.core.files import write_json
 from tfopt.data.paired import DIRECTIONS, split_dirs
-from tfopt.net import unreachable_reason
+from tfopt.data.online_pairs import ONLINE_SETS, URL, fetch_online_set
 
 __all__ = ["OFFLINE_SETS", "ONLINE_SETS", "PHOTOS", "VERSION", "PairedSource", "TileGeometry", "cache_root",
            "fetch_online_set", "labels_from_colours", "load_photo", "offline_set", "palette", "photo_shape",
@@ -71,17 +71,6 @@ OFFLINE_SETS = ("labels2photo", "edges2photo")
 PHOTOS = ("astronaut", "chelsea", "coffee", "rocket", "hubble", "ihc", "retina", "china", "flower")
 """The colour photos the offline sets are cut from (skimage.data and sklearn's sample images)."""
 
-ONLINE_SETS = {
-    "facades": "BtoA",         # photo | labels: labels -> photo
-    "cityscapes": "BtoA",      # photo | labels
-    "maps": "BtoA",            # aerial photo | map: map -> aerial photo
-    "edges2shoes": "AtoB",     # edges | photo
-    "edges2handbags": "AtoB",  # edges | photo
-    "night2day": "AtoB",       # night | day
-}
-"""pix2pix's online sets and the direction that maps the drawing (or night) to the photo (or day)."""
-
-_URL = "http://efrosgans.eecs.berkeley.edu/pix2pix/datasets/{name}.tar.gz"
 _EDGES = ("hed", "canny")
 _DEFAULT_CLASSES = 8
 _SUPERPIXEL_AREA = 12 * 12
@@ -400,61 +389,7 @@ def offline_set(name, *, image_size=64, num_classes=_DEFAULT_CLASSES, edges="hed
     return final
 
 
-# ---- online sets and resolution -----------------------------------------------------------------------------
-
-
-def _short(error):
-    text = " ".join(str(error).split()) or error.__class__.__name__
-    return text if len(text) <= 100 else text[:97] + "..."
-
-
-def _set_root(folder, name):
-    """The folder holding train/ inside an unpacked tarball (``<dir>/<name>/train`` or ``<dir>/train``)."""
-    for candidate in (os.path.join(folder, name), folder):
-        if os.path.isdir(os.path.join(candidate, "train")):
-            return candidate
-    return None
-
-
-def fetch_online_set(name, *, cache_dir=None):
-    """The folder of one of pix2pix's online sets, downloaded into the cache on first use.
-
-    Args:
-        name: one of :data:`ONLINE_SETS`.
-        cache_dir: cache root (default: $TFOPT_CACHE, else ~/.cache/tfopt).
-
-    Returns:
-        The unpacked set's folder (str), holding ``train/`` and ``val/`` (or ``test/``).
-
-    Raises:
-        InputError: unknown name, or the set cannot be downloaded here (one line naming
-            the set, the URL and the way out).
-
-    Example:
-        root = fetch_online_set("facades")
-    """
-    if name not in ONLINE_SETS:
-        raise InputError(f"expected an online pix2pix set in {list(ONLINE_SETS)}; received: {name!r}")
-    folder = os.path.join(cache_root(cache_dir), "pix2pix", name)
-    found = _set_root(folder, name)
-    if found:
-        return found
-    url = _URL.format(name=name)
-    fix = "download it by hand, unpack it and pass --data=DIR (or use --data=labels2photo / edges2photo, offline)"
-    reason = unreachable_reason(url)
-    if reason:
-        raise InputError(f"cannot download pix2pix set {name!r} from {url} here ({reason}); {fix}")
-    import keras
-
-    try:
-        path = keras.utils.get_file(fname=name, origin=url, extract=True, cache_dir=cache_root(cache_dir),
-                                    cache_subdir="pix2pix")
-    except Exception as error:  # network errors, a truncated archive
-        raise InputError(f"cannot download pix2pix set {name!r} from {url} here ({_short(error)}); {fix}") from None
-    found = _set_root(path, name) or _set_root(folder, name)
-    if not found:
-        raise InputError(f"expected a train/ folder in the pix2pix set {name!r}; received: {path} without one")
-    return found
+# ---- resolution ---------------------------------------------------------------------------------------------
 
 
 @dataclasses.dataclass(frozen=True)
@@ -512,7 +447,7 @@ def resolve_paired(data, *, image_size=64, direction=None, num_classes=_DEFAULT_
         own = meta.get("direction", "AtoB")
     elif text in ONLINE_SETS:
         root = fetch_online_set(text, cache_dir=cache_dir)
-        meta, own = {"url": _URL.format(name=text), "direction": ONLINE_SETS[text]}, ONLINE_SETS[text]
+        meta, own = {"url": URL.format(name=text), "direction": ONLINE_SETS[text]}, ONLINE_SETS[text]
     elif os.path.isdir(text):
         root, meta, own = text, {}, "AtoB"
     else:
