@@ -200,8 +200,6 @@ def load_or_train_segmenter(key, photos, labels, num_classes, *, cache_dir=None,
     """
     import keras
 
-    from tfopt.core.files import atomic_path, write_json
-
     if not isinstance(key, str) or not _KEY.fullmatch(key):
         raise InputError(f"expected key to be a name of letters, digits, '.', '_' or '-' (not starting with "
                          f"'.', '_' or '-'); received: key={key!r}")
@@ -222,7 +220,8 @@ def load_or_train_segmenter(key, photos, labels, num_classes, *, cache_dir=None,
     model = None
     start = time.perf_counter()
     sidecar = _read_sidecar(sidecar_path)
-    if path.is_file() and sidecar is not None and all(sidecar.get(k) == v for k, v in expected.items()):
+    if (path.is_file() and sidecar is not None and "train_pixel_accuracy" in sidecar
+            and all(sidecar.get(k) == v for k, v in expected.items())):
         try:
             model = keras.saving.load_model(path, safe_mode=True, compile=False)
         except Exception as error:  # a damaged or foreign file: train a new one
@@ -234,13 +233,16 @@ def load_or_train_segmenter(key, photos, labels, num_classes, *, cache_dir=None,
         model = train_segmenter(photos, labels, num_classes, **train_kwargs)
         folder.mkdir(parents=True, exist_ok=True)
         sidecar_path.unlink(missing_ok=True)   # no sidecar may vouch for the old model while it is replaced
-        with atomic_path(path) as tmp:
+        with files.atomic_path(path) as tmp:
             model.save(tmp)
         seconds = time.perf_counter() - start
-        write_json(sidecar_path, {**expected, "train_seconds": round(seconds, 2)})
+        # Measured once, when trained: a cached model is the same model, so its sidecar keeps the number.
+        train_accuracy = fcn_scores(model, photos, labels, num_classes)["per_pixel_accuracy"]
+        files.write_json(sidecar_path, {**expected, "train_seconds": round(seconds, 2),
+                                        "train_pixel_accuracy": train_accuracy})
     else:
         seconds = time.perf_counter() - start
-    train_accuracy = fcn_scores(model, photos, labels, num_classes)["per_pixel_accuracy"]
+        train_accuracy = sidecar["train_pixel_accuracy"]
     info = {"cached": cached, "seconds": round(seconds, 2), "train_pixel_accuracy": train_accuracy,
             "path": str(path), "labels_sha256": expected["labels_sha256"]}
     return model, info
