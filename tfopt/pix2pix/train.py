@@ -93,10 +93,7 @@ def training_stream(config, train_pairs, start_step=0):
 
 def _fixed_pairs(pairs, size, count):
     """Up to ``count`` pairs as ``(inputs, targets)`` in [0, 1] at ``size`` (no jitter)."""
-    chosen = pairs[:: max(1, len(pairs) // count)][:count]
-    ds = paired.paired_dataset(chosen, image_size=size, jitter=False, mirror=False).batch(len(chosen))
-    batch = next(iter(ds))
-    return (batch["condition"].numpy() + 1.0) / 2.0, (batch["image"].numpy() + 1.0) / 2.0
+    return evaluation.pair_arrays(pairs[:: max(1, len(pairs) // count)][:count], size)
 
 
 def _comparison(path, inputs, outputs, targets, caption):
