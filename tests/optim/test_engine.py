@@ -68,9 +68,11 @@ def test_restarts_keep_the_best_per_sample(tiny_model, images):
 
 def test_same_seed_same_result(tiny_model, images):
     kw = dict(steps=3, transforms=T.default_transforms(16), param="fft", progress=False)
-    a = optimize(O.channel("conv2", 1), tiny_model, images, seed=5, **kw)
-    b = optimize(O.channel("conv2", 1), tiny_model, images, seed=5, **kw)
-    c = optimize(O.channel("conv2", 1), tiny_model, images, seed=6, **kw)
+    obj = O.layer_activation("conv2")  # every channel: a single one of this tiny net can be dead
+    a = optimize(obj, tiny_model, images, seed=5, **kw)
+    b = optimize(obj, tiny_model, images, seed=5, **kw)
+    c = optimize(obj, tiny_model, images, seed=6, **kw)
+    assert np.all(a.history[-1] > a.history[0])  # it moved
     np.testing.assert_array_equal(a.images, b.images)
     assert not np.array_equal(a.images, c.images)
 

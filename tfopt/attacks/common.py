@@ -19,7 +19,8 @@ import tensorflow as tf
 
 from tfopt.core.errors import InputError
 from tfopt.models.features import LOGITS, PROBS, FeatureModel
-from tfopt.optim.objectives import Objective, tile_to
+from tfopt.optim.loop import Stop
+from tfopt.optim.objectives import Const, Objective, straight_through, tile_to
 
 __all__ = [
     "AttackResult",
@@ -27,6 +28,7 @@ __all__ = [
     "NORMS",
     "UNTARGETED",
     "SUCCESS_TOL",
+    "SUCCEEDED",
     "success_margin",
     "adversarial_objective",
     "predict",
@@ -124,21 +126,37 @@ def adversarial_objective(y_true, y_target, loss="ce"):
     """
     if loss not in ("ce", "margin"):
         raise InputError(f"expected loss 'ce' or 'margin'; received: loss={loss!r}")
-    y_true = np.asarray(y_true, np.int32)
-    y_target = np.asarray(y_target, np.int32)
+    y_true = Const(np.asarray(y_true, np.int32))
+    y_target = Const(np.asarray(y_target, np.int32))
 
-    def fn(ctx):
-        logits = ctx[LOGITS]
-        n = tf.shape(logits)[0]
-        yt, tt = tile_to(y_true, n), tile_to(y_target, n)
-        m = success_margin(logits, yt, tt)
-        if loss == "margin":
-            return m
+    def labels(ctx):
+        n = tf.shape(ctx[LOGITS])[0]
+        return tile_to(y_true.value, n), tile_to(y_target.value, n)
+
+    def margin_fn(ctx):
+        return success_margin(ctx[LOGITS], *labels(ctx))
+
+    def ce_fn(ctx):
+        yt, tt = labels(ctx)
         targeted = tt >= 0
-        ce = tf.nn.sparse_softmax_cross_entropy_with_logits(tf.where(targeted, tt, yt), logits)
-        ce = tf.where(targeted, -ce, ce)
-        return ce + tf.stop_gradient(m - ce)
-    return Objective(fn, f"adv-{loss}", [LOGITS])
+        ce = tf.nn.sparse_softmax_cross_entropy_with_logits(tf.where(targeted, tt, yt), ctx[LOGITS])
+        return tf.where(targeted, -ce, ce)
+
+    consts = (y_true, y_target)
+    margin = Objective(margin_fn, "adv-margin", [LOGITS], ("adv-margin",), consts)
+    if loss == "margin":
+        return margin
+    out = straight_through(margin, Objective(ce_fn, "adv-ce", [LOGITS], ("adv-ce",), consts))
+    out.name = "adv-ce"
+    return out
+
+
+def _succeeded(ctx, values):
+    return values > SUCCESS_TOL
+
+
+SUCCEEDED = Stop(_succeeded, key=("succeeded", SUCCESS_TOL))
+"""The engine stop of an attack with early stopping: the success margin cleared :data:`SUCCESS_TOL`."""
 
 
 def check_images(x):

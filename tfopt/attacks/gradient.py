@@ -45,7 +45,7 @@ def _run(method, model, x, y, *, target, norm, eps, steps, step_size, restarts=1
     y_true = common.resolve_labels(model, x, y)
     y_target = common.resolve_target(model, target, len(x))
     ball = constraints.linf_ball(eps) if norm == "linf" else constraints.l2_ball(eps)
-    stop = (lambda ctx, v: v > common.SUCCESS_TOL) if early_stop else None
+    stop = common.SUCCEEDED if early_stop else None
     res = optimize(common.adversarial_objective(y_true, y_target, loss), model, x, param="pixel", steps=steps,
                    optimizer="sign" if norm == "linf" else "l2", learning_rate=step_size, momentum=momentum,
                    constraint=ball, stop=stop, restarts=restarts, random_start=random_start, keep="best",

@@ -10,6 +10,13 @@ return their (positive) size, so a visualization reads as Lucid's do::
 Per-sample constants (target classes, target features) are given for the caller's
 batch; the engine tiles them when restarts are folded into the batch (restarts are
 the outermost axis, see :func:`tile_to`).
+
+Objectives are compiled once and reused: the engine keys a compiled loop on an
+objective's :attr:`Objective.key` (its structure: factory names, layers, numeric
+coefficients) and feeds its :class:`Const` values (targets, features, per-sample
+weights) as inputs of that loop. So a second attack on new labels with the same shapes
+runs the loop the first one compiled. An :class:`Objective` made from a bare function
+is keyed by that function's identity: correct, but compiled afresh for each new one.
 """
 import numbers
 
@@ -18,7 +25,7 @@ import tensorflow as tf
 from tfopt.models.features import LOGITS, PROBS
 
 __all__ = [
-    "Objective", "Context", "tile_to", "gram",
+    "Objective", "Context", "Const", "tile_to", "gram",
     "class_logit", "class_prob", "cross_entropy", "margin", "channel", "layer_activation",
     "feature_match", "content", "style", "tv", "l2", "alpha_norm", "blur", "straight_through",
 ]
@@ -48,6 +55,36 @@ def tile_to(t, n):
     return tf.tile(t, tf.concat([[reps], tf.ones([tf.rank(t) - 1], tf.int32)], 0))
 
 
+class Const:
+    """A constant an objective reads (``const.value``) that the engine feeds as an input.
+
+    Outside a compiled loop ``value`` is the tensor given here; while the engine traces
+    a loop it is bound to that loop's input, so one trace serves every value of the
+    same shape and dtype.
+
+    Example:
+        k = Const(labels)                               # int [b]
+        Objective(lambda c: _pick(c[LOGITS], k.value), "logit", [LOGITS], key=("logit",), consts=[k])
+    """
+
+    def __init__(self, value, dtype=None):
+        self.value = tf.convert_to_tensor(value, dtype)
+        self.given = self.value
+
+
+def _consts_of(*objectives):
+    # Not deduplicated: the engine keys on which entries are the same Const (see optim.loop).
+    return tuple(c for o in objectives for c in o.consts)
+
+
+def _per_sample(k, name, dtype=tf.int32):
+    """(key part, consts, reader) of a class index: an int is structure, an array a Const."""
+    if isinstance(k, numbers.Number):
+        return (name, int(k)), (), (lambda: tf.constant(int(k), dtype))
+    const = Const(k, None)
+    return (name, "per-sample"), (const,), (lambda: tf.cast(const.value, dtype))
+
+
 class Objective:
     """A named scalar-per-sample function of a :class:`Context`.
 
@@ -55,12 +92,22 @@ class Objective:
         fn: ``fn(ctx) -> tf.Tensor [batch]``.
         name: shown in progress bars and reports.
         layers: layer names ``fn`` reads from ``ctx`` (the engine computes exactly these).
+        key: hashable structure of ``fn`` *given its consts*: two objectives with equal
+            keys must compute the same function of (ctx, const values). Default: the
+            identity of ``fn`` (never shared).
+        consts: the :class:`Const` values ``fn`` reads.
     """
 
-    def __init__(self, fn, name, layers=()):
+    stepped = None
+    """The objective whose gradient the engine follows, when that is not this one's (see
+    :func:`straight_through`); step rules that read values (APGD) read its values."""
+
+    def __init__(self, fn, name, layers=(), key=None, consts=()):
         self.fn = fn
         self.name = name
         self.layers = frozenset(layers)
+        self.key = ("fn", id(fn)) if key is None else key
+        self.consts = tuple(consts)
 
     def __call__(self, ctx):
         value = tf.convert_to_tensor(self.fn(ctx), tf.float32)
@@ -70,11 +117,12 @@ class Objective:
 
     def _combine(self, other, op, sym):
         if isinstance(other, numbers.Number):
-            return Objective(lambda c: op(self(c), float(other)), f"{self.name} {sym} {other}", self.layers)
+            return Objective(lambda c: op(self(c), float(other)), f"{self.name} {sym} {other}", self.layers,
+                             (sym, self.key, repr(float(other))), self.consts)
         if not isinstance(other, Objective):
             return NotImplemented
         return Objective(lambda c: op(self(c), other(c)), f"({self.name} {sym} {other.name})",
-                         self.layers | other.layers)
+                         self.layers | other.layers, (sym, self.key, other.key), _consts_of(self, other))
 
     def __add__(self, other):
         return self._combine(other, tf.add, "+")
@@ -90,14 +138,15 @@ class Objective:
 
     def __mul__(self, other):
         if isinstance(other, numbers.Number):
-            return Objective(lambda c: float(other) * self(c), f"{other:g}*{self.name}", self.layers)
+            return Objective(lambda c: float(other) * self(c), f"{other:g}*{self.name}", self.layers,
+                             ("scale", self.key, repr(float(other))), self.consts)
         return self._combine(other, tf.multiply, "*")
 
     def __rmul__(self, other):
         return self * other
 
     def __neg__(self):
-        return Objective(lambda c: -self(c), f"-{self.name}", self.layers)
+        return Objective(lambda c: -self(c), f"-{self.name}", self.layers, ("neg", self.key), self.consts)
 
     def __repr__(self):
         return f"Objective({self.name})"
@@ -114,22 +163,26 @@ def _pick(values, k):
 
 def class_logit(k):
     """The pre-softmax logit of class ``k`` (an int or one class per sample)."""
-    return Objective(lambda c: _pick(c[LOGITS], k), f"logit[{_label(k)}]", [LOGITS])
+    key, consts, read = _per_sample(k, "logit")
+    return Objective(lambda c: _pick(c[LOGITS], read()), f"logit[{_label(k)}]", [LOGITS], key, consts)
 
 
 def class_prob(k):
     """The softmax probability of class ``k`` (saturates: prefer logits for gradients)."""
-    return Objective(lambda c: _pick(c[PROBS], k), f"prob[{_label(k)}]", [PROBS])
+    key, consts, read = _per_sample(k, "prob")
+    return Objective(lambda c: _pick(c[PROBS], read()), f"prob[{_label(k)}]", [PROBS], key, consts)
 
 
 def cross_entropy(labels):
     """Softmax cross-entropy of the logits against ``labels`` (computed from logits, stable)."""
+    key, consts, read = _per_sample(labels, "xent")
+
     def fn(c):
         logits = c[LOGITS]
-        y = tf.cast(tile_to(labels, tf.shape(logits)[0]), tf.int32)
+        y = tile_to(read(), tf.shape(logits)[0])
         y = tf.broadcast_to(y, tf.shape(logits)[:1])
         return tf.nn.sparse_softmax_cross_entropy_with_logits(y, logits)
-    return Objective(fn, f"xent[{_label(labels)}]", [LOGITS])
+    return Objective(fn, f"xent[{_label(labels)}]", [LOGITS], key, consts)
 
 
 def margin(labels, kappa=float("inf")):
@@ -138,15 +191,17 @@ def margin(labels, kappa=float("inf")):
     Positive while class ``y`` still wins. An untargeted attack minimizes it with ``y``
     the true label; a targeted one maximizes it with ``y`` the target.
     """
+    key, consts, read = _per_sample(labels, "margin")
+
     def fn(c):
         logits = c[LOGITS]
-        y = tf.cast(tile_to(labels, tf.shape(logits)[0]), tf.int32)
+        y = tile_to(read(), tf.shape(logits)[0])
         y = tf.broadcast_to(y, tf.shape(logits)[:1])
         onehot = tf.one_hot(y, tf.shape(logits)[-1])
         own = tf.reduce_sum(logits * onehot, -1)
         other = tf.reduce_max(logits - 1e9 * onehot, -1)
         return tf.maximum(own - other, -kappa)
-    return Objective(fn, f"margin[{_label(labels)}]", [LOGITS])
+    return Objective(fn, f"margin[{_label(labels)}]", [LOGITS], key + (repr(float(kappa)),), consts)
 
 
 def channel(layer, index):
@@ -154,7 +209,7 @@ def channel(layer, index):
     def fn(c):
         act = c[layer][..., index]
         return tf.reduce_mean(tf.reshape(act, [tf.shape(act)[0], -1]), -1)
-    return Objective(fn, f"{layer}:{index}", [layer])
+    return Objective(fn, f"{layer}:{index}", [layer], ("channel", layer, int(index)))
 
 
 def layer_activation(layer, power=2):
@@ -163,7 +218,7 @@ def layer_activation(layer, power=2):
         act = c[layer]
         act = tf.reshape(act, [tf.shape(act)[0], -1])
         return tf.reduce_mean(act ** power if power != 1 else act, -1)
-    return Objective(fn, f"act[{layer}]", [layer])
+    return Objective(fn, f"act[{layer}]", [layer], ("act", layer, repr(power)))
 
 
 def _flat(t):
@@ -175,23 +230,23 @@ def feature_match(layer, target):
 
     Minimize it (the engine's ``maximize=False``, or subtract it).
     """
-    target = tf.constant(target, tf.float32)
+    target = Const(target, tf.float32)
 
     def fn(c):
         act = c[layer]
-        t = tile_to(target, tf.shape(act)[0])
+        t = tile_to(target.value, tf.shape(act)[0])
         return tf.reduce_sum(_flat(act - t) ** 2, -1) / (tf.reduce_sum(_flat(t) ** 2, -1) + 1e-12)
-    return Objective(fn, f"invert[{layer}]", [layer])
+    return Objective(fn, f"invert[{layer}]", [layer], ("invert", layer), [target])
 
 
 def content(layer, target):
     """Content loss: mean over positions and channels of ``(F - P)^2`` (size-invariant)."""
-    target = tf.constant(target, tf.float32)
+    target = Const(target, tf.float32)
 
     def fn(c):
         act = c[layer]
-        return tf.reduce_mean(_flat(act - tile_to(target, tf.shape(act)[0])) ** 2, -1)
-    return Objective(fn, f"content[{layer}]", [layer])
+        return tf.reduce_mean(_flat(act - tile_to(target.value, tf.shape(act)[0])) ** 2, -1)
+    return Objective(fn, f"content[{layer}]", [layer], ("content", layer), [target])
 
 
 def gram(features):
@@ -229,16 +284,17 @@ def style(layers, targets, weights=None):
     """
     layers = list(layers)
     weights = [1.0 / len(layers)] * len(layers) if weights is None else list(weights)
-    targets = [tf.constant(t, tf.float32) for t in targets]
+    targets = [Const(t, tf.float32) for t in targets]
 
     def fn(c):
         total = 0.0
         for name, target, w in zip(layers, targets, weights):
             g = gram(c[name])
-            t = target if target.shape.rank == 2 else tile_to(target, tf.shape(g)[0])
+            t = target.value
+            t = t if t.shape.rank == 2 else tile_to(t, tf.shape(g)[0])
             total += w * tf.reduce_mean(tf.reshape(g - t, [tf.shape(g)[0], -1]) ** 2, -1)
         return total
-    return Objective(fn, "style", layers)
+    return Objective(fn, "style", layers, ("style", tuple(layers), tuple(map(repr, map(float, weights)))), targets)
 
 
 def tv(beta=2.0):
@@ -248,21 +304,21 @@ def tv(beta=2.0):
         dx = x[:, :-1, :-1, :] - x[:, :-1, 1:, :]
         dy = x[:, :-1, :-1, :] - x[:, 1:, :-1, :]
         return tf.reduce_mean(_flat((dx ** 2 + dy ** 2 + 1e-8) ** (beta / 2.0)), -1)
-    return Objective(fn, f"tv{beta:g}", [])
+    return Objective(fn, f"tv{beta:g}", [], ("tv", repr(float(beta))))
 
 
 def alpha_norm(alpha=6.0, center=0.0):
     """Mean of ``|x - center|^alpha`` over the image (Mahendran & Vedaldi's alpha-norm)."""
     def fn(c):
         return tf.reduce_mean(_flat(tf.abs(c.image - center) + 1e-12) ** alpha, -1)
-    return Objective(fn, f"norm{alpha:g}", [])
+    return Objective(fn, f"norm{alpha:g}", [], ("norm", repr(float(alpha)), repr(float(center))))
 
 
 def l2(center=0.0):
     """Mean squared pixel value about ``center`` (Simonyan's L2 regularizer)."""
     def fn(c):
         return tf.reduce_mean(_flat(c.image - center) ** 2, -1)
-    return Objective(fn, "l2", [])
+    return Objective(fn, "l2", [], ("l2", repr(float(center))))
 
 
 def blur(sigma=1.0):
@@ -271,7 +327,7 @@ def blur(sigma=1.0):
 
     def fn(c):
         return tf.reduce_mean(_flat(c.image - gaussian_blur_image(c.image, sigma)) ** 2, -1)
-    return Objective(fn, f"blur{sigma:g}", [])
+    return Objective(fn, f"blur{sigma:g}", [], ("blur", repr(float(sigma))))
 
 
 def _label(k):
@@ -294,4 +350,7 @@ def straight_through(value, gradient):
     def fn(c):
         g = gradient(c)
         return g + tf.stop_gradient(value(c) - g)
-    return Objective(fn, f"{value.name} [steps: {gradient.name}]", value.layers | gradient.layers)
+    out = Objective(fn, f"{value.name} [steps: {gradient.name}]", value.layers | gradient.layers,
+                    ("straight", value.key, gradient.key), _consts_of(value, gradient))
+    out.stepped = gradient
+    return out

@@ -33,6 +33,11 @@ class Param:
     def __init__(self, value_range=(0.0, 1.0)):
         self.lo, self.hi = (float(v) for v in value_range)
 
+    @property
+    def key(self):
+        """The structure a compiled loop depends on (the engine reuses loops of equal keys)."""
+        return (type(self).__name__, self.lo, self.hi)
+
     def from_image(self, images):
         """The variable value whose image is ``images`` ([N, H, W, C])."""
         return tf.identity(tf.cast(images, tf.float32))
@@ -72,6 +77,10 @@ class _FFT(_Sigmoid):
         self.decay_power = float(decay_power)
         self.decorrelate = decorrelate
         self._shape = None
+
+    @property
+    def key(self):
+        return super().key + (self.decay_power, bool(self.decorrelate))
 
     def _scale(self, h, w):
         fy = np.fft.fftfreq(h)[:, None]

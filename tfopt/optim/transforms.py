@@ -15,6 +15,12 @@ __all__ = ["jitter", "pad", "random_scale", "random_rotate", "gaussian_blur",
            "gaussian_blur_image", "default_transforms", "compose"]
 
 
+def _keyed(t, *key):
+    """Marks transform ``t`` with its structure, so the engine can reuse a loop compiled for it."""
+    t.key = key
+    return t
+
+
 def _uniform_int(seed, lo, hi):
     return tf.random.stateless_uniform([], seed, lo, hi + 1, dtype=tf.int32)
 
@@ -31,19 +37,20 @@ def jitter(d):
         s = tf.random.experimental.stateless_split(seed, 2)
         oy, ox = _uniform_int(s[0], 0, 2 * d), _uniform_int(s[1], 0, 2 * d)
         return padded[:, oy:oy + h, ox:ox + w, :]
-    return t
+    return _keyed(t, "jitter", d)
 
 
 def pad(width, value=0.5):
     """Constant padding by ``width`` pixels (changes the size: fully convolutional nets only)."""
     def t(x, seed):
         return tf.pad(x, [[0, 0], [width, width], [width, width], [0, 0]], constant_values=value)
-    return t
+    return _keyed(t, "pad", int(width), float(value))
 
 
 def random_scale(scales):
     """Resize by a factor drawn from ``scales``, then crop or pad back to the original size."""
-    scales = tf.constant(list(scales), tf.float32)
+    scales_key = list(scales)
+    scales = tf.constant(scales_key, tf.float32)
 
     def t(x, seed):
         h, w = tf.shape(x)[1], tf.shape(x)[2]
@@ -52,12 +59,13 @@ def random_scale(scales):
         size = tf.cast(tf.round(tf.cast(tf.stack([h, w]), tf.float32) * s), tf.int32)
         y = tf.image.resize(x, size, method="bilinear")
         return tf.image.resize_with_crop_or_pad(y, h, w)
-    return t
+    return _keyed(t, "scale", tuple(float(v) for v in scales_key))
 
 
 def random_rotate(angles):
     """Rotate about the centre by an angle (degrees) drawn from ``angles``; size kept."""
-    angles = tf.constant([math.radians(a) for a in angles], tf.float32)
+    angles_key = list(angles)
+    angles = tf.constant([math.radians(a) for a in angles_key], tf.float32)
 
     def t(x, seed):
         i = tf.random.stateless_uniform([], seed, 0, tf.size(angles), dtype=tf.int32)
@@ -72,7 +80,7 @@ def random_rotate(angles):
         return tf.raw_ops.ImageProjectiveTransformV3(
             images=x, transforms=tf.tile(matrix[None], [n, 1]), output_shape=tf.shape(x)[1:3],
             fill_value=0.0, interpolation="BILINEAR", fill_mode="REFLECT")
-    return t
+    return _keyed(t, "rotate", tuple(float(a) for a in angles_key))
 
 
 def _gauss_kernel(sigma, channels):
@@ -98,7 +106,7 @@ def gaussian_blur(sigma):
     """Blur before the network: the optimized image only matters through its low frequencies."""
     def t(x, seed):
         return gaussian_blur_image(x, sigma)
-    return t
+    return _keyed(t, "blur", float(sigma))
 
 
 def default_transforms(size):
@@ -123,4 +131,4 @@ def compose(transforms):
         for i, f in enumerate(transforms):
             x = f(x, seeds[i])
         return x
-    return t
+    return _keyed(t, "compose", *(getattr(f, "key", ("fn", id(f))) for f in transforms))

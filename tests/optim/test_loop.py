@@ -1,0 +1,79 @@
+"""The compiled loop is traced once per structure and reused across calls."""
+import logging
+
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from tfopt.attacks import pgd
+from tfopt.optim import constraints as C, loop, objectives as O, optimize
+
+
+@pytest.fixture(autouse=True)
+def fresh_cache():
+    loop.clear_cache()
+    yield
+    loop.clear_cache()
+
+
+def test_new_targets_and_eps_reuse_the_trace_and_are_used(tiny_model, images):
+    first = pgd(tiny_model, images, np.array([0, 1, 2, 3]), eps=0.05, steps=3, step_size=0.02, progress=False)
+    traces = loop.trace_count()
+    assert traces >= 1
+    second = pgd(tiny_model, images, np.array([3, 2, 1, 0]), eps=0.2, steps=3, step_size=0.1, progress=False)
+    assert loop.trace_count() == traces  # labels, eps and step size are inputs, not graph constants
+    # ...and the reused trace really reads them: the larger ball is used, the labels are the new ones.
+    assert np.abs(first.x_adv - images).max() <= 0.05 + 1e-6
+    assert np.abs(second.x_adv - images).max() > 0.1
+    np.testing.assert_array_equal(second.y_true, [3, 2, 1, 0])
+    loop.clear_cache()
+    fresh = pgd(tiny_model, images, np.array([3, 2, 1, 0]), eps=0.2, steps=3, step_size=0.1, progress=False)
+    np.testing.assert_allclose(second.x_adv, fresh.x_adv, atol=1e-6)  # same as a loop compiled for it
+
+
+def test_per_sample_targets_reuse_and_match_a_fresh_compile(tiny_model, images):
+    kw = dict(steps=4, optimizer="adam", learning_rate=0.1, progress=False)
+    optimize(O.class_logit(np.array([0, 1, 2, 3])), tiny_model, images, **kw)
+    traces = loop.trace_count()
+    reused = optimize(O.class_logit(np.array([4, 4, 0, 1])), tiny_model, images, **kw)
+    assert loop.trace_count() == traces
+    loop.clear_cache()
+    fresh = optimize(O.class_logit(np.array([4, 4, 0, 1])), tiny_model, images, **kw)
+    np.testing.assert_allclose(reused.images, fresh.images, atol=1e-6)
+    np.testing.assert_allclose(reused.history, fresh.history, atol=1e-5)
+
+
+def test_a_shared_const_is_not_confused_with_two(tiny_model, images):
+    """f(c) + f(c) and f(a) + f(b) have one key each: a trace binds consts by position."""
+    kw = dict(steps=2, optimizer="sign", learning_rate=0.01, progress=False)
+    same = O.Const(np.array([0, 1, 2, 3]))
+    pick = lambda c: O.Objective(lambda ctx: tf.gather(ctx["logits"], c.value, batch_dims=1), "pick",
+                                 ["logits"], key=("pick",), consts=[c])
+    optimize(pick(same) + pick(same), tiny_model, images, **kw)
+    two = pick(O.Const(np.array([0, 1, 2, 3]))) + pick(O.Const(np.array([4, 4, 4, 4])))
+    res = optimize(two, tiny_model, images, **kw)
+    loop.clear_cache()
+    fresh = optimize(pick(O.Const(np.array([0, 1, 2, 3]))) + pick(O.Const(np.array([4, 4, 4, 4]))),
+                     tiny_model, images, **kw)
+    np.testing.assert_allclose(res.values, fresh.values, atol=1e-6)
+
+
+def test_steps_and_chunks_do_not_retrace_and_no_retracing_warning(tiny_model, images, caplog):
+    obj = O.class_logit(2) - 1e-2 * O.tv()
+    with caplog.at_level(logging.WARNING, logger="tensorflow"):
+        optimize(obj, tiny_model, images, steps=3, progress=False)
+        traces = loop.trace_count()
+        for steps in (1, 7, loop.CHUNK + 5):  # the last one runs in two chunks
+            res = optimize(O.class_logit(2) - 1e-2 * O.tv(), tiny_model, images, steps=steps, progress=False)
+            assert res.history.shape == (steps, 4)
+        optimize(obj, tiny_model, images, steps=5, progress=True)  # progress chunks
+    assert loop.trace_count() == traces
+    assert "retracing" not in caplog.text
+
+
+def test_a_different_structure_is_a_different_program(tiny_model, images):
+    optimize(O.class_logit(1), tiny_model, images, steps=1, progress=False)
+    traces = loop.trace_count()
+    optimize(O.class_logit(1), tiny_model, images, steps=1, progress=False, constraint=C.linf_ball(0.1))
+    optimize(O.class_logit(1) - 0.5 * O.l2(), tiny_model, images, steps=1, progress=False)
+    assert loop.trace_count() == traces + 2
