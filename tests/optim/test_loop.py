@@ -77,3 +77,26 @@ def test_a_different_structure_is_a_different_program(tiny_model, images):
     optimize(O.class_logit(1), tiny_model, images, steps=1, progress=False, constraint=C.linf_ball(0.1))
     optimize(O.class_logit(1) - 0.5 * O.l2(), tiny_model, images, steps=1, progress=False)
     assert loop.trace_count() == traces + 2
+
+
+def test_optimize_tensors_runs_inside_a_tf_function_with_an_unknown_batch(tiny_model, images):
+    from tfopt.attacks import common
+    from tfopt.optim import optimize_tensors
+
+    @tf.function(input_signature=[tf.TensorSpec([None, 16, 16, 3]), tf.TensorSpec([None], tf.int32),
+                                  tf.TensorSpec([], tf.int32)])
+    def attack(x, y, step):
+        obj = common.adversarial_objective(y, -tf.ones_like(y))
+        return optimize_tensors(obj, tiny_model, x, steps=5, learning_rate=0.05, constraint=C.linf_ball(0.2),
+                                random_start=True, seed=step)
+
+    y = tf.constant([0, 1, 2, 3])
+    x_adv, margin = attack(images, y, tf.constant(0))
+    x_adv2, _ = attack(images[:2], y[:2], tf.constant(1))  # another batch size, another seed: one trace
+    assert x_adv.shape == images.shape and x_adv2.shape == (2, 16, 16, 3)
+    assert np.abs(x_adv.numpy() - images).max() <= 0.2 + 1e-6
+    logits = common.predict(tiny_model, x_adv.numpy())[0]
+    np.testing.assert_allclose(common.success_margin(logits, y, -np.ones(4)).numpy(), margin.numpy(), atol=1e-4)
+    clean = common.success_margin(common.predict(tiny_model, images)[0], y, -np.ones(4)).numpy()
+    assert np.all(margin.numpy() >= clean - 1e-6)  # the best iterate is at least as adversarial as the start
+    assert attack.experimental_get_tracing_count() == 1

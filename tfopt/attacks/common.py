@@ -126,8 +126,8 @@ def adversarial_objective(y_true, y_target, loss="ce"):
     """
     if loss not in ("ce", "margin"):
         raise InputError(f"expected loss 'ce' or 'margin'; received: loss={loss!r}")
-    y_true = Const(np.asarray(y_true, np.int32))
-    y_target = Const(np.asarray(y_target, np.int32))
+    y_true = Const(tf.cast(y_true, tf.int32))  # tensors too: attacks run inside train_step
+    y_target = Const(tf.cast(y_target, tf.int32))
 
     def labels(ctx):
         n = tf.shape(ctx[LOGITS])[0]

@@ -4,8 +4,8 @@
 larger than memory allows; DeepDream uses it).
 """
 from tfopt.optim import constraints, objectives, param, transforms
-from tfopt.optim.engine import OPTIMIZERS, OptimResult, evaluate, optimize
+from tfopt.optim.engine import OPTIMIZERS, OptimResult, evaluate, optimize, optimize_tensors
 from tfopt.optim.tiled import tiled
 
-__all__ = ["optimize", "evaluate", "OptimResult", "OPTIMIZERS", "tiled", "objectives", "param", "transforms",
+__all__ = ["optimize", "optimize_tensors", "evaluate", "OptimResult", "OPTIMIZERS", "tiled", "objectives", "param", "transforms",
            "constraints"]

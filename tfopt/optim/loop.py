@@ -200,7 +200,7 @@ class Program:
     # -- compiled functions -------------------------------------------------------------
     def init_state(self, p0, inputs):
         """The loop state at the start ``p0`` (already projected)."""
-        n = p0.shape[0]
+        n = tf.shape(p0)[0]  # dynamic: the loop also runs inside a model's train_step
         inf = float("inf")
         state = {"k": tf.constant(0, tf.int32), "p": p0, "best_p": p0,
                  "best_v": tf.fill([n], -inf if self.maximize else inf),
@@ -221,7 +221,7 @@ class Program:
         _TRACES[0] += 1
         self._bind(inputs)
         try:
-            history = tf.zeros([CHUNK, state["best_v"].shape[0]], tf.float32)
+            history = tf.zeros(tf.stack([CHUNK, tf.shape(state["best_v"])[0]]), tf.float32)
 
             def cond(i, state, history):
                 return (i < n) & tf.reduce_any(state["active"])
