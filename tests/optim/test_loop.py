@@ -100,3 +100,12 @@ def test_optimize_tensors_runs_inside_a_tf_function_with_an_unknown_batch(tiny_m
     clean = common.success_margin(common.predict(tiny_model, images)[0], y, -np.ones(4)).numpy()
     assert np.all(margin.numpy() >= clean - 1e-6)  # the best iterate is at least as adversarial as the start
     assert attack.experimental_get_tracing_count() == 1
+
+
+def test_cw_search_rounds_share_one_trace(tiny_model, images):
+    from tfopt.attacks import cw_l2
+    before = loop.trace_count()
+    res = cw_l2(tiny_model, images, np.array([0, 1, 2, 3]), steps=3, search_steps=3, progress=False)
+    assert loop.trace_count() == before + 1  # three rounds with three vectors of c, one compiled loop
+    assert res.params["const"].shape == (4,)
+    assert len(set(np.round(res.params["const"], 6))) >= 1 and not np.allclose(res.params["const"], 1.0)

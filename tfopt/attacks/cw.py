@@ -24,59 +24,65 @@ from tfopt.attacks import common
 from tfopt.core.errors import InputError
 from tfopt.models.features import LOGITS
 from tfopt.optim import optimize
-from tfopt.optim.objectives import Objective, tile_to
+from tfopt.optim.loop import Stop
+from tfopt.optim.objectives import Const, Objective, tile_to
 
 __all__ = ["cw_l2"]
 
 _FAIL = 1e6  # selection score offset of iterates that do not succeed
 
 
-def _dist2(image, x0):
-    d = image - tile_to(x0, tf.shape(image)[0])
-    return tf.reduce_sum(tf.reshape(d * d, [tf.shape(d)[0], -1]), -1)
+class _Inputs:
+    """The per-sample constants of a round, as engine Consts shared by the objective and
+    the stop: a new round (new c) feeds new values to the loop the first round compiled."""
+
+    def __init__(self, x0, y_true, y_target, const):
+        self.x0, self.y_true = Const(x0, tf.float32), Const(y_true, tf.int32)
+        self.y_target, self.const = Const(y_target, tf.int32), Const(const, tf.float32)
+        self.all = (self.x0, self.y_true, self.y_target, self.const)
 
 
-def _parts(ctx, x0, y_true, y_target, const, kappa):
+def _parts(ctx, inp, kappa):
     """(loss, squared distance, success margin) per sample."""
     n = tf.shape(ctx.image)[0]
-    m = common.success_margin(ctx[LOGITS], tile_to(y_true, n), tile_to(y_target, n))
-    d2 = _dist2(ctx.image, x0)
-    loss = d2 + tile_to(const, n) * tf.maximum(-m, -kappa)
+    m = common.success_margin(ctx[LOGITS], tile_to(inp.y_true.value, n), tile_to(inp.y_target.value, n))
+    d = ctx.image - tile_to(inp.x0.value, n)
+    d2 = tf.reduce_sum(tf.reshape(d * d, [n, -1]), -1)
+    loss = d2 + tile_to(inp.const.value, n) * tf.maximum(-m, -kappa)
     return loss, d2, m
 
 
-def _objective(x0, y_true, y_target, const, kappa):
+def _objective(inp, kappa):
     """Minimized: value = selection score (d2 if it succeeds, else _FAIL + loss), gradient = C&W loss."""
     def fn(ctx):
-        loss, d2, m = _parts(ctx, x0, y_true, y_target, const, kappa)
+        loss, d2, m = _parts(ctx, inp, kappa)
         score = tf.where(m > common.SUCCESS_TOL, d2, _FAIL + loss)
         return loss + tf.stop_gradient(score - loss)
-    return Objective(fn, "cw_l2", [LOGITS])
+    return Objective(fn, "cw_l2", [LOGITS], ("cw_l2", repr(kappa)), inp.all)
 
 
-def _early_abort(x0, y_true, y_target, const, kappa, patience, tol):
-    """A stateful engine stop: True once a sample's loss stalled for ``patience`` steps.
+def _early_abort(inp, kappa, patience, tol):
+    """A stop with memory: True once a sample's loss stalled for ``patience`` steps.
 
     The engine keeps the iterate a sample stops at, so a sample that has succeeded before
     only stops at a success within ``tol`` of its smallest distortion so far; one that
     never succeeded stops as soon as it stalls.
     """
-    n = len(x0)
-    best = tf.Variable(tf.fill([n], np.inf))
-    best_d2 = tf.Variable(tf.fill([n], np.inf))
-    stall = tf.Variable(tf.zeros([n], tf.int32))
+    def init(n):
+        return tf.fill([n], np.inf), tf.fill([n], np.inf), tf.zeros([n], tf.int32)
 
-    def stop(ctx, values):
-        loss, d2, m = _parts(ctx, x0, y_true, y_target, const, kappa)
+    def stop(ctx, values, state):
+        best, best_d2, stall = state
+        loss, d2, m = _parts(ctx, inp, kappa)
         ok = m > common.SUCCESS_TOL
         improved = loss < best - tol * tf.abs(best)
-        stall.assign(tf.where(improved, 0, stall + 1))
-        best.assign(tf.minimum(best, loss))
+        stall = tf.where(improved, 0, stall + 1)
+        best = tf.minimum(best, loss)
         never = tf.math.is_inf(best_d2)
         near_best = ok & (d2 <= best_d2 * (1 + tol))
-        best_d2.assign(tf.where(ok, tf.minimum(best_d2, d2), best_d2))
-        return (stall >= patience) & (never | near_best)
-    return stop
+        best_d2 = tf.where(ok, tf.minimum(best_d2, d2), best_d2)
+        return (stall >= patience) & (never | near_best), (best, best_d2, stall)
+    return Stop(stop, ("cw-abort", repr(kappa), int(patience), repr(float(tol))), inp.all, init)
 
 
 def _check(steps, search_steps, learning_rate, initial_const, kappa):
@@ -133,9 +139,9 @@ def cw_l2(model, x, y=None, *, target=None, kappa=0.0, steps=100, learning_rate=
     steps_taken = np.zeros([n], np.int64)
     seconds, evaluations = 0.0, 0
     for round_ in range(int(search_steps)):
-        c = tf.constant(const)
-        stop = _early_abort(x, y_true, y_target, c, float(kappa), patience, abort_tol) if early_abort else None
-        res = optimize(_objective(x, y_true, y_target, c, float(kappa)), model, x, param="sigmoid", steps=steps,
+        inp = _Inputs(x, y_true, y_target, const)
+        stop = _early_abort(inp, float(kappa), patience, abort_tol) if early_abort else None
+        res = optimize(_objective(inp, float(kappa)), model, x, param="sigmoid", steps=steps,
                        optimizer="adam", learning_rate=learning_rate, stop=stop, maximize=False, keep="best",
                        seed=seed + round_, progress=progress, desc=f"cw c-round {round_ + 1}/{search_steps}")
         seconds += res.seconds
