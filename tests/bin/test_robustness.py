@@ -1,0 +1,55 @@
+"""bin/robustness.py: the suite's table, its worst case judged again from the files, and bad input."""
+import json
+import os
+import pathlib
+import subprocess
+import sys
+
+import keras
+import numpy as np
+import pytest
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+
+
+def _run(*args, tmp_path):
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2", "TFOPT_CACHE": str(tmp_path / "cache")}
+    return subprocess.run([sys.executable, str(ROOT / "bin" / "robustness.py"), *args], capture_output=True,
+                          text=True, env=env, cwd=tmp_path, timeout=300)
+
+
+def test_worst_case_is_no_better_than_any_attack_and_repredicts(digits_cache, tmp_path):
+    model_file = pathlib.Path(digits_cache) / "digits_cnn" / "model.keras"
+    out = tmp_path / "run"
+    done = _run(f"--output={out}", f"--model={model_file}", "--num_images=16", "--eps=0.08",
+                "--attacks=fgsm,pgd40,apgd_ce", "--quiet", tmp_path=tmp_path)
+    assert done.returncode == 0, done.stderr[-2000:]
+    for name in ("summary.json", "table.md", "worst_case.png", "worst_case.npz"):
+        assert (out / name).is_file(), name
+    summary = json.loads((out / "summary.json").read_text())
+    rows = summary["attacks"]
+    assert list(rows) == ["fgsm", "pgd40", "apgd_ce"]
+    worst = summary["worst_case"]["accuracy"]
+    assert worst <= min(r["accuracy"] for r in rows.values()) + 1e-9
+    assert rows["pgd40"]["accuracy"] <= rows["fgsm"]["accuracy"] + 1e-9  # iterating beats one step here
+    assert all(r["linf_max"] <= 0.08 + 1e-6 for r in rows.values())
+    model = keras.saving.load_model(model_file)
+    with np.load(out / "worst_case.npz") as f:
+        x, x_worst, y = f["x"], f["x_worst"], f["y"]
+    assert np.abs(x_worst - x).max() <= 0.08 + 1e-6
+    assert np.mean(model.predict(x_worst, verbose=0).argmax(-1) == y) == pytest.approx(worst)
+    assert summary["clean_accuracy"] == pytest.approx(np.mean(model.predict(x, verbose=0).argmax(-1) == y))
+    assert "worst case" in (out / "table.md").read_text()
+
+
+@pytest.mark.parametrize("args, words", [
+    (["--eps=1.5"], "eps"),
+    (["--attacks=pgd40,deepfool"], "deepfool"),
+    (["--num_images=0"], "num_images"),
+])
+def test_bad_input_is_one_line_exit_2_and_writes_nothing(args, words, tmp_path):
+    out = tmp_path / "run"
+    done = _run(f"--output={out}", "--model=digits_cnn", *args, tmp_path=tmp_path)
+    assert done.returncode == 2, done.stderr[-2000:]
+    assert len(done.stderr.strip().splitlines()) == 1 and words in done.stderr
+    assert not out.exists()
