@@ -106,7 +106,7 @@ _MIRRORED = textwrap.dedent("""
     def run(strategy):
         keras.utils.set_random_seed(0)
         with strategy.scope():
-            common = dict(image_size=8, channels=1, filters=4, categorical_codes=5)
+            common = dict(image_size=16, channels=1, filters=4, categorical_codes=5)
             g = nets.build("dcgan_generator", latent_dim=8, **common)
             d = nets.build("dcgan_discriminator", **common)
             gan = GAN(g, d, ema_decay=0.9, seed=3, augment="translation")
@@ -114,7 +114,7 @@ _MIRRORED = textwrap.dedent("""
             gan.compile(keras.optimizers.Adam(1e-2, beta_1=0.5), keras.optimizers.Adam(1e-2, beta_1=0.5),
                         d_terms=[(1.0, T.d_adversarial()), (1.0, info)], g_terms=[(1.0, T.g_adversarial()), (1.0, info)])
         start = [v.numpy().copy() for v in gan.generator.weights + gan.discriminator.weights]
-        x = np.random.default_rng(0).uniform(-1, 1, (64, 8, 8, 1)).astype("float32")
+        x = np.random.default_rng(0).uniform(-1, 1, (64, 16, 16, 1)).astype("float32")
         ds = group_minibatches(tf.data.Dataset.from_tensor_slices(x).repeat(), batch_size=8)
         logs = gan.fit(ds, steps_per_epoch=1, epochs=1, verbose=0, shuffle=False).history
         end = [v.numpy() for v in gan.generator.weights + gan.discriminator.weights]
