@@ -34,8 +34,9 @@ _COMMON = textwrap.dedent("""
         keras.utils.set_random_seed(0)
         with strategy.scope():
             if model == "biggan":  # spectral norm's u is assigned in replica context, once per step
-                common = dict(image_size=16, channels=1, width=4, num_classes=classes)
-                g = nets.build("biggan_generator", latent_dim=9, embed_dim=4, **common)
+                # 8 px: one block each, still spectral norm in G and D and conditional batch norm in G.
+                common = dict(image_size=8, channels=1, width=4, num_classes=classes)
+                g = nets.build("biggan_generator", latent_dim=8, embed_dim=4, **common)
                 d = nets.build("biggan_discriminator", **common)
             else:
                 common = dict(image_size=16, channels=1, filters=4, num_classes=classes)
@@ -51,7 +52,8 @@ _COMMON = textwrap.dedent("""
             gan.compile(keras.optimizers.Adam(1e-2, beta_1=0.5), keras.optimizers.Adam(1e-2, beta_1=0.5),
                         loss=loss, d_terms=d_terms, g_terms=g_terms)
         start = [v.numpy().copy() for v in gan.generator.weights + gan.discriminator.weights]
-        x = np.random.default_rng(0).uniform(-1, 1, (96, 16, 16, 1)).astype("float32")
+        size = common["image_size"]  # 16 px DCGANs: D has a (batch or layer) norm layer only from 16 px up
+        x = np.random.default_rng(0).uniform(-1, 1, (96, size, size, 1)).astype("float32")
         y = np.arange(96, dtype="int32") % 3
         examples = {{"image": x, "condition": y, "wrong_condition": (y + 1) % 3}} if classes else x
         ds = group_minibatches(tf.data.Dataset.from_tensor_slices(examples).repeat(), batch_size=8, k=k)

@@ -23,6 +23,16 @@ def _env():
     return {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2", "PYTHONPATH": str(ROOT)}
 
 
+def _client():
+    """export/client.py imported as a module (it is a script, not part of the package)."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("tfopt_serving_client", ROOT / "export" / "client.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
 def _latest_step(run):
     index = run / "ckpt" / "checkpoint"
     if not index.is_file():
@@ -132,11 +142,11 @@ def test_class_conditional_run_draws_the_classes_asked_for(tmp_path, digits_cach
     assert not (tmp_path / "x").exists()
 
 
-def test_biggan_run_sweeps_truncations_and_its_export_refuses_bad_labels(tmp_path, digits_cache):
+def test_biggan_run_sweeps_truncations_and_its_export_refuses_bad_labels(tmp_path, digits_cache, capsys):
     run = tmp_path / "biggan"
     done = subprocess.run(_cmd("train_gan.py", f"--output={run}", "--model=biggan", "--steps=2", "--filters=4",
-                               "--latent_dim=8", "--embed_dim=4", "--batch_size=8", "--eval_samples=60",
-                               "--truncations=1,0.5", "--quiet"),
+                               "--image_size=8", "--latent_dim=8", "--embed_dim=4", "--batch_size=8",
+                               "--eval_samples=60", "--truncations=1,0.5", "--quiet"),
                           capture_output=True, text=True, env=_env(), cwd=ROOT, timeout=300)
     assert done.returncode == 0, done.stderr[-3000:]
     summary = json.loads((run / "summary.json").read_text())
@@ -161,17 +171,19 @@ def test_biggan_run_sweeps_truncations_and_its_export_refuses_bad_labels(tmp_pat
                            capture_output=True, text=True, env=_env(), cwd=ROOT, timeout=300)
     assert asked.returncode == 0, asked.stderr[-3000:]
     assert [row["labels"] for row in json.loads(request.read_text())["instances"]] == [3, 7]
-    assert np.asarray(json.loads(response.read_text())["predictions"]).shape == (2, 32, 32, 1)
-    refused = subprocess.run([sys.executable, str(ROOT / "export" / "client.py"), "--mode=local",
-                              f"--model_dir={version}", "--labels=3,10", f"--output={tmp_path / 'no.png'}"],
-                             capture_output=True, text=True, env=_env(), cwd=ROOT, timeout=300)
-    assert refused.returncode == 1 and "labels in 0..9" in refused.stderr and not (tmp_path / "no.png").exists()
+    assert np.asarray(json.loads(response.read_text())["predictions"]).shape == (2, 8, 8, 1)
+    # The same client refuses class 10 (in-process: the fresh-process path is the request above).
+    client = _client()
+    with pytest.raises(SystemExit) as refused:
+        client.main(["--mode=local", f"--model_dir={version}", "--labels=3,10", f"--output={tmp_path / 'no.png'}"])
+    assert refused.value.code == 1 and "labels in 0..9" in capsys.readouterr().err
+    assert not (tmp_path / "no.png").exists()
     import tensorflow as tf
 
     served = tf.saved_model.load(str(version)).signatures["truncated"]
     z = tf.zeros((2, 8))
     images = served(z=z, labels=tf.constant([3, 9]), truncation=tf.constant([0.5, 0.0]))["images"]
-    assert images.shape == (2, 32, 32, 1)
+    assert images.shape == (2, 8, 8, 1)
     with pytest.raises(tf.errors.InvalidArgumentError, match="labels in 0..9"):
         served(z=z, labels=tf.constant([3, 10]), truncation=tf.constant([0.5, 0.5]))
 
