@@ -50,10 +50,10 @@ def _three_class_file(tmp_path):
 
 
 def test_bad_apgd_input_exits_2_with_one_line_and_writes_nothing(model_file, tmp_path):
-    """Run side by side (each is mostly TensorFlow's import)."""
+    """Run side by side (each is mostly TensorFlow's import). steps < 1 is the flag check every method shares
+    (tests/attacks/test_apgd.py checks apgd's own)."""
     cases = {
         "eps": ([f"--model={model_file}", "--method=apgd_ce", "--norm=l2", "--eps=1.5"], "eps <= 1.0"),  # l2 too
-        "steps": ([f"--model={model_file}", "--method=apgd_dlr", "--steps=0"], "steps"),
         "n_target_classes": ([f"--model={model_file}", "--method=apgd_dlr", "--n_target_classes=10"],
                              "n_target_classes in [1, 9]"),
         "classes": ([f"--model={_three_class_file(tmp_path)}", "--method=apgd_dlr", "--n_target_classes=2"],
