@@ -87,7 +87,8 @@ def dlr_objective(y_true, y_step_target, y_value_target):
 def _run(method, model, x, y_true, y_target, objective, *, norm, eps, steps, restarts, seed, early_stop,
          progress, fold=1):
     """One optimize call from a random point of the ball; ``fold`` > 1: ``objective`` is for ``x`` tiled
-    ``fold`` times (target-major) and the best fold per image is kept."""
+    ``fold`` times (target-major) and the best fold per image is kept; ``evaluations`` counts passes of the
+    caller's batch (``fold`` per step), so images * steps / s stays comparable."""
     ball = constraints.linf_ball(eps) if norm == "linf" else constraints.l2_ball(eps)
     b = len(x)
     res = optimize(objective, model, np.tile(x, [fold, 1, 1, 1]), param="pixel", steps=steps, optimizer="apgd",
@@ -100,7 +101,7 @@ def _run(method, model, x, y_true, y_target, objective, *, norm, eps, steps, res
               "random_start": True, "early_stop": bool(early_stop), "seed": int(seed)}
     return common.AttackResult(x_adv=res.images[idx], success=values[win, np.arange(b)] > common.SUCCESS_TOL,
                                margin=values[win, np.arange(b)], steps=res.steps[idx], y_true=y_true,
-                               y_target=y_target, seconds=res.seconds, evaluations=res.evaluations, method=method,
+                               y_target=y_target, seconds=res.seconds, evaluations=res.evaluations * fold, method=method,
                                params=params, restart_margins=res.restart_values.reshape(restarts, fold, b).max(1))
 
 
