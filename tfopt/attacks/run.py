@@ -20,6 +20,7 @@ import time
 import numpy as np
 
 from tfopt.attacks import common
+from tfopt.attacks.apgd import apgd_ce, apgd_dlr
 from tfopt.attacks.cw import cw_l2
 from tfopt.attacks.gradient import bim, fgsm, mim, pgd
 from tfopt.attacks.output import grid_levels, load_pngs, project_to_grid, save_arrays, save_figure, save_pngs
@@ -28,12 +29,12 @@ from tfopt.images import round_to_8bit
 
 __all__ = ["METHODS", "attack", "AttackConfig", "resolve_model", "load_inputs", "run_attack"]
 
-METHODS = ("fgsm", "bim", "pgd", "mim", "cw_l2")
+METHODS = ("fgsm", "bim", "pgd", "mim", "cw_l2", "apgd_ce", "apgd_dlr")
 
 
 def attack(model, x, y=None, *, method="pgd", target=None, norm="linf", eps=0.3, steps=40, step_size=0.01,
            restarts=1, random_start=True, loss="ce", early_stop=False, decay=1.0, kappa=0.0, learning_rate=0.1,
-           search_steps=5, initial_const=1.0, seed=0, progress=True):
+           search_steps=5, initial_const=1.0, n_target_classes=9, seed=0, progress=True):
     """Runs one attack by name with the settings that apply to it.
 
     Args:
@@ -44,9 +45,10 @@ def attack(model, x, y=None, *, method="pgd", target=None, norm="linf", eps=0.3,
         target: None (untargeted), a class index or name, or one per image.
         norm, eps, steps, step_size, loss, early_stop: gradient attacks (cw_l2 uses ``steps``
             per search round and ``early_stop`` as its early abort).
-        restarts, random_start, seed: PGD.
+        restarts, random_start, seed: PGD (APGD: restarts and seed; it always starts at random).
         decay: MIM's momentum.
         kappa, learning_rate, search_steps, initial_const: C&W L2.
+        n_target_classes: apgd_dlr without ``target`` (APGD-T): runner-up classes tried per image.
         progress: show progress bars.
 
     Returns:
@@ -55,6 +57,11 @@ def attack(model, x, y=None, *, method="pgd", target=None, norm="linf", eps=0.3,
     if method not in METHODS:
         raise InputError(f"expected method in {METHODS}; received: method={method!r}")
     base = dict(target=target, progress=progress)
+    if method in ("apgd_ce", "apgd_dlr"):
+        apgd = dict(eps=eps, norm=norm, steps=steps, restarts=restarts, seed=seed, early_stop=early_stop, **base)
+        if method == "apgd_ce":
+            return apgd_ce(model, x, y, **apgd)
+        return apgd_dlr(model, x, y, n_target_classes=n_target_classes, **apgd)
     if method == "fgsm":
         return fgsm(model, x, y, eps=eps, norm=norm, loss=loss, **base)
     grad = dict(eps=eps, steps=steps, step_size=step_size, norm=norm, loss=loss, early_stop=early_stop, **base)
@@ -78,7 +85,7 @@ class AttackConfig:
             EfficientNet-Lite0) when ``images`` are given, else the digits CNN.
         weights: passed to ``get_model`` (None: its default, the trained digits CNN or ImageNet).
         method, norm, eps, steps, step_size, restarts, random_start, loss, early_stop, decay,
-        kappa, learning_rate, search_steps, initial_const: see :func:`attack`.
+        kappa, learning_rate, search_steps, initial_const, n_target_classes: see :func:`attack`.
         target: None (untargeted), a class index or a class name ("ostrich", "3").
         images: image paths or sample names; when empty, ``dataset`` is used.
         labels: true labels of ``images`` (indices or names); empty: the clean predictions.
@@ -104,6 +111,7 @@ class AttackConfig:
     learning_rate: float = 0.1
     search_steps: int = 5
     initial_const: float = 1.0
+    n_target_classes: int = 9
     target: str = None
     images: tuple = ()
     labels: tuple = ()

@@ -283,13 +283,14 @@ def _program(objective, fm, param, transforms, constraint, stop, optimizer, mome
              decay, learning_rate, steps):
     """The cached compiled loop of this structure (see :mod:`.loop`)."""
     tfm = compose(transforms)
-    rule_key = (optimizer, bool(momentum))
+    norm = constraint.key[0] if constraint is not None else None  # the ball's norm, for "apgd"
+    rule_key = (optimizer, bool(momentum), norm)
     schedule_key = ("cosine", float(learning_rate), int(steps)) if decay == "cosine" else None
     key = loops.program_key(fm, objective, param, tfm, constraint, stop, rule_key, maximize, jit_compile,
                             schedule_key)
 
     def make():
-        rule = None if optimizer == "lbfgs" else get_rule(optimizer, momentum)
+        rule = None if optimizer == "lbfgs" else get_rule(optimizer, momentum, norm)
         schedule = None
         if decay == "cosine":
             schedule = keras.optimizers.schedules.CosineDecay(float(learning_rate), max(1, int(steps)))

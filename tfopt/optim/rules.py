@@ -128,11 +128,11 @@ class SGD(Rule):
         return project(p + velocity), (velocity,)
 
 
-def get_rule(optimizer, momentum):
-    """The rule of a first-order optimizer name (see ``engine.OPTIMIZERS``)."""
+def get_rule(optimizer, momentum, norm=None):
+    """The rule of a first-order optimizer name (see ``engine.OPTIMIZERS``); ``norm``: the ball's, for "apgd"."""
     if optimizer == "apgd":
         from tfopt.optim.apgd import APGD
-        return APGD()
+        return APGD(norm)
     makers = {"sign": lambda: Sign(bool(momentum)), "l2": lambda: L2Step(bool(momentum)), "adam": Adam,
               "sgd": SGD}
     return makers[optimizer]()
