@@ -9,6 +9,7 @@ Example:
     model, metrics = train_digits_classifier(seed=0)
     metrics["test_accuracy"]      # >= 0.98
 """
+import dataclasses
 import os
 import pathlib
 import random
@@ -20,12 +21,15 @@ import tensorflow as tf
 
 from tfopt.core.errors import InputError
 from tfopt.data import load_dataset
+from tfopt.models.adversarial import AdversarialTrainer, EpsRamp, PGDTraining
 from tfopt.nets.digits_cnn import digits_cnn
 
-__all__ = ["train_classifier", "train_digits_classifier", "train_and_save"]
+__all__ = ["train_classifier", "train_digits_classifier", "train_robust_digits_classifier", "ROBUST_TRAINING",
+           "train_and_save"]
 
 _DEFAULT_EPOCHS = 16
 _SHIFT = 2  # pixels of random translation used as augmentation
+_EVAL_STEPS, _EVAL_STEP_SIZE = 40, 0.01  # the robustness reported after adversarial training: Madry's PGD-40
 
 
 def _seeded(seed, build):
@@ -59,7 +63,7 @@ def _augment(ds, seed, shape):
 
 
 def train_classifier(dataset="digits", *, epochs=_DEFAULT_EPOCHS, batch_size=64, seed=0, data_dir=None,
-                     learning_rate=3e-3, quiet=False):
+                     learning_rate=3e-3, quiet=False, adversarial=None):
     """Trains the small CNN on an image-classification set and measures it.
 
     Deterministic for a seed on CPU: the split, the shuffle order, the augmentation
@@ -73,10 +77,15 @@ def train_classifier(dataset="digits", *, epochs=_DEFAULT_EPOCHS, batch_size=64,
         data_dir: TFDS data directory.
         learning_rate: peak Adam learning rate (cosine-decayed to zero).
         quiet: no progress bar.
+        adversarial: None (standard training) or a
+            :class:`~tfopt.models.adversarial.PGDTraining`: every batch is replaced by its
+            PGD examples (Madry et al.), see :class:`~tfopt.models.adversarial.AdversarialTrainer`.
 
     Returns:
-        (model, metrics): the trained keras.Model and a dict with test_accuracy,
-        test_loss, train_seconds, epochs, num_params, dataset, seed, class_names.
+        (model, metrics): the trained keras.Model (the plain classifier, also when trained
+        adversarially) and a dict with test_accuracy (clean), test_loss, train_seconds,
+        epochs, num_params, dataset, seed, class_names, and adversarial_training (its settings)
+        when trained adversarially.
 
     Example:
         model, metrics = train_classifier("digits", epochs=16)
@@ -89,12 +98,17 @@ def train_classifier(dataset="digits", *, epochs=_DEFAULT_EPOCHS, batch_size=64,
     model = _seeded(seed, lambda: digits_cnn(info.num_classes, input_shape=info.image_shape))
     steps = int(epochs) * max(1, int(np.ceil(info.num_examples / int(batch_size))))
     schedule = keras.optimizers.schedules.CosineDecay(learning_rate, decay_steps=steps)
-    model.compile(optimizer=keras.optimizers.Adam(schedule), loss="sparse_categorical_crossentropy",
-                  metrics=["accuracy"])
+    fitted, callbacks = model, []
+    if adversarial is not None:
+        fitted = AdversarialTrainer(model, eps=adversarial.eps, steps=adversarial.steps,
+                                    step_size=adversarial.step_size, clean_weight=adversarial.clean_weight)
+        callbacks = [EpsRamp(adversarial.ramp_epochs)]
+    fitted.compile(optimizer=keras.optimizers.Adam(schedule), loss="sparse_categorical_crossentropy",
+                   metrics=["accuracy"])
     start = time.perf_counter()
-    model.fit(train, epochs=int(epochs), shuffle=False, verbose=0 if quiet else 2)
+    fitted.fit(train, epochs=int(epochs), shuffle=False, verbose=0 if quiet else 2, callbacks=callbacks)
     train_seconds = time.perf_counter() - start
-    test_loss, test_accuracy = model.evaluate(test, verbose=0)
+    test_loss, test_accuracy = fitted.evaluate(test, verbose=0)
     metrics = {
         "test_accuracy": float(test_accuracy),
         "test_loss": float(test_loss),
@@ -105,6 +119,8 @@ def train_classifier(dataset="digits", *, epochs=_DEFAULT_EPOCHS, batch_size=64,
         "seed": int(seed),
         "class_names": info.class_names,
     }
+    if adversarial is not None:
+        metrics["adversarial_training"] = {"method": "pgd", **dataclasses.asdict(adversarial)}
     return model, metrics
 
 
@@ -125,6 +141,29 @@ def train_digits_classifier(*, epochs=_DEFAULT_EPOCHS, batch_size=64, seed=0, qu
         model, metrics = train_digits_classifier(seed=0, quiet=True)
     """
     return train_classifier("digits", epochs=epochs, batch_size=batch_size, seed=seed, quiet=quiet)
+
+
+ROBUST_TRAINING = {"epochs": 16, "eps": 0.3, "steps": 7, "step_size": 0.1, "ramp_epochs": 5}
+"""The budget of the cached robust digits CNN (``get_model("digits_cnn_robust")``): its first use
+trains it with these (PGD-7 at eps 0.3, step 0.1, eps ramped over 5 epochs; see docs/models.md)."""
+
+
+def train_robust_digits_classifier(*, seed=0, quiet=False):
+    """Trains the digits CNN adversarially (Madry et al. PGD training) with :data:`ROBUST_TRAINING`.
+
+    Args:
+        seed: seed of the split, weights, shuffling, augmentation and the attacks' random starts.
+        quiet: no progress bar.
+
+    Returns:
+        (model, metrics) as in :func:`train_classifier` (test_accuracy is the clean one).
+
+    Example:
+        model, metrics = train_robust_digits_classifier(quiet=True)
+    """
+    budget = dict(ROBUST_TRAINING)
+    epochs = budget.pop("epochs")
+    return train_classifier("digits", epochs=epochs, seed=seed, quiet=quiet, adversarial=PGDTraining(**budget))
 
 
 def _predict(model, dataset, data_dir, seed):
@@ -162,17 +201,22 @@ def _save_confusion(path, confusion, class_names):
 
 
 def train_and_save(outdir, *, dataset="digits", epochs=_DEFAULT_EPOCHS, batch_size=64, seed=0, data_dir=None,
-                   quiet=False):
+                   quiet=False, adversarial=None):
     """Trains the small CNN (see :func:`train_classifier`) and writes what a person looks at.
 
     Writes ``outdir/model.keras``, ``outdir/summary.json`` (test_accuracy,
     train_seconds, epochs, num_params, dataset, seed, confusion), ``outdir/confusion.png``
-    and ``outdir/predictions.png`` (test images labelled "predicted (true)").
+    and ``outdir/predictions.png`` (test images labelled "predicted (true)"). Trained
+    adversarially, summary.json also holds ``adversarial_training`` (the settings) and
+    ``robustness``: clean and PGD-40 test accuracy at the training eps (step 0.01, one
+    random start; :func:`tfopt.models.robustness.pgd_accuracy`), with ``pgd_test_accuracy``
+    its headline number.
 
     Args:
         outdir: an existing directory to write into (binaries pass the temporary
             directory of :func:`tfopt.cli.output_dir`).
-        dataset, epochs, batch_size, seed, data_dir, quiet: as for :func:`train_classifier`.
+        dataset, epochs, batch_size, seed, data_dir, quiet, adversarial: as for
+            :func:`train_classifier`.
 
     Returns:
         The summary dict written to summary.json.
@@ -185,8 +229,14 @@ def train_and_save(outdir, *, dataset="digits", epochs=_DEFAULT_EPOCHS, batch_si
 
     outdir = pathlib.Path(outdir)
     model, metrics = train_classifier(dataset, epochs=epochs, batch_size=batch_size, seed=seed,
-                                      data_dir=data_dir, quiet=quiet)
+                                      data_dir=data_dir, quiet=quiet, adversarial=adversarial)
     x, y, pred = _predict(model, dataset, data_dir, seed)
+    if adversarial is not None:
+        from tfopt.models.robustness import pgd_accuracy
+
+        robust = pgd_accuracy(model, x, y, eps=adversarial.eps, steps=_EVAL_STEPS, step_size=_EVAL_STEP_SIZE, seed=seed)
+        robust["judged_by"] = "re-prediction of the images PGD returned"
+        metrics.update(pgd_test_accuracy=robust["adv_accuracy"], robustness=robust)
     names = metrics.pop("class_names")
     confusion = np.zeros((len(names), len(names)), np.int64)
     np.add.at(confusion, (y, pred), 1)
