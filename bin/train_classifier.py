@@ -43,7 +43,7 @@ def main(argv):
     cli.check_nonnegative("ramp_epochs", FLAGS.ramp_epochs)
     if not 0 <= FLAGS.clean_weight < 1:
         raise cli.InputError(f"expected 0 <= clean_weight < 1; received: clean_weight={FLAGS.clean_weight!r}")
-    from tfopt.models.adversarial import PGDTraining
+    from tfopt.attacks.pgd_training import PGDTraining
     from tfopt.models.digits import train_and_save
 
     adversarial = None

@@ -9,7 +9,6 @@ Example:
     model, metrics = train_digits_classifier(seed=0)
     metrics["test_accuracy"]      # >= 0.98
 """
-import dataclasses
 import os
 import pathlib
 import random
@@ -21,15 +20,12 @@ import tensorflow as tf
 
 from tfopt.core.errors import InputError
 from tfopt.data import load_dataset
-from tfopt.models.adversarial import AdversarialTrainer, EpsRamp, PGDTraining
 from tfopt.nets.digits_cnn import digits_cnn
 
-__all__ = ["train_classifier", "train_digits_classifier", "train_robust_digits_classifier", "ROBUST_TRAINING",
-           "train_and_save"]
+__all__ = ["train_classifier", "train_digits_classifier", "train_and_save"]
 
 _DEFAULT_EPOCHS = 16
 _SHIFT = 2  # pixels of random translation used as augmentation
-_EVAL_STEPS, _EVAL_STEP_SIZE = 40, 0.01  # the robustness reported after adversarial training: Madry's PGD-40
 
 
 def _seeded(seed, build):
@@ -78,8 +74,11 @@ def train_classifier(dataset="digits", *, epochs=_DEFAULT_EPOCHS, batch_size=64,
         learning_rate: peak Adam learning rate (cosine-decayed to zero).
         quiet: no progress bar.
         adversarial: None (standard training) or a
-            :class:`~tfopt.models.adversarial.PGDTraining`: every batch is replaced by its
-            PGD examples (Madry et al.), see :class:`~tfopt.models.adversarial.AdversarialTrainer`.
+            :class:`~tfopt.attacks.pgd_training.PGDTraining`: every batch is replaced by its
+            PGD examples (Madry et al.). Any object with ``wrap(model) -> (model to fit,
+            callbacks)``, ``describe() -> dict`` (merged into the metrics) and, for
+            :func:`train_and_save`, ``evaluate(model, x, y, seed=) -> dict`` will do: the
+            models layer takes the attack as a plug-in rather than importing it.
 
     Returns:
         (model, metrics): the trained keras.Model (the plain classifier, also when trained
@@ -100,9 +99,7 @@ def train_classifier(dataset="digits", *, epochs=_DEFAULT_EPOCHS, batch_size=64,
     schedule = keras.optimizers.schedules.CosineDecay(learning_rate, decay_steps=steps)
     fitted, callbacks = model, []
     if adversarial is not None:
-        fitted = AdversarialTrainer(model, eps=adversarial.eps, steps=adversarial.steps,
-                                    step_size=adversarial.step_size, clean_weight=adversarial.clean_weight)
-        callbacks = [EpsRamp(adversarial.ramp_epochs)]
+        fitted, callbacks = adversarial.wrap(model)
     fitted.compile(optimizer=keras.optimizers.Adam(schedule), loss="sparse_categorical_crossentropy",
                    metrics=["accuracy"])
     start = time.perf_counter()
@@ -120,7 +117,7 @@ def train_classifier(dataset="digits", *, epochs=_DEFAULT_EPOCHS, batch_size=64,
         "class_names": info.class_names,
     }
     if adversarial is not None:
-        metrics["adversarial_training"] = {"method": "pgd", **dataclasses.asdict(adversarial)}
+        metrics.update(adversarial.describe())
     return model, metrics
 
 
@@ -141,29 +138,6 @@ def train_digits_classifier(*, epochs=_DEFAULT_EPOCHS, batch_size=64, seed=0, qu
         model, metrics = train_digits_classifier(seed=0, quiet=True)
     """
     return train_classifier("digits", epochs=epochs, batch_size=batch_size, seed=seed, quiet=quiet)
-
-
-ROBUST_TRAINING = {"epochs": 16, "eps": 0.3, "steps": 7, "step_size": 0.1, "ramp_epochs": 5}
-"""The budget of the cached robust digits CNN (``get_model("digits_cnn_robust")``): its first use
-trains it with these (PGD-7 at eps 0.3, step 0.1, eps ramped over 5 epochs; see docs/models.md)."""
-
-
-def train_robust_digits_classifier(*, seed=0, quiet=False):
-    """Trains the digits CNN adversarially (Madry et al. PGD training) with :data:`ROBUST_TRAINING`.
-
-    Args:
-        seed: seed of the split, weights, shuffling, augmentation and the attacks' random starts.
-        quiet: no progress bar.
-
-    Returns:
-        (model, metrics) as in :func:`train_classifier` (test_accuracy is the clean one).
-
-    Example:
-        model, metrics = train_robust_digits_classifier(quiet=True)
-    """
-    budget = dict(ROBUST_TRAINING)
-    epochs = budget.pop("epochs")
-    return train_classifier("digits", epochs=epochs, seed=seed, quiet=quiet, adversarial=PGDTraining(**budget))
 
 
 def _predict(model, dataset, data_dir, seed):
@@ -209,7 +183,7 @@ def train_and_save(outdir, *, dataset="digits", epochs=_DEFAULT_EPOCHS, batch_si
     and ``outdir/predictions.png`` (test images labelled "predicted (true)"). Trained
     adversarially, summary.json also holds ``adversarial_training`` (the settings) and
     ``robustness``: clean and PGD-40 test accuracy at the training eps (step 0.01, one
-    random start; :func:`tfopt.models.robustness.pgd_accuracy`), with ``pgd_test_accuracy``
+    random start; :func:`tfopt.attacks.robustness.pgd_accuracy`), with ``pgd_test_accuracy``
     its headline number.
 
     Args:
@@ -232,11 +206,7 @@ def train_and_save(outdir, *, dataset="digits", epochs=_DEFAULT_EPOCHS, batch_si
                                       data_dir=data_dir, quiet=quiet, adversarial=adversarial)
     x, y, pred = _predict(model, dataset, data_dir, seed)
     if adversarial is not None:
-        from tfopt.models.robustness import pgd_accuracy
-
-        robust = pgd_accuracy(model, x, y, eps=adversarial.eps, steps=_EVAL_STEPS, step_size=_EVAL_STEP_SIZE, seed=seed)
-        robust["judged_by"] = "re-prediction of the images PGD returned"
-        metrics.update(pgd_test_accuracy=robust["adv_accuracy"], robustness=robust)
+        metrics.update(adversarial.evaluate(model, x, y, seed=seed))
     names = metrics.pop("class_names")
     confusion = np.zeros((len(names), len(names)), np.int64)
     np.add.at(confusion, (y, pred), 1)

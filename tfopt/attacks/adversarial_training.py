@@ -11,6 +11,7 @@ plain wrapped classifier (``trainer.classifier``), loadable with ``safe_mode=Tru
 
 :class:`EpsRamp` grows the radius linearly over the first epochs (a standard help on small
 data: at the full radius from the first step the network can collapse to a constant).
+:mod:`tfopt.attacks.pgd_training` plugs both into the digits trainer.
 
 Example:
     trainer = AdversarialTrainer(model, eps=0.3, steps=7, step_size=0.1)
@@ -18,8 +19,6 @@ Example:
     trainer.fit(train, epochs=10, callbacks=[EpsRamp(3)])
     trainer.classifier.save("robust.keras")
 """
-import dataclasses
-
 import keras
 import tensorflow as tf
 
@@ -28,26 +27,7 @@ from tfopt.core.errors import InputError
 from tfopt.optim import optimize_tensors
 from tfopt.optim.constraints import linf_ball
 
-__all__ = ["PGDTraining", "AdversarialTrainer", "EpsRamp"]
-
-
-@dataclasses.dataclass(frozen=True)
-class PGDTraining:
-    """How to train adversarially (see :class:`AdversarialTrainer` and :class:`EpsRamp`).
-
-    Attributes:
-        eps: Linf radius, absolute [0, 1] pixel units.
-        steps: PGD iterations per batch (K).
-        step_size: signed-gradient step at the full radius.
-        ramp_epochs: epochs over which the radius grows linearly to eps.
-        clean_weight: weight of the clean examples' loss (0: adversarial only, Madry).
-    """
-
-    eps: float = 0.3
-    steps: int = 7
-    step_size: float = 0.1
-    ramp_epochs: int = 0
-    clean_weight: float = 0.0
+__all__ = ["AdversarialTrainer", "EpsRamp"]
 
 
 class AdversarialTrainer(keras.Model):
