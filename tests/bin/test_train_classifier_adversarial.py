@@ -25,7 +25,7 @@ def test_pgd_training_writes_files_and_robust_accuracy(tmp_path):
         assert (out / name).is_file(), name
     summary = json.loads((out / "summary.json").read_text())
     assert summary["adversarial_training"] == {"method": "pgd", "eps": 0.3, "steps": 1, "step_size": 0.3,
-                                               "ramp_epochs": 0, "clean_weight": 0.0}
+                                               "ramp_epochs": 0, "clean_weight": 0.5}
     robust = summary["robustness"]
     assert (robust["eps"], robust["steps"], robust["step_size"], robust["restarts"]) == (0.3, 40, 0.01, 1)
     assert robust["num_images"] == 450 and robust["linf_max"] <= 0.3 + 1e-6

@@ -56,8 +56,14 @@ class PGDTraining:
         return {"pgd_test_accuracy": robust["adv_accuracy"], "robustness": robust}
 
 
-ROBUST_TRAINING = {"epochs": 16, "eps": 0.3, "steps": 7, "step_size": 0.1, "ramp_epochs": 5, "clean_weight": 0.0}
-"""The budget of the cached robust digits CNN (``get_model("digits_cnn_robust")``); see docs/models.md."""
+ROBUST_TRAINING = {"epochs": 12, "eps": 0.3, "steps": 5, "step_size": 0.1, "ramp_epochs": 4, "clean_weight": 0.5}
+"""The budget of the cached robust digits CNN (``get_model("digits_cnn_robust")``); see docs/models.md.
+
+PGD-5 (step 0.1) at eps 0.3 ramped over 4 of 12 epochs, on a 50/50 mix of PGD and clean
+examples: about 3 CPU-minutes. Adversarial examples only (Madry's recipe) collapsed to
+chance here: sklearn's blurry upsampled digits are much closer to each other in Linf than
+MNIST's (a third of the test digits have a training digit of another class within 0.6).
+"""
 
 
 def train_robust_digits_classifier(*, seed=0, quiet=False):
