@@ -48,6 +48,26 @@ def test_train_step_trains_on_pgd_examples_inside_the_ball(batch, monkeypatch):
     assert not np.allclose(bn.moving_mean.numpy(), before)  # the update itself runs in training mode
 
 
+def test_clean_weight_adds_the_clean_batch_with_its_weight(batch, monkeypatch):
+    x, y = batch
+    trainer = _trainer(clean_weight=0.25)
+    trainer.run_eagerly = True
+    seen = []
+    original = trainer.compute_loss
+
+    def spy(x=None, y=None, y_pred=None, sample_weight=None, **kwargs):
+        seen.append((np.asarray(x), np.asarray(sample_weight)))
+        return original(x=x, y=y, y_pred=y_pred, sample_weight=sample_weight, **kwargs)
+
+    monkeypatch.setattr(trainer, "compute_loss", spy)
+    trainer.train_on_batch(x, y)
+    (x_train, weight), = seen
+    n = len(x)
+    np.testing.assert_array_equal(x_train[n:], x)
+    assert np.abs(x_train[:n] - x).max() > 1e-3
+    np.testing.assert_allclose(weight, [1.5] * n + [0.5] * n)
+
+
 def test_attack_runs_in_inference_mode_and_raises_the_loss(batch):
     """Inside a tf.function (as in fit): the attack leaves BatchNorm's statistics alone and finds worse images."""
     x, y = batch
