@@ -198,7 +198,7 @@ def _application(name, *, weights, include_top, input_shape, seed):
 # it is imported by name on first use only (the models layer must not import the attacks layer).
 _DIGITS_TRAINING = {
     "digits_cnn": ("the digits classifier once (about 30 s)", "train_digits_classifier", "digits (trained"),
-    "digits_cnn_robust": ("the robust digits classifier once (PGD adversarial training, about 4 min)",
+    "digits_cnn_robust": ("the robust digits classifier once (PGD adversarial training, about 3 min on 2 cores)",
                           "tfopt.attacks.pgd_training:train_robust_digits_classifier",
                           "digits (PGD adversarially trained"),
 }
