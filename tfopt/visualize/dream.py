@@ -46,6 +46,7 @@ DEFAULT_LAYERS = {
     "inception_v3": ("mixed3", "mixed5"),
     "mobilenet_v2": ("block_6_expand_relu", "block_10_expand_relu"),
     "digits_cnn": ("relu2", "relu3"),
+    "digits_cnn_robust": ("relu2", "relu3"),
 }
 """Layers dreamed on by default, per model name of :func:`tfopt.models.zoo.get_model`."""
 
