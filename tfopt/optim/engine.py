@@ -31,7 +31,8 @@ from tfopt.models.features import LOGITS
 from tfopt.optim import lbfgs, loop as loops
 from tfopt.optim.objectives import Context, Objective
 from tfopt.optim.param import get_param
-from tfopt.optim.rules import get_rule, per_sample
+from tfopt.optim.apgd import APGD
+from tfopt.optim.rules import SGD, Adam, L2Step, Sign, per_sample
 from tfopt.optim.transforms import compose
 
 __all__ = ["optimize", "optimize_tensors", "evaluate", "OptimResult", "OPTIMIZERS", "DECAYS"]
@@ -232,7 +233,7 @@ def optimize(objective, model, init, *, param="pixel", steps=100, optimizer="ada
     if progress and 0 < done < steps:
         bar.update(done, finalize=True)  # every sample stopped early: close the bar where it stands
     if keep == "last":
-        v, _, _ = prog.evaluate(state["p"], tf.zeros([2], tf.int32), inputs)
+        v, _ = prog.values(state["p"], tf.zeros([2], tf.int32), inputs)
         state = dict(state, best_p=state["p"], best_v=v)
     history = np.concatenate([np.asarray(h) for h in history], 0) if history else np.zeros([0, len(p0)], np.float32)
     return _result(state, param, history, b, restarts, maximize, seconds, evals, objective.name)
@@ -279,6 +280,13 @@ def optimize_tensors(objective, model, init, *, steps, optimizer="sign", learnin
     return param.to_image(state["best_p"]), state["best_v"]
 
 
+def _rule(optimizer, momentum, norm):
+    """The step rule of a first-order optimizer name; ``norm``: the ball's, for "apgd"."""
+    makers = {"sign": lambda: Sign(bool(momentum)), "l2": lambda: L2Step(bool(momentum)), "adam": Adam,
+              "sgd": SGD, "apgd": lambda: APGD(norm)}
+    return makers[optimizer]()
+
+
 def _program(objective, fm, param, transforms, constraint, stop, optimizer, momentum, maximize, jit_compile,
              decay, learning_rate, steps):
     """The cached compiled loop of this structure (see :mod:`.loop`)."""
@@ -290,7 +298,7 @@ def _program(objective, fm, param, transforms, constraint, stop, optimizer, mome
                             schedule_key)
 
     def make():
-        rule = None if optimizer == "lbfgs" else get_rule(optimizer, momentum, norm)
+        rule = None if optimizer == "lbfgs" else _rule(optimizer, momentum, norm)
         schedule = None
         if decay == "cosine":
             schedule = keras.optimizers.schedules.CosineDecay(float(learning_rate), max(1, int(steps)))

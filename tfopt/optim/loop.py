@@ -113,6 +113,7 @@ class Program:
         self.traces = 0
         self.run = tf.function(self._run, jit_compile=jit_compile)
         self.evaluate = tf.function(self._evaluate_bound, jit_compile=jit_compile)
+        self.values = tf.function(self._values_bound, jit_compile=jit_compile)
 
     # -- inputs -------------------------------------------------------------------------
     def inputs(self, objective, stop, origin, radius, lr, momentum, seed, steps):
@@ -166,6 +167,20 @@ class Program:
             stop_state = self.stop.init(tf.shape(p)[0]) if self.stop is not None and self.stop.init else ()
             v, _, ascent, s, _ = self._evaluate(p, seed, stop_state)
             return v, ascent, s
+        finally:
+            self._unbind()
+
+    def _values_bound(self, p, seed, inputs):
+        """Value and stop mask at ``p``, forward only (the final point needs no gradient)."""
+        self._bind(inputs)
+        try:
+            image = self.param.to_image(p)
+            ctx = Context(self.fm(self.tfm(image, seed)), image)
+            v = self.objective(ctx)
+            if self.stop is None:
+                return v, tf.zeros_like(v, tf.bool)
+            stop_state = self.stop.init(tf.shape(p)[0]) if self.stop.init else ()
+            return v, self.stop(ctx, v, stop_state)[0]
         finally:
             self._unbind()
 
@@ -239,7 +254,7 @@ class Program:
     def finish(self, state, inputs):
         """Evaluates and records the final point (the loop records a point before stepping from it)."""
         seed = tf.stack([inputs["seed"], state["k"]])
-        v, _, s = self.evaluate(state["p"], seed, inputs)
+        v, s = self.values(state["p"], seed, inputs)
         return self._record(dict(state), v, s)
 
     def steps(self, state, steps, inputs, on_chunk, progress):

@@ -22,7 +22,7 @@ SGD with Keras's momentum form); learning-rate schedules stay Keras schedules.
 """
 import tensorflow as tf
 
-__all__ = ["Rule", "Sign", "L2Step", "Adam", "SGD", "get_rule", "per_sample", "unit_l1", "unit_l2"]
+__all__ = ["Rule", "Sign", "L2Step", "Adam", "SGD", "per_sample", "unit_l1", "unit_l2"]
 
 
 def per_sample(v, like):
@@ -126,13 +126,3 @@ class SGD(Rule):
     def step(self, k, p, ascent, f, state, hp, project):
         velocity = hp["momentum"] * state[0] + hp["lr"] * ascent
         return project(p + velocity), (velocity,)
-
-
-def get_rule(optimizer, momentum, norm=None):
-    """The rule of a first-order optimizer name (see ``engine.OPTIMIZERS``); ``norm``: the ball's, for "apgd"."""
-    if optimizer == "apgd":
-        from tfopt.optim.apgd import APGD
-        return APGD(norm)
-    makers = {"sign": lambda: Sign(bool(momentum)), "l2": lambda: L2Step(bool(momentum)), "adam": Adam,
-              "sgd": SGD}
-    return makers[optimizer]()
