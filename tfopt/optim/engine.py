@@ -93,6 +93,30 @@ def _bc(v, like):
     return per_sample(v, like)
 
 
+def _line_search_trial(prog):
+    """One Armijo trial of every pending sample, compiled once per program.
+
+    Returns ``trial(p0, d, t, g0, f0, pending, acc, inputs) -> (acc, pending, t)``: samples
+    whose trial point satisfies Armijo's condition take it into ``acc`` (point, descent
+    gradient, value, stop mask) and leave ``pending``; the others halve ``t``.
+    """
+    if getattr(prog, "lbfgs_trial", None) is None:
+        seed = tf.zeros([2], tf.int32)
+
+        def trial(p0, d, t, g0, f0, pending, acc, inputs):
+            p_try = prog.project(p0 + _bc(t, d) * d, inputs)
+            v_try, ascent, s_try = prog.evaluate(p_try, seed, inputs)
+            f_try = -v_try if prog.maximize else v_try
+            ok = pending & (f_try <= f0 + 1e-4 * lbfgs.dot(g0, p_try - p0))
+            p_acc, g_acc, v_acc, s_acc = acc
+            acc = (tf.where(_bc(ok, p0), p_try, p_acc), tf.where(_bc(ok, g0), -ascent, g_acc),
+                   tf.where(ok, v_try, v_acc), tf.where(ok, s_try, s_acc))
+            pending = pending & ~ok
+            return acc, pending, tf.where(pending, t * 0.5, t)
+        prog.lbfgs_trial = tf.function(trial)
+    return prog.lbfgs_trial
+
+
 def _lbfgs_run(prog, state, inputs, steps, learning_rate, memory, max_line_search, on_step):
     """Batched L-BFGS with per-sample Armijo backtracking, on the host.
 
@@ -108,39 +132,33 @@ def _lbfgs_run(prog, state, inputs, steps, learning_rate, memory, max_line_searc
 
     v, g, s = evaluate(state["p"])
     evals = 1
-    hist = {"s": [], "y": [], "rho": [], "gamma": tf.ones_like(v)}
+    trial = _line_search_trial(prog)
+    hist = lbfgs.History(state["p"], memory)
     f = -v if prog.maximize else v
     for i in range(steps):
         state = prog._record(state, v, s)
         if not bool(tf.reduce_any(state["active"])):
             break
-        d = lbfgs.direction(g, hist["s"], hist["y"], hist["rho"], hist["gamma"])
+        d = hist.direction(g)
         slope = lbfgs.dot(g, d)
         bad = slope >= 0  # not a descent direction: fall back to steepest descent
         d = tf.where(_bc(bad, d), -g, d)
         first = learning_rate / (tf.reduce_max(tf.reshape(tf.abs(g), [tf.shape(g)[0], -1]), -1) + 1e-12)
-        t = first if not hist["s"] else tf.where(bad, first, tf.ones_like(f))
+        t = first if not hist.count else tf.where(bad, first, tf.ones_like(f))
         p0, g0, f0 = state["p"], g, f
         pending = state["active"]
-        p_acc, g_acc, v_acc, s_acc = p0, g0, v, s
+        acc = (p0, g0, v, s)
         for _ in range(max_line_search):
-            p_try = prog.project(p0 + _bc(t, d) * d, inputs)
-            v_try, g_try, s_try = evaluate(p_try)
+            acc, pending, t = trial(p0, d, t, g0, f0, pending, acc, inputs)
             evals += 1
-            f_try = -v_try if prog.maximize else v_try
-            ok = pending & (f_try <= f0 + 1e-4 * lbfgs.dot(g0, p_try - p0))
-            p_acc = tf.where(_bc(ok, p0), p_try, p_acc)
-            g_acc = tf.where(_bc(ok, g0), g_try, g_acc)
-            v_acc, s_acc = tf.where(ok, v_try, v_acc), tf.where(ok, s_try, s_acc)
-            pending = pending & ~ok
             if not bool(tf.reduce_any(pending)):
                 break
-            t = tf.where(pending, t * 0.5, t)
+        p_acc, g_acc, v_acc, s_acc = acc
         # Samples whose line search failed have converged (no descent found): freeze them.
         state["active"] = state["active"] & ~pending
         state["p"] = tf.where(_bc(state["active"], p_acc), p_acc, state["p"])
         state["steps"] = state["steps"] + tf.cast(state["active"], tf.int32)
-        lbfgs.push(hist, p_acc - p0, g_acc - g0, memory)
+        hist.push(p_acc - p0, g_acc - g0)
         v, g, s = v_acc, g_acc, s_acc
         f = -v if prog.maximize else v
         on_step(i, v)
