@@ -109,3 +109,22 @@ def test_cw_search_rounds_share_one_trace(tiny_model, images):
     assert loop.trace_count() == before + 1  # three rounds with three vectors of c, one compiled loop
     assert res.params["const"].shape == (4,)
     assert len(set(np.round(res.params["const"], 6))) >= 1 and not np.allclose(res.params["const"], 1.0)
+
+
+def test_optimize_tensors_reads_a_radius_variable_without_retracing(tiny_model, images):
+    from tfopt.attacks import common
+    from tfopt.optim import optimize_tensors
+    radius = tf.Variable(0.05)
+
+    @tf.function
+    def attack(x, y):
+        obj = common.adversarial_objective(y, -tf.ones_like(y))
+        return optimize_tensors(obj, tiny_model, x, steps=3, learning_rate=radius / 2, constraint=C.linf_ball(0.3),
+                                radius=radius, random_start=True)[0]
+
+    y = tf.constant([0, 1, 2, 3])
+    small = attack(images, y).numpy()
+    radius.assign(0.2)
+    large = attack(images, y).numpy()
+    assert attack.experimental_get_tracing_count() == 1
+    assert np.abs(small - images).max() <= 0.05 + 1e-6 < 0.1 < np.abs(large - images).max() <= 0.2 + 1e-6

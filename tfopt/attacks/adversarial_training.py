@@ -56,21 +56,15 @@ class AdversarialTrainer(keras.Model):
         self.eps, self.steps, self.step_size = float(eps), int(steps), float(step_size)
         self.clean_weight = float(clean_weight)
         self.current_eps = self.eps
+        self._eps_var = keras.Variable(self.eps, trainable=False, dtype="float32", name="attack_eps")
 
     def call(self, x, training=False):
         return self.classifier(x, training=training)
 
     def set_eps(self, eps):
-        """Sets the radius of the next batches; retraces the train step when it changes.
-
-        The engine takes the radius as a Python number (it is baked into the traced
-        step), hence the retrace: a few seconds, only while a ramp is still growing.
-        """
-        eps = float(min(max(eps, 0.0), self.eps))
-        if eps != self.current_eps:
-            self.current_eps = eps
-            if self.train_function is not None:
-                self.make_train_function(force=True)
+        """Sets the radius of the next batches (a variable the compiled step reads: no retrace)."""
+        self.current_eps = float(min(max(eps, 0.0), self.eps))
+        self._eps_var.assign(self.current_eps)
 
     def adversarial_batch(self, x, y, seed):
         """The PGD examples of a batch at the current radius (tensors; usable inside a tf.function).
@@ -84,10 +78,11 @@ class AdversarialTrainer(keras.Model):
             [B, H, W, C] images within ``current_eps`` of ``x`` (Linf), gradient-stopped.
         """
         y = tf.cast(y, tf.int32)
-        step = self.step_size * self.current_eps / self.eps
+        step = self.step_size * self._eps_var / self.eps
         x_adv, _ = optimize_tensors(adversarial_objective(y, tf.fill(tf.shape(y), UNTARGETED)), self.classifier, x,
                                     steps=self.steps, optimizer="sign", learning_rate=step,
-                                    constraint=linf_ball(self.current_eps), random_start=True, seed=seed)
+                                    constraint=linf_ball(self.eps), radius=self._eps_var, random_start=True,
+                                    seed=seed)
         return tf.stop_gradient(x_adv)
 
     def train_step(self, data):

@@ -258,13 +258,15 @@ def optimize(objective, model, init, *, param="pixel", steps=100, optimizer="ada
 
 
 def optimize_tensors(objective, model, init, *, steps, optimizer="sign", learning_rate=0.01, momentum=0.0,
-                     constraint=None, random_start=False, maximize=True, value_range=(0.0, 1.0), seed=0):
+                     constraint=None, radius=None, random_start=False, maximize=True, value_range=(0.0, 1.0),
+                     seed=0):
     """:func:`optimize` as tensor ops, for use inside a ``tf.function`` (a model's ``train_step``).
 
     The same compiled loop as :func:`optimize` (pixel parameterization, first-order
     optimizers, no restarts, no progress). ``init`` may have an unknown batch size;
     ``seed`` may be a scalar int32 tensor (say, the step counter) so every call draws
-    its own random start.
+    its own random start. ``radius`` (overriding the constraint's) and ``learning_rate``
+    may be tensors or variables: an eps schedule then changes them without a retrace.
 
     Returns:
         (images [B, H, W, C], values [B]) as tensors: the best iterate per sample and its value.
@@ -273,23 +275,24 @@ def optimize_tensors(objective, model, init, *, steps, optimizer="sign", learnin
         x_adv, _ = optimize_tensors(adversarial_objective(y, -1), model, x, steps=7, learning_rate=0.1,
                                     constraint=linf_ball(0.3), random_start=True, seed=step)
     """
-    _check(steps, 1, optimizer, learning_rate, "best")
+    _check(steps, 1, optimizer, learning_rate if isinstance(learning_rate, (int, float)) else 1.0, "best")
     if optimizer == "lbfgs":
         raise InputError("expected a first-order optimizer in optimize_tensors; received: 'lbfgs'")
     param = get_param("pixel", value_range)
     fm = loops.feature_model(model, objective.layers)
     origin = tf.convert_to_tensor(init, tf.float32)
     seed_t = tf.stack([tf.cast(seed, tf.int32), 7919])
+    if radius is None:
+        radius = constraint.radius if constraint is not None else 0.0
     if random_start:
-        start = constraint.random(origin, seed_t) if constraint is not None else origin
+        start = constraint.random(origin, seed_t, radius) if constraint is not None else origin
         start = tf.clip_by_value(start, *value_range)
     else:
         start = origin
     p0 = param.project(param.from_image(start))
     prog = _program(objective, fm, param, (), constraint, None, optimizer, momentum, maximize, False,
-                    "constant", learning_rate, steps)
-    inputs = prog.inputs(objective, None, origin, constraint.radius if constraint is not None else 0.0,
-                         learning_rate, momentum, 0, steps)
+                    "constant", 0.0, steps)
+    inputs = prog.inputs(objective, None, origin, radius, learning_rate, momentum, 0, steps)
     inputs["seed"] = tf.cast(seed, tf.int32)
     state = prog.init_state(p0, inputs)
     for done in range(0, int(steps), loops.CHUNK):

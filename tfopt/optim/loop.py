@@ -121,8 +121,8 @@ class Program:
         const values (the program may have been traced for an earlier objective of equal key)."""
         consts = objective.consts + (stop.consts if stop is not None else ())
         return {"consts": [c.given for c in consts], "origin": origin,
-                "radius": tf.constant(radius, tf.float32), "lr": tf.constant(lr, tf.float32),
-                "momentum": tf.constant(momentum, tf.float32), "seed": tf.constant(seed, tf.int32),
+                "radius": tf.convert_to_tensor(radius, tf.float32), "lr": tf.convert_to_tensor(lr, tf.float32),
+                "momentum": tf.convert_to_tensor(momentum, tf.float32), "seed": tf.constant(seed, tf.int32),
                 "steps": tf.constant(steps, tf.int32)}
 
     def _bind(self, inputs):
