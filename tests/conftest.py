@@ -104,3 +104,52 @@ def kill_after_checkpoint():
             runpy.run_path(sys.argv[0], run_name="__main__")
         """)
     return program
+
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def _binary_env(tmp_path):
+    return {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2", "TFOPT_CACHE": str(tmp_path / "cache")}
+
+
+@pytest.fixture
+def start_binary(tmp_path):
+    """``start_binary(name, *args)``: bin/<name>.py started in ``tmp_path`` with its own cache (a Popen)."""
+    import subprocess
+    import sys
+
+    def start(name, *args):
+        return subprocess.Popen([sys.executable, os.path.join(ROOT, "bin", f"{name}.py"), *args],
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                env=_binary_env(tmp_path), cwd=tmp_path)
+    return start
+
+
+@pytest.fixture
+def run_binary(tmp_path):
+    """``run_binary(name, *args)``: bin/<name>.py run to the end in ``tmp_path`` (a CompletedProcess)."""
+    import subprocess
+    import sys
+
+    def run(name, *args, timeout=300):
+        return subprocess.run([sys.executable, os.path.join(ROOT, "bin", f"{name}.py"), *args], capture_output=True,
+                              text=True, env=_binary_env(tmp_path), cwd=tmp_path, timeout=timeout)
+    return run
+
+
+@pytest.fixture(scope="session")
+def digits_model_file(digits_cache):
+    """The session's trained digits CNN as a .keras file."""
+    path = os.path.join(digits_cache, "digits_cnn", "model.keras")
+    assert os.path.exists(path)
+    return path
+
+
+@pytest.fixture(scope="session")
+def digits_batch():
+    """The first 24 test digits and their labels (the attack tests' batch)."""
+    from tfopt.data import digits
+
+    d = digits(seed=0)
+    return d["x_test"][:24].copy(), d["y_test"][:24].copy()

@@ -7,7 +7,6 @@ import pytest
 
 from tfopt import attacks
 from tfopt.attacks import run as attack_run
-from tfopt.data import digits
 from tfopt.core.errors import InputError
 
 N = 24
@@ -20,9 +19,9 @@ def model(digits_model):
 
 
 @pytest.fixture(scope="module")
-def data():
-    d = digits(seed=0)
-    return d["x_test"][:N].copy(), d["y_test"][:N].copy()
+def data(digits_batch):
+    x, y = digits_batch
+    return x[:N].copy(), y[:N].copy()
 
 
 def _judge(model, x, res):

@@ -11,7 +11,6 @@ import tensorflow as tf
 from tfopt import attacks
 from tfopt.attacks.apgd import _dlr
 from tfopt.core.errors import InputError
-from tfopt.data import digits
 from tfopt.optim import constraints as C, loop, optimize
 from tfopt.optim.apgd import APGD, checkpoints
 
@@ -26,9 +25,9 @@ def model(digits_model):
 
 
 @pytest.fixture(scope="module")
-def data():
-    d = digits(seed=0)
-    return d["x_test"][:N].copy(), d["y_test"][:N].copy()
+def data(digits_batch):
+    x, y = digits_batch
+    return x[:N].copy(), y[:N].copy()
 
 
 def _paper_checkpoints(n):

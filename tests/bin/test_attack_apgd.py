@@ -1,41 +1,16 @@
 """bin/attack.py --method=apgd_ce|apgd_dlr: a run writes its files; bad APGD input exits 2 in one line, writing nothing."""
 import json
-import os
-import pathlib
-import subprocess
-import sys
 
 import keras
 import numpy as np
 import pytest
 
-ROOT = pathlib.Path(__file__).resolve().parents[2]
 
-
-@pytest.fixture(scope="module")
-def model_file(digits_cache):
-    path = pathlib.Path(digits_cache) / "digits_cnn" / "model.keras"
-    assert path.exists()
-    return path
-
-
-def _start(*args, tmp_path):
-    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2", "TFOPT_CACHE": str(tmp_path / "cache")}
-    return subprocess.Popen([sys.executable, str(ROOT / "bin" / "attack.py"), *args], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, env=env, cwd=tmp_path)
-
-
-def _run(*args, tmp_path):
-    proc = _start(*args, tmp_path=tmp_path)
-    _, stderr = proc.communicate(timeout=300)
-    return proc.returncode, stderr
-
-
-def test_apgd_ce_run_writes_pngs_and_a_summary_inside_eps(model_file, tmp_path):
+def test_apgd_ce_run_writes_pngs_and_a_summary_inside_eps(digits_model_file, run_binary, tmp_path):
     out = tmp_path / "run"
-    code, stderr = _run(f"--output={out}", f"--model={model_file}", "--method=apgd_ce", "--num_images=6",
-                        "--steps=5", "--eps=0.1", "--quiet", tmp_path=tmp_path)
-    assert code == 0, stderr[-2000:]
+    done = run_binary("attack", f"--output={out}", f"--model={digits_model_file}", "--method=apgd_ce",
+                      "--num_images=6", "--steps=5", "--eps=0.1", "--quiet")
+    assert done.returncode == 0, done.stderr[-2000:]
     assert len(list((out / "adversarial").glob("*.png"))) == 6 and (out / "adversarial.png").is_file()
     summary = json.loads((out / "summary.json").read_text())
     assert summary["method"] == "apgd_ce" and summary["params"]["loss"] == "ce" and summary["steps"] == 5
@@ -49,7 +24,8 @@ def _three_class_file(tmp_path):
     return path
 
 
-def test_bad_apgd_input_exits_2_with_one_line_and_writes_nothing(model_file, tmp_path):
+def test_bad_apgd_input_exits_2_with_one_line_and_writes_nothing(digits_model_file, start_binary, tmp_path):
+    model_file = digits_model_file
     """Run side by side (each is mostly TensorFlow's import). steps < 1 is the flag check every method shares
     (tests/attacks/test_apgd.py checks apgd's own)."""
     cases = {
@@ -59,7 +35,7 @@ def test_bad_apgd_input_exits_2_with_one_line_and_writes_nothing(model_file, tmp
         "classes": ([f"--model={_three_class_file(tmp_path)}", "--method=apgd_dlr", "--n_target_classes=2"],
                     "a model with 3 classes"),
     }
-    procs = {case: _start(f"--output={tmp_path / ('run_' + case)}", "--num_images=2", *args, tmp_path=tmp_path)
+    procs = {case: start_binary("attack", f"--output={tmp_path / ('run_' + case)}", "--num_images=2", *args)
              for case, (args, _) in cases.items()}
     for case, proc in procs.items():
         _, stderr = proc.communicate(timeout=300)

@@ -1,28 +1,16 @@
 """bin/robustness.py: the suite's table, its worst case judged again from the files, and bad input."""
 import json
-import os
-import pathlib
-import subprocess
-import sys
 
 import keras
 import numpy as np
 import pytest
 
-ROOT = pathlib.Path(__file__).resolve().parents[2]
 
-
-def _run(*args, tmp_path):
-    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2", "TFOPT_CACHE": str(tmp_path / "cache")}
-    return subprocess.run([sys.executable, str(ROOT / "bin" / "robustness.py"), *args], capture_output=True,
-                          text=True, env=env, cwd=tmp_path, timeout=300)
-
-
-def test_worst_case_is_no_better_than_any_attack_and_repredicts(digits_cache, tmp_path):
-    model_file = pathlib.Path(digits_cache) / "digits_cnn" / "model.keras"
+def test_worst_case_is_no_better_than_any_attack_and_repredicts(digits_model_file, run_binary, tmp_path):
+    model_file = digits_model_file
     out = tmp_path / "run"
-    done = _run(f"--output={out}", f"--model={model_file}", "--num_images=16", "--eps=0.08",
-                "--attacks=fgsm,pgd40,apgd_ce", "--quiet", tmp_path=tmp_path)
+    done = run_binary("robustness", f"--output={out}", f"--model={model_file}", "--num_images=16", "--eps=0.08",
+                      "--attacks=fgsm,pgd40,apgd_ce", "--quiet")
     assert done.returncode == 0, done.stderr[-2000:]
     for name in ("summary.json", "table.md", "worst_case.png", "worst_case.npz"):
         assert (out / name).is_file(), name
@@ -42,14 +30,16 @@ def test_worst_case_is_no_better_than_any_attack_and_repredicts(digits_cache, tm
     assert "worst case" in (out / "table.md").read_text()
 
 
-@pytest.mark.parametrize("args, words", [
-    (["--eps=1.5"], "eps"),
-    (["--attacks=pgd40,deepfool"], "deepfool"),
-    (["--num_images=0"], "num_images"),
-])
-def test_bad_input_is_one_line_exit_2_and_writes_nothing(args, words, tmp_path):
-    out = tmp_path / "run"
-    done = _run(f"--output={out}", "--model=digits_cnn", *args, tmp_path=tmp_path)
-    assert done.returncode == 2, done.stderr[-2000:]
-    assert len(done.stderr.strip().splitlines()) == 1 and words in done.stderr
-    assert not out.exists()
+BAD = {"--eps=1.5": "eps", "--attacks=pgd40,deepfool": "deepfool", "--num_images=0": "num_images"}
+
+
+def test_bad_input_is_one_line_exit_2_and_writes_nothing(start_binary, tmp_path):
+    """Side by side: each case is mostly TensorFlow's import."""
+    procs = {flag: start_binary("robustness", f"--output={tmp_path / f'run{i}'}", "--model=digits_cnn", flag)
+             for i, flag in enumerate(BAD)}
+    for flag, proc in procs.items():
+        _, stderr = proc.communicate(timeout=300)
+        assert proc.returncode == 2, (flag, stderr[-2000:])
+        assert len(stderr.strip().splitlines()) == 1 and BAD[flag] in stderr, (flag, stderr)
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith("run")]
+    assert not (tmp_path / "cache").exists()  # refused before any model was built or trained

@@ -1,25 +1,13 @@
 """bin/train_classifier.py --adversarial=pgd: a one-epoch PGD-1 run, and bad input (exit 2, one line, nothing written)."""
 import json
-import os
-import pathlib
-import subprocess
-import sys
 
 import pytest
 
-ROOT = pathlib.Path(__file__).resolve().parents[2]
 
-
-def _run(*args, tmp_path):
-    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2", "TFOPT_CACHE": str(tmp_path / "cache")}
-    return subprocess.run([sys.executable, str(ROOT / "bin" / "train_classifier.py"), *args],
-                          capture_output=True, text=True, env=env, cwd=tmp_path, timeout=300)
-
-
-def test_pgd_training_writes_files_and_robust_accuracy(tmp_path):
+def test_pgd_training_writes_files_and_robust_accuracy(run_binary, tmp_path):
     out = tmp_path / "run"
-    done = _run(f"--output={out}", "--adversarial=pgd", "--eps=0.3", "--steps=1", "--step_size=0.3", "--epochs=1",
-                "--ramp_epochs=0", "--quiet", tmp_path=tmp_path)
+    done = run_binary("train_classifier", f"--output={out}", "--adversarial=pgd", "--eps=0.3", "--steps=1",
+                      "--step_size=0.3", "--epochs=1", "--ramp_epochs=0", "--quiet")
     assert done.returncode == 0, done.stderr[-2000:]
     for name in ("model.keras", "summary.json", "confusion.png", "predictions.png"):
         assert (out / name).is_file(), name
@@ -35,18 +23,23 @@ def test_pgd_training_writes_files_and_robust_accuracy(tmp_path):
     assert "PGD-40 accuracy at eps 0.3" in done.stdout
 
 
-@pytest.mark.parametrize("flag, message", [
-    ("--adversarial=fgsm", "expected adversarial to be one of none, pgd"),
-    ("--eps=0", "expected eps > 0"),
-    ("--eps=1.5", "expected 0.0 <= eps <= 1.0"),
-    ("--steps=0", "expected steps > 0"),
-    ("--step_size=-0.1", "expected step_size > 0"),
-])
-def test_bad_adversarial_flags_exit_2_with_one_line_and_write_nothing(tmp_path, flag, message):
-    out = tmp_path / "run"
-    done = _run(f"--output={out}", "--adversarial=pgd", flag, tmp_path=tmp_path)
-    assert done.returncode == 2, done.stderr[-2000:]
-    lines = done.stderr.strip().splitlines()
-    assert len(lines) == 1 and message in lines[0], done.stderr
-    assert not out.exists() and not (tmp_path / "cache").exists()
+BAD = {
+    "--adversarial=fgsm": "expected adversarial to be one of none, pgd",
+    "--eps=0": "expected eps > 0",
+    "--eps=1.5": "expected 0.0 <= eps <= 1.0",
+    "--steps=0": "expected steps > 0",
+    "--step_size=-0.1": "expected step_size > 0",
+}
+
+
+def test_bad_adversarial_flags_exit_2_with_one_line_and_write_nothing(start_binary, tmp_path):
+    """The cases run side by side: each is mostly TensorFlow's import."""
+    procs = {flag: start_binary("train_classifier", f"--output={tmp_path / f'run{i}'}", "--adversarial=pgd", flag)
+             for i, flag in enumerate(BAD)}
+    for flag, proc in procs.items():
+        _, stderr = proc.communicate(timeout=300)
+        assert proc.returncode == 2, (flag, stderr[-2000:])
+        lines = stderr.strip().splitlines()
+        assert len(lines) == 1 and BAD[flag] in lines[0], (flag, stderr)
+    assert not (tmp_path / "cache").exists()
     assert not [p for p in tmp_path.iterdir() if p.name.startswith("run")]
