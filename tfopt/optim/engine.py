@@ -230,7 +230,9 @@ def optimize(objective, model, init, *, param="pixel", steps=100, optimizer="ada
     inputs = prog.inputs(objective, stop, origin, constraint.radius if constraint is not None else 0.0, learning_rate, momentum,
                          seed, steps)
     state = prog.init_state(p0, inputs)
-    bar = keras.utils.Progbar(steps, verbose=1 if progress else 0, unit_name="step")
+    # stateful_metrics: show the objective's current value, not Progbar's running average over all steps.
+    bar = keras.utils.Progbar(steps, verbose=1 if progress else 0, unit_name="step",
+                              stateful_metrics=[desc or "objective"])
     history = []
 
     def on_chunk(done, values):
