@@ -11,6 +11,7 @@ feeds it to a compiled loop as an input: attacks at another eps reuse the loop.
 import tensorflow as tf
 
 from tfopt.core.errors import InputError
+from tfopt.optim.rules import per_sample
 
 __all__ = ["Constraint", "linf_ball", "l2_ball", "value_range", "chain"]
 
@@ -62,10 +63,6 @@ def _per_sample_norm(d):
     return tf.sqrt(tf.reduce_sum(tf.reshape(d * d, [tf.shape(d)[0], -1]), -1) + 1e-24)
 
 
-def _expand(v, like):
-    return tf.reshape(v, tf.concat([tf.shape(v), tf.ones([tf.rank(like) - 1], tf.int32)], 0))
-
-
 def l2_ball(eps):
     """``||x - origin||_2 <= eps`` per sample: rescale offsets that are too long."""
     eps = _check_eps(eps)
@@ -73,7 +70,7 @@ def l2_ball(eps):
     def project(x, origin, r):
         d = x - origin
         factor = tf.minimum(1.0, r / _per_sample_norm(d))
-        return origin + d * _expand(factor, d)
+        return origin + d * per_sample(factor, d)
 
     def random(origin, seed, r):
         # Uniform in the ball: a Gaussian direction and radius eps * U^(1/dim).
@@ -81,7 +78,7 @@ def l2_ball(eps):
         d = tf.random.stateless_normal(tf.shape(origin), s[0])
         dim = tf.cast(tf.reduce_prod(tf.shape(origin)[1:]), tf.float32)
         length = r * tf.random.stateless_uniform(tf.shape(origin)[:1], s[1]) ** (1.0 / dim)
-        return origin + d * _expand(length / _per_sample_norm(d), d)
+        return origin + d * per_sample(length / _per_sample_norm(d), d)
     return Constraint(project, random, f"l2({eps:g})", ("l2",), eps)
 
 

@@ -89,10 +89,6 @@ def _check(steps, restarts, optimizer, learning_rate, keep, decay="constant"):
                          f"received: decay={decay!r}")
 
 
-def _bc(v, like):
-    return per_sample(v, like)
-
-
 def _line_search_trial(prog):
     """One Armijo trial of every pending sample, compiled once per program.
 
@@ -104,12 +100,12 @@ def _line_search_trial(prog):
         seed = tf.zeros([2], tf.int32)
 
         def trial(p0, d, t, g0, f0, pending, acc, inputs):
-            p_try = prog.project(p0 + _bc(t, d) * d, inputs)
+            p_try = prog.project(p0 + per_sample(t, d) * d, inputs)
             v_try, ascent, s_try = prog.evaluate(p_try, seed, inputs)
             f_try = -v_try if prog.maximize else v_try
             ok = pending & (f_try <= f0 + 1e-4 * lbfgs.dot(g0, p_try - p0))
             p_acc, g_acc, v_acc, s_acc = acc
-            acc = (tf.where(_bc(ok, p0), p_try, p_acc), tf.where(_bc(ok, g0), -ascent, g_acc),
+            acc = (tf.where(per_sample(ok, p0), p_try, p_acc), tf.where(per_sample(ok, g0), -ascent, g_acc),
                    tf.where(ok, v_try, v_acc), tf.where(ok, s_try, s_acc))
             pending = pending & ~ok
             return acc, pending, tf.where(pending, t * 0.5, t)
@@ -142,7 +138,7 @@ def _lbfgs_run(prog, state, inputs, steps, learning_rate, memory, max_line_searc
         d = hist.direction(g)
         slope = lbfgs.dot(g, d)
         bad = slope >= 0  # not a descent direction: fall back to steepest descent
-        d = tf.where(_bc(bad, d), -g, d)
+        d = tf.where(per_sample(bad, d), -g, d)
         first = learning_rate / (tf.reduce_max(tf.reshape(tf.abs(g), [tf.shape(g)[0], -1]), -1) + 1e-12)
         t = first if not hist.count else tf.where(bad, first, tf.ones_like(f))
         p0, g0, f0 = state["p"], g, f
@@ -156,7 +152,7 @@ def _lbfgs_run(prog, state, inputs, steps, learning_rate, memory, max_line_searc
         p_acc, g_acc, v_acc, s_acc = acc
         # Samples whose line search failed have converged (no descent found): freeze them.
         state["active"] = state["active"] & ~pending
-        state["p"] = tf.where(_bc(state["active"], p_acc), p_acc, state["p"])
+        state["p"] = tf.where(per_sample(state["active"], p_acc), p_acc, state["p"])
         state["steps"] = state["steps"] + tf.cast(state["active"], tf.int32)
         hist.push(p_acc - p0, g_acc - g0)
         v, g, s = v_acc, g_acc, s_acc
@@ -339,7 +335,7 @@ def _starts(origin, b, restarts, random_start, noise, constraint, value_range, s
     if random_start:
         return rand
     first = tf.concat([tf.ones([b], tf.bool), tf.zeros([b * (restarts - 1)], tf.bool)], 0)
-    return tf.where(_bc(first, origin), origin, rand)
+    return tf.where(per_sample(first, origin), origin, rand)
 
 
 def _result(state, param, history, b, restarts, maximize, seconds, evals, name):

@@ -13,16 +13,14 @@ cores, more than the digits CNN's own evaluation).
 """
 import tensorflow as tf
 
+from tfopt.optim.rules import per_sample
+
 __all__ = ["dot", "History"]
 
 
 def dot(a, b):
     """Per-sample inner products of [N, ...] tensors: [N]."""
     return tf.reduce_sum(tf.reshape(a * b, [tf.shape(a)[0], -1]), -1)
-
-
-def _bc(v, like):
-    return tf.reshape(v, tf.concat([tf.shape(v), tf.ones([tf.rank(like) - 1], tf.int32)], 0))
 
 
 @tf.function
@@ -33,11 +31,11 @@ def _direction(g, s_buf, y_buf, rho_buf, gamma):
     alphas = [None] * memory
     for i in reversed(range(memory)):
         alphas[i] = rho_buf[i] * dot(s_buf[i], q)
-        q = q - _bc(alphas[i], q) * y_buf[i]
-    r = _bc(gamma, q) * q
+        q = q - per_sample(alphas[i], q) * y_buf[i]
+    r = per_sample(gamma, q) * q
     for i in range(memory):
         b = rho_buf[i] * dot(y_buf[i], r)
-        r = r + _bc(alphas[i] - b, r) * s_buf[i]
+        r = r + per_sample(alphas[i] - b, r) * s_buf[i]
     return -r
 
 

@@ -6,7 +6,7 @@ small LRU cache. Everything that differs between calls of one structure is an in
 its compiled functions: the objective's :class:`~tfopt.optim.objectives.Const` values,
 the origin and the ball's radius, the step size and momentum, the seed, the number of
 steps. So a second call with new labels, images or eps reuses the trace; a test counts
-traces (:attr:`Program.traces`) to hold it to that.
+traces (:func:`trace_count`) to hold it to that.
 
 The loop itself is a ``tf.while_loop`` over a state of tensors (point, best point and
 value per sample, active and stopped masks, step counts, the rule's and the stop's
@@ -110,7 +110,6 @@ class Program:
         self.constraint, self.stop, self.rule, self.maximize = constraint, stop, rule, maximize
         self.schedule = schedule
         self.consts = objective.consts + (stop.consts if stop is not None else ())
-        self.traces = 0
         self.run = tf.function(self._run, jit_compile=jit_compile)
         self.evaluate = tf.function(self._evaluate_bound, jit_compile=jit_compile)
         self.values = tf.function(self._values_bound, jit_compile=jit_compile)
@@ -232,8 +231,7 @@ class Program:
         rows filled) and ``ran``. The history buffer has a fixed size so that neither a
         new ``n`` nor a new total of steps retraces (XLA needs static shapes).
         """
-        self.traces += 1  # Python side effects: they count traces, not calls
-        _TRACES[0] += 1
+        _TRACES[0] += 1  # a Python side effect: it counts traces, not calls
         self._bind(inputs)
         try:
             history = tf.zeros(tf.stack([CHUNK, tf.shape(state["best_v"])[0]]), tf.float32)
