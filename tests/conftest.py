@@ -153,3 +153,23 @@ def digits_batch():
 
     d = digits(seed=0)
     return d["x_test"][:24].copy(), d["y_test"][:24].copy()
+
+
+@pytest.fixture
+def expect_refusals(start_binary, tmp_path):
+    """``expect_refusals(name, {case: (args, message)})``: runs every case of bin/<name>.py side by side (each
+    is mostly TensorFlow's import) and checks each exits 2 with one stderr line holding ``message``, leaving no
+    output directory behind. Returns {case: that line}."""
+    def check(name, cases):
+        procs = {case: start_binary(name, f"--output={tmp_path / f'run{i}'}", *args)
+                 for i, (case, (args, _)) in enumerate(cases.items())}
+        lines = {}
+        for case, proc in procs.items():
+            _, stderr = proc.communicate(timeout=300)
+            assert proc.returncode == 2, (case, stderr[-2000:])
+            found = stderr.strip().splitlines()
+            assert len(found) == 1 and cases[case][1] in found[0], (case, stderr)
+            lines[case] = found[0]
+        assert not [p for p in tmp_path.iterdir() if p.name.startswith("run")]
+        return lines
+    return check
