@@ -24,6 +24,7 @@ from keras import layers
 from tfopt.core.errors import InputError
 from tfopt.layers.codes import CategoricalCode
 from tfopt.layers.conditioning import ClassProjection
+from tfopt.nets.ops import leaky_relu
 from tfopt.nets.checks import check_choice, check_int, check_power_of_two
 from tfopt.nets.registry import register
 
@@ -36,17 +37,6 @@ NORMS = ("batch", "layer", "none")
 def _init():
     # DCGAN section 4: all weights from N(0, 0.02).
     return keras.initializers.RandomNormal(stddev=0.02)
-
-
-def _leaky_relu(h, name, slope=0.2):
-    """LeakyReLU written as ``maximum(h, slope * h)`` with built-in layers (the same values).
-
-    With oneDNN on, grappler's remapper fuses Conv2D + BiasAdd + LeakyRelu even though the
-    training graph's LeakyReluGrad reads the BiasAdd output; the rewrite then fails with
-    "remapper failed: INVALID_ARGUMENT: Mutation::Apply error" on the terminal and is
-    discarded. Maximum is not fused, so the line never appears.
-    """
-    return layers.Maximum(name=name)([h, layers.Rescaling(slope, name=f"{name}_slope")(h)])
 
 
 def _condition_input(num_classes):
@@ -161,7 +151,7 @@ def dcgan_discriminator(image_size=32, channels=1, filters=64, norm="batch", syn
             h = layers.BatchNormalization(synchronized=sync_batch_norm, name=f"bn_{i}")(h)
         elif i > 0 and norm == "layer":
             h = layers.LayerNormalization(name=f"ln_{i}")(h)
-        h = _leaky_relu(h, f"lrelu_{i}")
+        h = leaky_relu(h, f"lrelu_{i}")
         width *= 2
     h = layers.Flatten(name="flatten")(h)
     logits = layers.Dense(1, kernel_initializer=_init(), name="logit")(h)

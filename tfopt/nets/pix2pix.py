@@ -34,6 +34,7 @@ from keras import layers
 
 from tfopt.core.errors import InputError
 from tfopt.layers.norms import InstanceNorm
+from tfopt.nets.ops import leaky_relu
 from tfopt.nets.checks import check_choice, check_int, check_power_of_two
 from tfopt.nets.registry import register
 
@@ -52,10 +53,6 @@ _MAX_DEPTH = 8  # 256 px down to 1x1, the paper's generator
 def _init():
     # Section 6.1 of the paper: weights from N(0, 0.02).
     return keras.initializers.RandomNormal(stddev=0.02)
-
-
-def _leaky_relu(h, name, slope=0.2):
-    return layers.Maximum(name=name)([h, layers.Rescaling(slope, name=f"{name}_slope")(h)])
 
 
 def _norm(h, norm, name):
@@ -142,7 +139,7 @@ def unet(*, image_size=None, channels_in=3, channels_out=3, filters=64, depth=No
                           name=f"enc{i}_conv")(h)
         if normed:
             h = _norm(h, norm, f"enc{i}_norm")
-        h = _leaky_relu(h, f"enc{i}_lrelu")
+        h = leaky_relu(h, f"enc{i}_lrelu")
         encoded.append(h)
     for j, i in enumerate(range(depth - 2, -1, -1)):  # decoder block j comes back to encoder block i's size
         h = layers.Conv2DTranspose(widths[i], 4, strides=2, padding="same", use_bias=norm == "none",
@@ -243,7 +240,7 @@ def patchgan(*, patch=70, image_size=None, channels_in=3, channels=3, filters=64
         h = _conv(h, width, kernel, strides, f"conv{i}", padding, bias=not (normed and norm_here))
         if normed and norm_here:
             h = _norm(h, norm, f"norm{i}")
-        return _leaky_relu(h, f"lrelu{i}")
+        return leaky_relu(h, f"lrelu{i}")
 
     if patch == 1:
         h = block(h, 0, filters, 1, 1, norm_here=False)
