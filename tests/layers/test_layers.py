@@ -31,7 +31,9 @@ def test_every_layer_is_registered_under_tfopt():
     assert {c.__name__ for c in classes} == {"ReflectConv", "UpsampleConv", "CropLike", "ResizeLike", "InstanceNorm",
                                              "ResidualBlock", "Preprocess", "Maxout", "CategoricalCode",
                                              "ClassProjection", "SpectralConv2D", "SpectralDense",
-                                             "ConditionalBatchNorm", "SelfAttention", "LatentChunks"}
+                                             "ConditionalBatchNorm", "SelfAttention", "LatentChunks",
+                                             "EqualizedDense", "EqualizedConv2D", "PixelNorm", "MinibatchStddev",
+                                             "FadeIn"}
     for cls in classes:
         assert keras.saving.get_registered_name(cls) == f"tfopt>{cls.__name__}"
         assert keras.saving.get_registered_object(f"tfopt>{cls.__name__}") is cls

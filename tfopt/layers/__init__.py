@@ -13,7 +13,9 @@ loads with ``keras.saving.load_model(path, safe_mode=True)``.
 * :mod:`.conditioning`: ``ClassProjection`` (the projection discriminator's class term);
 * :mod:`.spectral`: ``SpectralConv2D``, ``SpectralDense`` (spectral norm, one power iteration per step);
 * :mod:`.norms` also: ``ConditionalBatchNorm`` (BigGAN's class-conditional batch norm);
-* :mod:`.attention`: ``SelfAttention`` (SAGAN); :mod:`.latent`: ``LatentChunks`` (hierarchical z).
+* :mod:`.attention`: ``SelfAttention`` (SAGAN); :mod:`.latent`: ``LatentChunks`` (hierarchical z);
+* :mod:`.progressive`: ``EqualizedDense``, ``EqualizedConv2D``, ``PixelNorm``, ``MinibatchStddev``,
+  ``FadeIn`` (Progressive GAN's equalized learning rate, pixel norm, minibatch stddev, fade-in).
 
 Example:
     import tfopt.layers  # noqa: F401  (registers the layers)
@@ -30,13 +32,15 @@ from tfopt.layers.latent import LatentChunks
 from tfopt.layers.maxout import Maxout
 from tfopt.layers.norms import ConditionalBatchNorm, InstanceNorm
 from tfopt.layers.preprocess import Preprocess
+from tfopt.layers.progressive import EqualizedConv2D, EqualizedDense, FadeIn, MinibatchStddev, PixelNorm
 from tfopt.layers.registration import PACKAGE, serializable
 from tfopt.layers.spectral import SpectralConv2D, SpectralDense, update_spectral_norms
 
 __all__ = ["PACKAGE", "serializable", "ReflectConv", "UpsampleConv", "CropLike", "ResizeLike", "InstanceNorm",
            "ResidualBlock",
            "Preprocess", "Maxout", "CategoricalCode", "categorical_code", "ClassProjection", "SpectralConv2D",
-           "SpectralDense", "update_spectral_norms", "ConditionalBatchNorm", "SelfAttention", "LatentChunks"]
+           "SpectralDense", "update_spectral_norms", "ConditionalBatchNorm", "SelfAttention", "LatentChunks",
+           "EqualizedDense", "EqualizedConv2D", "PixelNorm", "MinibatchStddev", "FadeIn"]
 
 # Registered names used before all layers moved here, kept so files saved then still load:
 # the style network's layers were registered under the package "tfopt_style".
