@@ -7,6 +7,7 @@ Writes ``<output>/images.npz`` (``images`` float32 [N, H, W, C] in [0, 1], the n
 Example:
     python bin/generate.py --checkpoint=runs/dcgan --num=1000 --seed=1 --output=out/dcgan_samples
     python bin/generate.py --checkpoint=runs/biggan --labels=3,7 --truncation=0.5 --num=16 --output=out/3_and_7
+    python bin/generate.py --checkpoint=runs/pggan --stage=8 --output=out/pggan_8px
 """
 from absl import flags
 
@@ -18,6 +19,8 @@ flags.DEFINE_list("labels", None, "Class-conditional generators: the classes to 
                   "(default: every class in turn).")
 flags.DEFINE_float("truncation", None, "BigGAN's truncation: entries of z beyond this (> 0) are resampled "
                    "(default: none).")
+flags.DEFINE_integer("stage", None, "Progressive runs: draw with the generator of this finished stage, by its "
+                     "side in px (default: the final generator).")
 flags.DEFINE_integer("batch_size", 256, "Generator batch size.")
 flags.DEFINE_integer("grid", 100, "Images shown in samples.png (the first ones).")
 flags.DEFINE_integer("scale", 2, "Pixel upsampling of samples.png.")
@@ -40,7 +43,7 @@ def main(argv):
         cli.check_positive(name, getattr(FLAGS, name))
     cli.set_seed(FLAGS.seed)
     truncation = check_truncation(FLAGS.truncation)
-    generator, config = load_generator(FLAGS.checkpoint)
+    generator, config = load_generator(FLAGS.checkpoint, stage=FLAGS.stage)
     latent_dim = int(config["latent_dim"])
     classes = class_conditions(generator, FLAGS.num, FLAGS.labels)
     z = truncated_normal(np.random.default_rng(FLAGS.seed), (FLAGS.num, latent_dim), truncation)
@@ -53,7 +56,7 @@ def main(argv):
         labels = None if classes is None else [str(c) for c in classes[: FLAGS.grid]]
         save_grid(outdir / "samples.png", images[: FLAGS.grid], labels=labels, scale=FLAGS.scale)
         files.write_summary(outdir, {
-            "checkpoint": FLAGS.checkpoint, "num": FLAGS.num, "seed": FLAGS.seed, "latent_dim": latent_dim,
+            "checkpoint": FLAGS.checkpoint, "stage": FLAGS.stage, "num": FLAGS.num, "seed": FLAGS.seed, "latent_dim": latent_dim,
             "labels": None if classes is None else sorted(set(classes.tolist())), "truncation": truncation,
             "image_shape": list(images.shape[1:]), "pixel_mean": float(images.mean()),
             "files": ["images.npz", "samples.png"],

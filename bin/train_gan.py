@@ -1,4 +1,4 @@
-"""Trains a GAN of the model zoo (GAN, DCGAN, class-conditional DCGAN) and resumes in place after a restart.
+"""Trains a GAN of the model zoo (GAN, DCGAN, class-conditional DCGAN, BigGAN, progressive GAN); resumes in place.
 
 Writes ``<output>/config.json``, ``ckpt/``, ``generator.keras`` (EMA weights if
 enabled), ``samples.png``, ``samples/step_*.png``, ``losses.png``, ``logs/``
@@ -12,6 +12,7 @@ Example:
     python bin/train_gan.py --model=cdcgan --output=runs/cdcgan
     python bin/train_gan.py --dataset=my_pngs/ --image_size=64 --output=runs/mine
     python bin/train_gan.py --model=gan --loss=minimax --optimizer=sgd --output=runs/gan
+    python bin/train_gan.py --model=progressive --resolution=32 --fid_every=100 --output=runs/pggan
     python bin/train_gan.py --strategy=mirrored --batch_size=256 --output=runs/dcgan_gpus
     TF_CONFIG='{"cluster": {"worker": ["a:2222", "b:2222"]}, "task": {"type": "worker", "index": 0}}' \\
         python bin/train_gan.py --strategy=multi_worker --output=/shared/runs/dcgan
@@ -27,6 +28,7 @@ cli.define_common_flags()
 define_config_flags(GANConfig, choices={"model": zoo.names()})
 flags.DEFINE_enum("strategy", "default", list(distribute.STRATEGIES), "tf.distribute strategy.")
 flags.DEFINE_list("devices", None, "Devices for one_device/mirrored, e.g. /gpu:0,/gpu:1.")
+flags.DEFINE_integer("resolution", None, "The final image side in px: the same as --image_size (progressive GAN's name).")
 flags.DEFINE_integer("cpu_replicas", 0, "Split the CPU into this many logical devices (testing mirrored on a CPU).")
 FLAGS = flags.FLAGS
 
@@ -39,7 +41,10 @@ def main(argv):
     cli.check_nonnegative("cpu_replicas", FLAGS.cpu_replicas)
     if FLAGS.cpu_replicas:
         distribute.use_logical_cpus(FLAGS.cpu_replicas)
-    config = config_from_flags(GANConfig, FLAGS).resolved()
+    config = config_from_flags(GANConfig, FLAGS)
+    if FLAGS.resolution is not None:
+        config = config.replace(image_size=FLAGS.resolution)
+    config = config.resolved()
     strategy = distribute.get_strategy(FLAGS.strategy, devices=FLAGS.devices)
     summary = train(config, FLAGS.output, strategy=strategy, overwrite=FLAGS.overwrite, quiet=FLAGS.quiet)
     if not FLAGS.quiet and "fid" in summary:

@@ -69,6 +69,10 @@ class ModelConfig:
         ema_decay: generator weight EMA decay (0 = off; None: default).
         augment: DiffAugment for D's inputs: translation, cutout, both comma-separated,
             or empty for none (None: default).
+        minibatch_stddev: the minibatch standard-deviation feature in the discriminator
+            (progressive).
+        drift_weight: weight of the drift term ``D(x)^2`` on real logits (progressive: 0.001;
+            None: default).
     """
 
     name: str = dataclasses.field(default="dcgan", metadata={"flat": "model"})
@@ -87,6 +91,8 @@ class ModelConfig:
     projection: bool = True
     ema_decay: float = None
     augment: str = None
+    minibatch_stddev: bool = True
+    drift_weight: float = None
 
 
 @dataclasses.dataclass(frozen=True)
@@ -139,6 +145,12 @@ class TrainConfig:
         checkpoint_every: steps between checkpoints (and generator.keras).
         sample_every: steps between sample grids.
         log_every: steps between logged scalars.
+        start_resolution: progressive growing's first stage in px (4 in the paper; the
+            final resolution trains one fixed-size network; None: default, 0 for other models).
+        fade_images: real images shown during each stage's fade-in (progressive; None: default).
+        stable_images: real images shown during each stage's stabilization (progressive).
+        stage_batch: per-stage global batch sizes as ``px:batch,...`` (progressive; empty:
+            ``batch_size`` at every stage; None: default).
     """
 
     k_d_steps: int = None
@@ -148,6 +160,10 @@ class TrainConfig:
     checkpoint_every: int = 250
     sample_every: int = 250
     log_every: int = 25
+    start_resolution: int = None
+    fade_images: int = None
+    stable_images: int = None
+    stage_batch: str = None
 
 
 @dataclasses.dataclass(frozen=True)
@@ -159,21 +175,25 @@ class EvalConfig:
         feature_network: digits (the offline classifier) or inception (ImageNet weights).
         truncations: comma-separated truncation thresholds to score a class-conditional
             model at (BigGAN's sweep; empty: none; None: default).
+        fid_every: steps between points of an FID-against-time curve during training
+            (progressive; 0: none).
     """
 
     eval_samples: int = 1000
     feature_network: str = _choices("digits", "inception")
     truncations: str = None
+    fid_every: int = 0
 
 
 SECTIONS = {"model": ModelConfig, "data": DataConfig, "optimizer": OptimizerConfig, "train": TrainConfig,
             "eval": EvalConfig}
 # Fields that may change between a run and its resumption (not part of its identity).
-_RESUMABLE = ("steps", "checkpoint_every", "sample_every", "log_every", "eval_samples")
+_RESUMABLE = ("steps", "checkpoint_every", "sample_every", "log_every", "eval_samples", "fid_every")
 # Fields added after runs were written, with the value those runs had.
 _ADDED_FIELDS = {"categorical_codes": 0, "info_weight": 1.0, "r1_weight": 0.0, "d_learning_rate": None,
                  "beta_2": 0.999, "ortho_weight": 0.0, "embed_dim": None, "attention": 0, "projection": True,
-                 "truncations": ""}
+                 "truncations": "", "minibatch_stddev": True, "drift_weight": 0.0, "start_resolution": 0,
+                 "fade_images": 0, "stable_images": 0, "stage_batch": ""}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -289,7 +309,8 @@ def _check(flat):
     for name in ("image_size", "latent_dim", "k_d_steps", "batch_size", "checkpoint_every", "sample_every",
                  "log_every"):
         _int(name, flat[name])
-    for name in ("steps", "eval_samples", "seed", "categorical_codes"):
+    for name in ("steps", "eval_samples", "seed", "categorical_codes", "start_resolution", "fade_images", "fid_every",
+                 "stable_images"):
         _int(name, flat[name], minimum=0)
     if flat["filters"] is not None:
         _int("filters", flat["filters"])
@@ -300,7 +321,7 @@ def _check(flat):
         _int("embed_dim", flat["embed_dim"])
     _int("attention", flat["attention"], minimum=0)
     parse_truncations(flat["truncations"])
-    for name in ("info_weight", "gp_weight", "r1_weight", "ortho_weight"):
+    for name in ("info_weight", "gp_weight", "r1_weight", "ortho_weight", "drift_weight"):
         if not flat[name] >= 0:
             raise InputError(f"expected {name} >= 0; received: {name}={flat[name]}")
     for name in ("learning_rate", "d_learning_rate"):

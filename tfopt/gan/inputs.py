@@ -43,6 +43,8 @@ class DataInfo:
         num_classes: label values (0 without labels).
         class_names: a name per label (empty without labels).
         reference: what FID/KID compare against (``"test split"`` or ``"training data"``).
+        source_shape: the images' shape as the source gives them, before resizing (a folder's
+            are read at ``image_size`` already).
     """
 
     source: str
@@ -51,6 +53,7 @@ class DataInfo:
     num_classes: int = 0
     class_names: tuple = ()
     reference: str = "test split"
+    source_shape: tuple = ()
 
 
 def group_minibatches(dataset, *, batch_size, k=1, drop_remainder=True):
@@ -179,7 +182,7 @@ def training_examples(data, *, dataset=None, conditional=False):
         info = dataclasses.replace(info, num_classes=int(labels.max()) + 1)
     shape = (data.image_size, data.image_size, info.image_shape[-1])
     return _prepare(ds, image_size=data.image_size, conditional=conditional), dataclasses.replace(
-        info, image_shape=shape)
+        info, image_shape=shape, source_shape=info.image_shape)
 
 
 def reference_examples(data, *, dataset=None, conditional=False, limit=10000):

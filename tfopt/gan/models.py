@@ -83,13 +83,22 @@ class GAN(keras.Model):
             generated, in both steps): ``"translation"``, ``"cutout"``, both
             comma-separated, or None. An image condition (pix2pix's input) is moved
             with the same offsets as the image it comes with.
+        ema_generator: the model that holds the average (default: a clone of
+            ``generator`` made here). Progressive growing passes a view of its own
+            persistent averaged layers, so the average outlives each stage's model.
+        ema_step: a variable counting generator steps for the EMA warm-up (default:
+            the generator optimizer's iterations; progressive growing, whose
+            optimizers start afresh at each stage, passes its run-wide step).
+        real_transform: a function applied to each real minibatch inside the step,
+            before anything reads it (progressive growing's fade of the real images).
         **kwargs: ``keras.Model`` arguments (``name``).
 
     Example:
         gan = GAN(g, d, k_d_steps=2, ema_decay=0.999)
     """
 
-    def __init__(self, generator, discriminator, *, k_d_steps=1, ema_decay=None, seed=0, augment=None, **kwargs):
+    def __init__(self, generator, discriminator, *, k_d_steps=1, ema_decay=None, seed=0, augment=None,
+                 ema_generator=None, ema_step=None, real_transform=None, **kwargs):
         kwargs.setdefault("name", "gan")
         super().__init__(**kwargs)
         if isinstance(k_d_steps, bool) or not isinstance(k_d_steps, int) or k_d_steps < 1:
@@ -113,8 +122,12 @@ class GAN(keras.Model):
         self.seed_generator = keras.random.SeedGenerator(self.seed)
         self.ema_generator = None
         if self.ema_decay is not None:
-            self.ema_generator = keras.models.clone_model(generator)
-            self.ema_generator.set_weights(generator.get_weights())
+            self.ema_generator = ema_generator
+            if ema_generator is None:
+                self.ema_generator = keras.models.clone_model(generator)
+                self.ema_generator.set_weights(generator.get_weights())
+        self.ema_step = ema_step
+        self.real_transform = real_transform
         self.built = True
 
     @property
@@ -212,6 +225,8 @@ class GAN(keras.Model):
     def _record(self, batch):
         """The step record of one minibatch ``{"image": ..., "condition": ..., ...}``."""
         values = {("real" if name == "image" else name): value for name, value in batch.items()}
+        if self.real_transform is not None:
+            values["real"] = self.real_transform(values["real"])
         local = tf.shape(values["real"])[0]
         values.setdefault("condition", None)
         producers = {
@@ -281,7 +296,7 @@ class GAN(keras.Model):
             return
         # Warm-up as in tf.train.ExponentialMovingAverage(num_updates=step): early on the
         # average forgets the random initial weights quickly.
-        step = tf.cast(self.g_optimizer.iterations, tf.float32)
+        step = tf.cast(self.g_optimizer.iterations if self.ema_step is None else self.ema_step, tf.float32)
         decay = tf.minimum(self.ema_decay, (1.0 + step) / (10.0 + step))
         for ema_var, var in zip(self.ema_generator.trainable_variables, self.generator.trainable_variables):
             ema_var.assign(decay * ema_var + (1.0 - decay) * var)

@@ -32,7 +32,7 @@ from tfopt.gan.evaluation import evaluate
 from tfopt.gan.models import GAN
 from tfopt.training.rundir import prepare_run_dir
 
-__all__ = ["train", "build_gan", "make_dataset"]
+__all__ = ["train", "build_gan", "make_dataset", "write_loss_curves"]
 
 _GRID = 64
 _DATASET = "<tf.data.Dataset>"
@@ -114,7 +114,8 @@ def _grid(gan, config, reference, info):
     return dict(z=z, condition=condition, ncols=ncols, labels=labels, beside=beside)
 
 
-def _curves(run, config, title):
+def write_loss_curves(run, config, title):
+    """Plots the logged losses of a run as losses.png."""
     names = [k for k in run.history[-1] if k.startswith(("d_", "g_")) and k not in ("d_real", "d_fake")]
     series = {k: [h.get(k, np.nan) for h in run.history] for k in names}
     path = run.output_dir / "losses.png"
@@ -168,6 +169,11 @@ def train(config, output_dir, *, dataset=None, strategy=None, overwrite=False, q
     Raises:
         InputError: bad config, unavailable data, or a directory holding another run.
     """
+    if zoo.get(config.model.name).progressive:
+        from tfopt.gan import progressive
+
+        return progressive.train(config, output_dir, dataset=dataset, strategy=strategy, overwrite=overwrite,
+                                 quiet=quiet, callbacks=callbacks)
     strategy = strategy or tf.distribute.get_strategy()
     output_dir = pathlib.Path(output_dir)
     if dataset is not None:
@@ -228,7 +234,7 @@ def train(config, output_dir, *, dataset=None, strategy=None, overwrite=False, q
         grids.write(summary["steps"])
     if run.history:
         summary["final_losses"] = {k: v for k, v in run.history[-1].items() if k != "step"}
-        _curves(run, config, described["title"])
+        write_loss_curves(run, config, described["title"])
     if config.eval.eval_samples:
         summary.update(evaluate(gan.sampler, reference, num_samples=config.eval.eval_samples,
                                 seed=t.seed + 2, feature_network=config.eval.feature_network))

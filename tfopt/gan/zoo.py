@@ -37,6 +37,8 @@ class ModelSpec:
         recipes: ``{dataset: {field: value}}`` that replace defaults for that dataset.
         conditional: whether the model needs class labels.
         codes: whether the model can carry an InfoGAN categorical code.
+        progressive: whether it grows by stages (trained by :mod:`tfopt.gan.progressive`,
+            ``build`` returning a :class:`~tfopt.nets.progressive.ProgressiveNetworks`).
     """
 
     name: str
@@ -47,6 +49,7 @@ class ModelSpec:
     recipes: dict = dataclasses.field(default_factory=dict)
     conditional: bool = False
     codes: bool = False
+    progressive: bool = False
 
     def defaults_for(self, dataset):
         """The defaults a run on ``dataset`` gets: the paper's, then that dataset's recipe."""
@@ -64,6 +67,16 @@ class ModelSpec:
         if m.attention and self.name != "biggan":
             raise InputError(f"expected model biggan for self-attention; received: model={self.name!r}, "
                              f"attention={m.attention}")
+        t = config.train
+        if not self.progressive:
+            for name in ("start_resolution", "fade_images", "stable_images", "stage_batch"):
+                if getattr(t, name):
+                    raise InputError(f"expected model progressive for {name}; received: model={self.name!r}, "
+                                     f"{name}={getattr(t, name)!r}")
+        else:
+            from tfopt.gan.schedule import schedule_of
+
+            schedule_of(config)  # a schedule that does not add up fails here, before anything is written
 
     def networks(self, config, *, num_classes=0):
         """``(generator, discriminator)`` for a resolved config with ``channels`` known."""
@@ -87,6 +100,8 @@ class ModelSpec:
             g_terms.append((m.info_weight, info))
         if m.ortho_weight:
             g_terms.append((m.ortho_weight, T.orthogonal("generator")))
+        if m.drift_weight:
+            d_terms.append((m.drift_weight, T.drift()))
         return d_terms, g_terms
 
 
@@ -165,7 +180,8 @@ def _mlp(config, num_classes):
 
 # Optimizer defaults are the same for every model so far: Adam(2e-4, beta_1=0.5) as in DCGAN
 # (0.01 with momentum SGD), filled in by GANConfig.resolved.
-_NONE = {"categorical_codes": 0, "ortho_weight": 0.0, "attention": 0, "truncations": "", "k_d_steps": 1}
+_NONE = {"categorical_codes": 0, "ortho_weight": 0.0, "attention": 0, "truncations": "", "k_d_steps": 1,
+         "drift_weight": 0.0, "start_resolution": 0, "fade_images": 0, "stable_images": 0, "stage_batch": ""}
 _DCGAN = {**_NONE, "latent_dim": 100, "filters": 64, "loss": "non_saturating", "ema_decay": 0.0, "augment": "",
           "batch_size": 128, "steps": 3000}
 # sklearn's 1,347 training digits are 8x8 images upsampled: few degrees of freedom (8 continuous
@@ -199,4 +215,27 @@ register(ModelSpec(
               "truncations": "2,1,0.5,0.25"},
     recipes={"digits": {"latent_dim": 32, "filters": 16, "embed_dim": 32, "ema_decay": 0.999, "batch_size": 64,
                         "steps": 2500}},
+))
+
+
+def _progressive(config, num_classes):
+    del num_classes
+    from tfopt.nets.progressive import ProgressiveNetworks
+
+    m, d = config.model, config.data
+    return ProgressiveNetworks(resolution=d.image_size, latent_dim=m.latent_dim, channels=d.channels,
+                               filters=m.filters, minibatch_stddev=m.minibatch_stddev)
+
+
+register(ModelSpec(
+    name="progressive", title="Progressive GAN", paper="Karras et al. 2018", build=_progressive, progressive=True,
+    # The paper's: WGAN-GP (10) + drift 0.001, Adam(1e-3, 0, 0.99), EMA 0.999, 512 maps, 800k images per
+    # fade-in and per stabilization, from 4 px.
+    defaults={**_NONE, "latent_dim": 512, "filters": 512, "loss": "wasserstein", "gp_weight": 10.0,
+              "drift_weight": 0.001, "learning_rate": 1e-3, "beta_1": 0.0, "beta_2": 0.99, "ema_decay": 0.999,
+              "augment": "", "batch_size": 16, "steps": 0, "start_resolution": 4, "fade_images": 800000,
+              "stable_images": 800000, "stage_batch": ""},
+    # Digits: few images (1,347), 32 px at most; widths and images per phase cut to fit 15 minutes on 2 cores.
+    recipes={"digits": {"latent_dim": 64, "filters": 64, "batch_size": 32, "stage_batch": "4:64,8:64",
+                        "fade_images": 12000, "stable_images": 12000}},
 ))
