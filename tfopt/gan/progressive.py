@@ -157,7 +157,10 @@ def _stream(examples, stage, *, final, seed, start_step):
     factor = final // stage.resolution
     ds = examples.map(lambda e: {"image": tf.nn.avg_pool2d(e["image"][None], factor, factor, "VALID")[0]}
                       if factor > 1 else {"image": e["image"]})
-    ds = ds.cache().shuffle(4096, seed=seed + start_step).repeat()
+    # Shuffled after repeat(), once: every iterator of it (the one device's, or each replica's clone under
+    # tf.distribute) sees one order. shuffle-then-repeat reshuffles per iteration from a seed resource that
+    # the distributed clone does not share, so 1 and 2 replicas got different minibatches.
+    ds = ds.cache().repeat().shuffle(4096, seed=seed + start_step, reshuffle_each_iteration=False)
     ds = inputs.group_minibatches(ds, batch_size=stage.batch_size, k=1)
     options = tf.data.Options()
     options.experimental_distribute.auto_shard_policy = tf.data.experimental.AutoShardPolicy.DATA
