@@ -7,7 +7,9 @@ A source is one of:
   images are float in [0, 1] or uint8;
 * a folder of images (``keras.utils.image_dataset_from_directory``); sub-folders
   become class labels;
-* a named set: ``digits`` (offline) or a TFDS name (see :func:`tfopt.data.load_dataset`).
+* a named set: ``digits`` or ``stacked_digits`` (offline; the latter three digits as R, G
+  and B, 1,000 classes, :mod:`tfopt.data.stacked_digits`) or a TFDS name (see
+  :func:`tfopt.data.load_dataset`).
 
 Every example becomes ``{"image": [S, S, C] in [-1, 1], "condition": label, ...}``
 (the label only for a conditional model; other dict entries pass unchanged), and
@@ -26,6 +28,7 @@ import tensorflow as tf
 
 from tfopt.core.errors import InputError
 from tfopt.data import load_dataset
+from tfopt.data.stacked_digits import NUM_EXAMPLES, NUM_MODES, stacked_digits
 
 __all__ = ["DataInfo", "group_minibatches", "training_examples", "reference_examples"]
 
@@ -37,11 +40,12 @@ class DataInfo:
     """What the trainer learns about its data.
 
     Attributes:
-        source: ``"digits"``, ``"tfds:<name>"``, ``"folder:<path>"`` or ``"dataset"``.
+        source: ``"digits"``, ``"stacked_digits"``, ``"tfds:<name>"``, ``"folder:<path>"`` or ``"dataset"``.
         image_shape: ``(S, S, C)`` of the training images.
         num_examples: examples in the training stream (-1 when unknown).
         num_classes: label values (0 without labels).
-        class_names: a name per label (empty without labels).
+        class_names: a name per label (empty without labels, and for ``stacked_digits``,
+            whose 1,000 labels are their own names).
         reference: what FID/KID compare against (``"test split"`` or ``"training data"``).
         source_shape: the images' shape as the source gives them, before resizing (a folder's
             are read at ``image_size`` already).
@@ -135,12 +139,21 @@ def _source(data, dataset, split):
         info = DataInfo(f"folder:{data.dataset}", tuple(ds.element_spec["image"].shape), -1, len(names), names,
                         reference="training data")
         return ds, info
+    if data.dataset == "stacked_digits":
+        return _stacked(data.image_size, split)
     ds, loaded = load_dataset(data.dataset, split=split, batch_size=256, data_dir=data.data_dir, shuffle=False,
                               repeat=False)
     source = "digits" if data.dataset == "digits" else f"tfds:{data.dataset}"
     info = DataInfo(source, tuple(loaded.image_shape), loaded.num_examples, loaded.num_classes,
                     tuple(loaded.class_names))
     return _as_dicts(ds), info
+
+
+def _stacked(image_size, split):
+    """The named set ``stacked_digits``: NUM_EXAMPLES images of the split (seed 0), 1,000 classes."""
+    images, labels = stacked_digits(NUM_EXAMPLES, image_size=image_size, split=split, seed=0)
+    ds = tf.data.Dataset.from_tensor_slices(((images + 1.0) / 2.0, labels))
+    return _as_dicts(ds), DataInfo("stacked_digits", images.shape[1:], NUM_EXAMPLES, NUM_MODES)
 
 
 def _prepare(ds, *, image_size, conditional):

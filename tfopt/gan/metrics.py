@@ -3,8 +3,12 @@
 All metrics read a :class:`FeatureNetwork` (images in [0, 1] -> features and class
 probabilities): InceptionV3's 2048-d pool features and ImageNet probabilities where
 ImageNet weights can be had (the standard numbers), or, offline, the digits
-classifier's 128-d "penultimate" features and its 10-class probabilities.
-Numbers from different feature networks are not comparable with each other.
+classifier's 128-d "penultimate" features and its 10-class probabilities. The digits
+classifier reads each channel of a colour image as its own grey digit: features
+``[3 * 128]`` (the channels' concatenated) and probabilities over the 1,000 digit
+triples (the channels' outer product, index ``100 * d_R + 10 * d_G + d_B``), so FID,
+IS and the class histogram of stacked digits (:mod:`tfopt.data.stacked_digits`) see
+every channel. Numbers from different feature networks are not comparable with each other.
 
 * FID: Heusel et al. 2017, ``||mu1 - mu2||^2 + tr(S1 + S2 - 2 (S1 S2)^(1/2))``.
 * KID: Binkowski et al. 2018, unbiased MMD^2 with the kernel ``(x.y / d + 1)^3``,
@@ -45,18 +49,23 @@ class FeatureNetwork:
         probs_layer: name of the layer giving class probabilities (softmax output).
         input_size: ``(H, W)`` the model expects; inputs are resized to it (None: as given).
         channels: channels the model expects; grey inputs are repeated to 3, colour
-            inputs averaged to 1, as needed.
+            inputs averaged to 1 (or read per channel, see ``per_channel``), as needed.
+        per_channel: for a 1-channel model given C > 1 channels: read each channel as a
+            grey image, concatenating the features (``[B, C * D]``) and taking the joint
+            probabilities of the channels' classes (``[B, K ** C]``, the first channel's
+            class the most significant digit) instead of averaging the channels.
         scale: maps [0, 1] inputs to the model's range: ``x * scale[0] + scale[1]``.
         name: short name reported beside the numbers.
     """
 
     def __init__(self, model, feature_layer, probs_layer, *, input_size=None, channels=None, scale=(1.0, 0.0),
-                 name="features"):
+                 per_channel=False, name="features"):
         outputs = [model.get_layer(feature_layer).output, model.get_layer(probs_layer).output]
         self.model = keras.Model(model.inputs, outputs, name=f"{model.name}_features")
         self.input_size = None if input_size is None else tuple(input_size)
         self.channels = channels
         self.scale = tuple(float(s) for s in scale)
+        self.per_channel = bool(per_channel)
         self.name = name
 
     def __call__(self, images):
@@ -71,14 +80,25 @@ class FeatureNetwork:
         x = keras.ops.convert_to_tensor(np.asarray(images, dtype=np.float32))
         if self.input_size is not None and tuple(x.shape[1:3]) != self.input_size:
             x = keras.ops.image.resize(x, self.input_size, interpolation="bilinear")
-        if self.channels == 3 and x.shape[-1] == 1:
+        count, depth = len(images), x.shape[-1]
+        split = self.channels == 1 and depth > 1 and self.per_channel
+        if split:  # [B, H, W, C] -> [B * C, H, W, 1], each image's channels consecutive
+            x = keras.ops.reshape(keras.ops.transpose(x, (0, 3, 1, 2)), (-1, *x.shape[1:3], 1))
+        elif self.channels == 3 and depth == 1:
             x = keras.ops.repeat(x, 3, axis=-1)
-        elif self.channels == 1 and x.shape[-1] == 3:
+        elif self.channels == 1 and depth == 3:
             x = keras.ops.mean(x, axis=-1, keepdims=True)
         x = x * self.scale[0] + self.scale[1]
         features, probs = self.model(x, training=False)
-        features = keras.ops.convert_to_numpy(features).reshape(len(images), -1)
-        return features.astype(np.float64), keras.ops.convert_to_numpy(probs).astype(np.float64)
+        features = keras.ops.convert_to_numpy(features).reshape(count, -1).astype(np.float64)
+        probs = keras.ops.convert_to_numpy(probs).astype(np.float64)
+        if split:
+            probs = probs.reshape(count, depth, -1)
+            joint = probs[:, 0]
+            for c in range(1, depth):
+                joint = (joint[:, :, None] * probs[:, c, None, :]).reshape(count, -1)
+            probs = joint
+        return features, probs
 
 
 def digits_feature_network(model=None):
@@ -89,14 +109,16 @@ def digits_feature_network(model=None):
             (trained once and cached).
 
     Returns:
-        A :class:`FeatureNetwork` (128-d features, 10 classes, 32x32x1 inputs).
+        A :class:`FeatureNetwork` (128-d features, 10 classes, 32x32x1 inputs); it reads
+        colour images per channel (``3 * 128``-d features, 1,000 joint classes).
     """
     if model is None:
         from tfopt.models.zoo import get_model
 
         model = get_model("digits_cnn")
     size = tuple(model.inputs[0].shape[1:3])
-    return FeatureNetwork(model, "penultimate", "probs", input_size=size, channels=1, name="digits_cnn")
+    return FeatureNetwork(model, "penultimate", "probs", input_size=size, channels=1, per_channel=True,
+                          name="digits_cnn")
 
 
 def inception_feature_network():
