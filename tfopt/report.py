@@ -29,7 +29,7 @@ def plot_curves(path, series, *, title="", xlabel="step", ylabel="", logy=False,
         xlabel: x axis label.
         ylabel: y axis label.
         logy: log-scale y axis (only positive values are drawn).
-        x: the x value of each point (default: its index).
+        x: the x value of each point (default: its index), or ``{name: x values}`` per series.
         logx: log-scale x axis.
 
     Returns:
@@ -42,7 +42,8 @@ def plot_curves(path, series, *, title="", xlabel="step", ylabel="", logy=False,
     ax = fig.subplots()
     for name, values in series.items():
         values = np.asarray(to_jsonable(values), dtype=np.float64).reshape(-1)
-        ax.plot(np.arange(values.size) if x is None else np.asarray(x, np.float64), values, marker=".",
+        xs = x.get(name) if isinstance(x, dict) else x
+        ax.plot(np.arange(values.size) if xs is None else np.asarray(xs, np.float64), values, marker=".",
                 label=str(name))
     if logy:
         ax.set_yscale("log")

@@ -152,8 +152,8 @@ class _StageEnd(keras.callbacks.Callback):
             self.checkpoints.save(step)  # a stage boundary is always a resume point
 
 
-def _stream(examples, stage, *, final, seed, start_step):
-    """The stage's real images: average-pooled from ``final`` px, shuffled, batched ``[B, 1, R, R, C]``."""
+def _stream(examples, stage, *, final, seed, start_step, k=1):
+    """The stage's real images: average-pooled from ``final`` px, shuffled, grouped ``[B, k, R, R, C]``."""
     factor = final // stage.resolution
     ds = examples.map(lambda e: {"image": tf.nn.avg_pool2d(e["image"][None], factor, factor, "VALID")[0]}
                       if factor > 1 else {"image": e["image"]})
@@ -161,7 +161,7 @@ def _stream(examples, stage, *, final, seed, start_step):
     # tf.distribute) sees one order. shuffle-then-repeat reshuffles per iteration from a seed resource that
     # the distributed clone does not share, so 1 and 2 replicas got different minibatches.
     ds = ds.cache().repeat().shuffle(4096, seed=seed + start_step, reshuffle_each_iteration=False)
-    ds = inputs.group_minibatches(ds, batch_size=stage.batch_size, k=1)
+    ds = inputs.group_minibatches(ds, batch_size=stage.batch_size, k=k)
     options = tf.data.Options()
     options.experimental_distribute.auto_shard_policy = tf.data.experimental.AutoShardPolicy.DATA
     return ds.with_options(options)
@@ -187,7 +187,7 @@ def _stage_gan(config, nets, ema, stage, counter, final):
     """The GAN of one stage: its views, fresh optimizers, the faded real images (in the scope)."""
     generator = nets.generator(stage.index)
     sampler = ema.generator(stage.index, output_resolution=final) if ema is not None else None
-    gan = GAN(generator, nets.discriminator(stage.index), k_d_steps=1, ema_decay=config.model.ema_decay or None,
+    gan = GAN(generator, nets.discriminator(stage.index), k_d_steps=config.train.k_d_steps, ema_decay=config.model.ema_decay or None,
               seed=config.train.seed + stage.index, ema_generator=sampler, ema_step=counter,
               real_transform=nets.real_fade(stage.index))
     d_terms, g_terms = zoo.get(config.model.name).terms(config)
@@ -305,11 +305,13 @@ def train(config, output_dir, *, dataset=None, strategy=None, overwrite=False, q
             clock.start()
             end = _StageEnd(run, stage, checkpoints, lambda stage=stage: _write_stage(
                 output_dir, sampler_nets, stage, z[:8], final), every=t.checkpoint_every, total=total)
-            gan.fit(_stream(examples, stage, final=final, seed=t.seed, start_step=step), steps_per_epoch=stage.end - step,
+            gan.fit(_stream(examples, stage, final=final, seed=t.seed, start_step=step, k=t.k_d_steps), steps_per_epoch=stage.end - step,
                     epochs=1, verbose=0, shuffle=False,
                     callbacks=[growth, cb.ProgressBar(bar), cb.MetricsLog(run, every=t.log_every, total=total), grids,
                                *fid, end, checkpoints, *callbacks])
-            if gan.stop_training:  # out of time, or a callback asked
+            if gan.stop_training:  # out of time, or a callback asked: a resume continues from here
+                if not due(int(counter.numpy()), t.checkpoint_every, total):
+                    checkpoints.save(int(counter.numpy()))
                 break
     if run.write_dir != output_dir:
         shutil.rmtree(run.write_dir, ignore_errors=True)
