@@ -1,4 +1,5 @@
 import json
+import os
 import subprocess
 import sys
 import types
@@ -59,3 +60,38 @@ def test_bin_tour_rejects_unknown_section(tmp_path):
     assert proc.returncode == 2
     assert proc.stderr.strip().count("\n") == 0 and "nonexistent_section" in proc.stderr
     assert not out.exists()
+
+
+_SECTION_SOURCE = """
+import os
+import numpy as np
+from tfopt import images
+TITLE = "{title}"
+
+def run(outdir, *, seed, quiet):
+    {body}
+    images.save_image(outdir / "pic.png", np.full([8, 8, 3], 0.5, np.float32))
+    return {{"text": "ran", "images": [("pic.png", "grey")], "numbers": {{"pid": os.getpid(),
+            "draw": float(np.random.default_rng().random() * 0 + np.random.random())}}}}
+"""
+
+
+def test_sections_run_side_by_side_in_processes_with_the_same_seeded_results(tmp_path, monkeypatch):
+    package = tmp_path / "pkg" / "faketour"
+    package.mkdir(parents=True)
+    (package / "__init__.py").write_text("")
+    for name, title, body in (("s01_a", "A", "pass"), ("s02_b", "B", "pass"),
+                              ("s03_bad", "Bad", "raise ValueError('nope')")):
+        (package / f"{name}.py").write_text(_SECTION_SOURCE.format(title=title, body=body))
+    monkeypatch.syspath_prepend(str(tmp_path / "pkg"))  # spawned workers get the parent's sys.path
+    one = runner.run_tour(tmp_path / "one", seed=3, log=lambda *_: None, package="faketour")
+    two = runner.run_tour(tmp_path / "two", seed=3, log=lambda *_: None, package="faketour", workers=2)
+    assert one["failed"] == two["failed"] == ["s03_bad"] and two["workers"] == 2
+    assert list(two["sections"]) == ["s01_a", "s02_b", "s03_bad"]  # shown in name order, whatever ran first
+    assert two["sections"]["s03_bad"]["error"] == "ValueError: nope"
+    pids = {two["sections"][n]["numbers"]["pid"] for n in ("s01_a", "s02_b")}
+    assert os.getpid() not in pids and {one["sections"]["s01_a"]["numbers"]["pid"]} == {os.getpid()}
+    for name in ("s01_a", "s02_b"):  # each section starts from the seeded state, in any process
+        assert two["sections"][name]["numbers"]["draw"] == one["sections"][name]["numbers"]["draw"]
+        assert (tmp_path / "two" / name / "pic.png").is_file()
+    assert one["sections"]["s01_a"]["numbers"]["draw"] == one["sections"]["s02_b"]["numbers"]["draw"]

@@ -7,7 +7,7 @@ __all__ = ["TITLE", "run"]
 TITLE = "Progressive GAN: growing from 4 to 32 px, each new layer faded in"
 
 # The digits recipe's networks; fewer images per phase than its 8,000, to fit the tour.
-_IMAGES = 2000
+_IMAGES = 1500
 
 
 def run(outdir, *, seed, quiet):
@@ -21,7 +21,7 @@ def run(outdir, *, seed, quiet):
     Returns:
         The tour section dict: text, images, numbers.
     """
-    config = GANConfig.from_flat(model="progressive", fade_images=_IMAGES, stable_images=_IMAGES, fid_every=25,
+    config = GANConfig.from_flat(model="progressive", fade_images=_IMAGES, stable_images=_IMAGES, fid_every=40,
                                  checkpoint_every=1000, sample_every=1000, log_every=10, eval_samples=500,
                                  seed=seed).resolved()
     summary = train(config, outdir / "run", overwrite=True, quiet=quiet)
