@@ -7,7 +7,7 @@ Two claims of Karras et al. 2018, on the offline digits, each in one run of this
   the same budget of training seconds (evaluation excluded). FID to the test digits (digits-classifier
   features, 1,000 samples) is taken every ``--fid_every`` steps; the script prints FID at equal
   times and the time each takes to first reach a common FID (the best FID both reach).
-* **Variation** (``--modes``). Stacked digits (three digits as R, G, B: 1,000 modes), trained with and
+* **Variation** (``--parts=modes``). Stacked digits (three digits as R, G, B: 1,000 modes), trained with and
   without the minibatch-stddev layer for the same budget; 10,000 samples of each are read by the
   digits classifier channel by channel: modes covered and KL(histogram || uniform).
 
@@ -16,7 +16,7 @@ otherwise idle machine; the load average before and after is printed.
 
 Run (not part of the test suite):
     python bench/bench_progressive.py                       # speed, 300 s each
-    python bench/bench_progressive.py --budget=600 --modes  # and the mode count
+    python bench/bench_progressive.py --budget=600 --parts=speed,modes  # and the mode count
 """
 import argparse
 import json
@@ -95,17 +95,20 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--budget", type=float, default=300.0, help="training seconds per run")
     parser.add_argument("--fid_every", type=int, default=25, help="steps between FID points")
-    parser.add_argument("--modes", action="store_true", help="also the stacked-digits mode count")
+    parser.add_argument("--parts", default="speed", help="comma-separated: speed, modes (the stacked-digits count)")
     parser.add_argument("--output", default=None, help="run directory (default: a temporary one)")
     args = parser.parse_args()
     out = pathlib.Path(args.output or tempfile.mkdtemp(prefix="bench_progressive_"))
     out.mkdir(parents=True, exist_ok=True)
-    result = {"load_before": os.getloadavg()[0], "speed": speed(out, args.budget, args.fid_every)}
-    if args.modes:
+    parts = args.parts.split(",")
+    result = {"load_before": os.getloadavg()[0]}
+    if "speed" in parts:
+        result["speed"] = speed(out, args.budget, args.fid_every)
+    if "modes" in parts:
         result["modes"] = modes(out, args.budget)
     result["load_after"] = os.getloadavg()[0]
     print(json.dumps(result, indent=1, default=str))
-    (out / "bench_progressive.json").write_text(json.dumps(result, indent=1, default=str))
+    (out / f"bench_progressive_{'_'.join(parts)}.json").write_text(json.dumps(result, indent=1, default=str))
 
 
 if __name__ == "__main__":

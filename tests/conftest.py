@@ -173,3 +173,24 @@ def expect_refusals(start_binary, tmp_path):
         assert not [p for p in tmp_path.iterdir() if p.name.startswith("run")]
         return lines
     return check
+
+
+@pytest.fixture(scope="session")
+def run_program():
+    """``run_program(source, *args)``: ``python -c source *args`` from the repository root (TF logs quiet, no
+    TF_CONFIG), which must exit 0; returns the JSON it printed after ``RESULT `` on its last such line. For what
+    must start in a fresh process (logical CPU devices, a strategy)."""
+    import json
+    import subprocess
+    import sys
+
+    def run(source, *args, timeout=300):
+        env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2", "PYTHONPATH": ROOT}
+        env.pop("TF_CONFIG", None)
+        done = subprocess.run([sys.executable, "-c", source, *map(str, args)], capture_output=True, text=True,
+                              env=env, cwd=ROOT, timeout=timeout)
+        assert done.returncode == 0, done.stderr[-3000:]
+        lines = [line for line in done.stdout.splitlines() if line.startswith("RESULT ")]
+        assert lines, done.stdout[-2000:]
+        return json.loads(lines[-1][len("RESULT "):])
+    return run

@@ -1,9 +1,4 @@
 """InfoGAN categorical codes: the code layer, the Q head, the penalty, replica equality, safe_mode."""
-import json
-import os
-import pathlib
-import subprocess
-import sys
 import textwrap
 
 import keras
@@ -17,7 +12,6 @@ from tfopt.gan import GAN, GANConfig, group_minibatches, io, penalties
 from tfopt.gan import terms as T
 from tfopt.layers import CategoricalCode, categorical_code
 
-ROOT = pathlib.Path(__file__).resolve().parents[2]
 
 
 def test_code_layer_gives_uniform_one_hot_rows_and_keeps_the_rest():
@@ -128,13 +122,8 @@ _MIRRORED = textwrap.dedent("""
 """)
 
 
-def test_one_step_with_codes_is_the_same_on_one_device_and_two_replicas():
-    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2", "PYTHONPATH": str(ROOT)}
-    env.pop("TF_CONFIG", None)
-    done = subprocess.run([sys.executable, "-c", _MIRRORED], capture_output=True, text=True, env=env, cwd=ROOT,
-                          timeout=300)
-    assert done.returncode == 0, done.stderr[-3000:]
-    out = json.loads([line for line in done.stdout.splitlines() if line.startswith("RESULT ")][-1][7:])
+def test_one_step_with_codes_is_the_same_on_one_device_and_two_replicas(run_program):
+    out = run_program(_MIRRORED)
     assert out["moved"] > 1e-3 and out["diff"] < 1e-4, out
     one, two = out["logs"]
     assert "g_info" in one and one.keys() == two.keys()

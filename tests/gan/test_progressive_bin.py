@@ -126,16 +126,8 @@ _REPLICAS = textwrap.dedent("""
 """)
 
 
-def test_one_device_and_two_replicas_end_equal_inside_a_fade_in(tmp_path):
-    import os
-    from pathlib import Path
-
-    root = Path(__file__).resolve().parents[2]
-    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2", "PYTHONPATH": str(root)}
-    done = subprocess.run([sys.executable, "-c", _REPLICAS, str(tmp_path)], capture_output=True, text=True, env=env,
-                          cwd=root, timeout=300)
-    assert done.returncode == 0, done.stderr[-3000:]
-    out = json.loads([l for l in done.stdout.splitlines() if l.startswith("RESULT ")][-1][len("RESULT "):])
+def test_one_device_and_two_replicas_end_equal_inside_a_fade_in(tmp_path, run_program):
+    out = run_program(_REPLICAS, tmp_path)
     one, two = out["one"], out["two"]
     assert (one["steps"], one["replicas"], two["steps"], two["replicas"]) == (7, 1, 7, 2)
     assert one["values"].keys() == two["values"].keys() and len(one["values"]) > 40

@@ -3,12 +3,7 @@
 The two-replica check runs in a subprocess: logical CPU devices must be configured
 before TensorFlow initializes.
 """
-import json
 import math
-import os
-import pathlib
-import subprocess
-import sys
 import textwrap
 
 import keras
@@ -19,7 +14,6 @@ import tensorflow as tf
 from tfopt.core.errors import InputError
 from tfopt.layers import EqualizedConv2D, EqualizedDense, FadeIn, MinibatchStddev, PixelNorm
 
-ROOT = pathlib.Path(__file__).resolve().parents[2]
 
 
 def _normal(shape, seed=0):
@@ -226,13 +220,8 @@ _MIRRORED = textwrap.dedent("""
 """)
 
 
-def test_two_mirrored_replicas_read_alpha_assigned_between_steps_and_agree_on_the_stddev():
-    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2", "PYTHONPATH": str(ROOT)}
-    env.pop("TF_CONFIG", None)
-    done = subprocess.run([sys.executable, "-c", _MIRRORED], capture_output=True, text=True, env=env, cwd=ROOT,
-                          timeout=300)
-    assert done.returncode == 0, done.stderr[-3000:]
-    out = json.loads([line for line in done.stdout.splitlines() if line.startswith("RESULT ")][-1][7:])
+def test_two_mirrored_replicas_read_alpha_assigned_between_steps_and_agree_on_the_stddev(run_program):
+    out = run_program(_MIRRORED)
     assert out["replicas"] == 2 and out["traces"] == 1, out
     assert all(err < 1e-6 for err in out["blend"].values()), out
     assert out["stddev"] < 1e-6, out

@@ -17,12 +17,13 @@ Example:
 import keras
 import numpy as np
 
+from tfopt import report
 from tfopt.gan import feeds, io
 from tfopt.images import save_grid
 from tfopt.training import callbacks as base
 from tfopt.training.callbacks import HISTORY_FILE, MetricsLog, ProgressBar, due, tb_images
 
-__all__ = ["Run", "ProgressBar", "MetricsLog", "SampleGrids", "Checkpoints", "HISTORY_FILE"]
+__all__ = ["Run", "ProgressBar", "MetricsLog", "SampleGrids", "Checkpoints", "HISTORY_FILE", "write_loss_curves"]
 
 
 class Run(base.Run):
@@ -106,3 +107,12 @@ class Checkpoints(base.Checkpoints):
         super().__init__(run, gan, every=every, total=total, max_to_keep=max_to_keep,
                          objects={"gan": gan, "d_optimizer": gan.d_optimizer, "g_optimizer": gan.g_optimizer},
                          export=lambda: io.save_generator(gan.sampler, run.output_dir / io.GENERATOR_FILE))
+
+
+def write_loss_curves(run, config, title):
+    """Plots the logged losses of a run (its history) as losses.png; returns the path."""
+    names = [k for k in run.history[-1] if k.startswith(("d_", "g_")) and k not in ("d_real", "d_fake")]
+    series = {k: [h.get(k, np.nan) for h in run.history] for k in names}
+    path = run.output_dir / "losses.png"
+    report.plot_curves(path, series, title=title, xlabel=f"step / {config.train.log_every}", ylabel="loss")
+    return path

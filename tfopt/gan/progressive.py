@@ -31,7 +31,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from tfopt import distribute, report
+from tfopt import report
 from tfopt.core import files
 from tfopt.core.errors import InputError
 from tfopt.core.progress import progress
@@ -45,7 +45,7 @@ from tfopt.gan.schedule import schedule_of
 from tfopt.images import save_grid
 from tfopt.nets.progressive import ProgressiveNetworks
 from tfopt.training.callbacks import Checkpoints, due
-from tfopt.training.rundir import prepare_run_dir
+from tfopt.training.rundir import prepare_run_dir, start_run_dir
 
 __all__ = ["train", "FID_CURVE_FILE"]
 
@@ -255,12 +255,7 @@ def train(config, output_dir, *, dataset=None, strategy=None, overwrite=False, q
         counter = tf.Variable(0, dtype=tf.int64, trainable=False, name="step")
         seconds = tf.Variable(0.0, dtype=tf.float64, trainable=False, name="seconds")
         saved_stage = tf.Variable(-1, dtype=tf.int64, trainable=False, name="stage")
-    chief = distribute.is_chief(strategy)
-    if overwrite and output_dir.is_dir() and chief:
-        shutil.rmtree(output_dir)
-    output_dir.mkdir(parents=True, exist_ok=True)
-    if chief:
-        io.write_config(output_dir, config)
+    start_run_dir(output_dir, config, strategy=strategy, overwrite=overwrite)
     run = _Run(output_dir, strategy=strategy, counter=counter)
     sampler_nets = ema or nets
     layers = {"generator": nets.generator_layers, "discriminator": nets.discriminator_layers, "step": counter,
@@ -341,9 +336,7 @@ def train(config, output_dir, *, dataset=None, strategy=None, overwrite=False, q
               scale=2)
     if run.history:
         summary["final_losses"] = {k: v for k, v in run.history[-1].items() if k != "step"}
-        from tfopt.gan.trainer import write_loss_curves
-
-        write_loss_curves(run, config, summary["model"]["title"])
+        cb.write_loss_curves(run, config, summary["model"]["title"])
     if curve:
         report.plot_curves(output_dir / "fid_curve.png", {"FID": [c["fid"] for c in curve]},
                            x=[c["seconds"] for c in curve], title="FID against training time", xlabel="seconds",

@@ -21,7 +21,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from tfopt import distribute, report
+from tfopt import report
 from tfopt.core import files
 from tfopt.core.errors import InputError
 from tfopt.core.progress import progress
@@ -30,9 +30,9 @@ from tfopt.gan import inputs, io, zoo
 from tfopt.gan.config import make_optimizers, parse_truncations, saved_identity
 from tfopt.gan.evaluation import evaluate
 from tfopt.gan.models import GAN
-from tfopt.training.rundir import prepare_run_dir
+from tfopt.training.rundir import prepare_run_dir, start_run_dir
 
-__all__ = ["train", "build_gan", "make_dataset", "write_loss_curves"]
+__all__ = ["train", "build_gan", "make_dataset"]
 
 _GRID = 64
 _DATASET = "<tf.data.Dataset>"
@@ -114,13 +114,6 @@ def _grid(gan, config, reference, info):
     return dict(z=z, condition=condition, ncols=ncols, labels=labels, beside=beside)
 
 
-def write_loss_curves(run, config, title):
-    """Plots the logged losses of a run as losses.png."""
-    names = [k for k in run.history[-1] if k.startswith(("d_", "g_")) and k not in ("d_real", "d_fake")]
-    series = {k: [h.get(k, np.nan) for h in run.history] for k in names}
-    path = run.output_dir / "losses.png"
-    report.plot_curves(path, series, title=title, xlabel=f"step / {config.train.log_every}", ylabel="loss")
-    return path
 
 
 _SWEPT = ("fid", "class_accuracy", "precision", "recall", "intra_class_fid")
@@ -187,12 +180,7 @@ def train(config, output_dir, *, dataset=None, strategy=None, overwrite=False, q
     resuming = _prepare_dir(output_dir, config, overwrite)
     with strategy.scope():  # before anything is written: bad network arguments leave no run directory
         gan = build_gan(config, num_classes=info.num_classes)
-    chief = distribute.is_chief(strategy)
-    if overwrite and output_dir.is_dir() and chief:
-        shutil.rmtree(output_dir)
-    output_dir.mkdir(parents=True, exist_ok=True)
-    if chief:
-        io.write_config(output_dir, config)
+    start_run_dir(output_dir, config, strategy=strategy, overwrite=overwrite)
     run = cb.Run(output_dir, strategy=strategy)  # its TensorBoard writer goes into the fresh directory
     described = zoo.describe(config)
     conditional = zoo.get(config.model.name).conditional
@@ -234,7 +222,7 @@ def train(config, output_dir, *, dataset=None, strategy=None, overwrite=False, q
         grids.write(summary["steps"])
     if run.history:
         summary["final_losses"] = {k: v for k, v in run.history[-1].items() if k != "step"}
-        write_loss_curves(run, config, described["title"])
+        cb.write_loss_curves(run, config, described["title"])
     if config.eval.eval_samples:
         summary.update(evaluate(gan.sampler, reference, num_samples=config.eval.eval_samples,
                                 seed=t.seed + 2, feature_network=config.eval.feature_network))

@@ -11,16 +11,7 @@ _IMAGES = 1500
 
 
 def run(outdir, *, seed, quiet):
-    """Trains a short progressive GAN and shows its stages and its FID against training time.
-
-    Args:
-        outdir: directory for this section's files.
-        seed: seed of weights, noise and data order.
-        quiet: no progress bar.
-
-    Returns:
-        The tour section dict: text, images, numbers.
-    """
+    """Trains a short progressive GAN; shows its stages and its FID against training time (see tfopt.tour)."""
     config = GANConfig.from_flat(model="progressive", fade_images=_IMAGES, stable_images=_IMAGES, fid_every=40,
                                  checkpoint_every=1000, sample_every=1000, log_every=10, eval_samples=500,
                                  seed=seed).resolved()

@@ -11,11 +11,13 @@ Example:
 """
 import json
 import pathlib
+import shutil
 
+from tfopt import distribute
 from tfopt.core import files
 from tfopt.core.errors import InputError
 
-__all__ = ["CONFIG_FILE", "read_config", "write_config", "prepare_run_dir"]
+__all__ = ["CONFIG_FILE", "read_config", "write_config", "prepare_run_dir", "start_run_dir"]
 
 CONFIG_FILE = "config.json"
 
@@ -98,3 +100,20 @@ def prepare_run_dir(output_dir, identity, *, overwrite=False, saved_identity=Non
         raise InputError(f"expected the same config to resume (or --overwrite); received: {str(output_dir)!r} "
                          f"holds a different run ({diff})")
     return True
+
+
+def start_run_dir(output_dir, config, *, strategy=None, overwrite=False):
+    """Creates the run directory: emptied first when ``overwrite``; config.json written (chief only).
+
+    Args:
+        output_dir: the run directory (``pathlib.Path``).
+        config: a dataclass or a JSON-able dict.
+        strategy: the ``tf.distribute.Strategy`` (only its chief writes; None: the default one).
+        overwrite: discard what the directory holds.
+    """
+    chief = distribute.is_chief(strategy) if strategy is not None else True
+    if overwrite and output_dir.is_dir() and chief:
+        shutil.rmtree(output_dir)
+    output_dir.mkdir(parents=True, exist_ok=True)
+    if chief:
+        write_config(output_dir, config)
