@@ -150,6 +150,30 @@ def test_default_digits_model_is_trained_with_seed_0_whatever_the_callers_seed(t
     assert (tmp_path / "digits_cnn" / "model.keras").is_file()
 
 
+def test_two_callers_at_once_train_the_default_digits_model_once(tmp_path, monkeypatch):
+    """Two processes (test workers, runs) asking for an uncached model take turns: the second loads the file."""
+    import threading
+    import time
+
+    built, calls = zoo.digits_cnn(10), []
+
+    def slow_train(*, seed, quiet):
+        calls.append(seed)
+        time.sleep(0.5)
+        return built, {}
+
+    monkeypatch.setattr(zoo, "train_digits_classifier", slow_train)
+    got = []
+    threads = [threading.Thread(target=lambda: got.append(zoo.get_model("digits_cnn", cache_dir=str(tmp_path))))
+               for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert calls == [0] and len(got) == 2
+    assert sorted(p.name for p in (tmp_path / "digits_cnn").iterdir()) == ["model.keras"]  # no temporary left
+
+
 def test_training_does_not_depend_on_the_global_seeds_set_before_nor_change_them():
     """The cached judges are trained in whatever process asks first, after whatever it ran: a global seed set
     before (keras.utils.set_random_seed, as fixtures and binaries do) must not change the model, and the
