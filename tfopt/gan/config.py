@@ -121,7 +121,7 @@ class OptimizerConfig:
         learning_rate: the generator's learning rate (None: default, 2e-4 Adam, 0.01 SGD).
         d_learning_rate: the discriminator's (None: the same as the generator's).
         beta_1: Adam's beta_1 (None: default, 0.5 as in DCGAN).
-        beta_2: Adam's beta_2.
+        beta_2: Adam's beta_2 (None: default, 0.999; progressive GAN 0.99).
         momentum: SGD momentum (0.5 in Goodfellow et al.'s code).
     """
 
@@ -129,7 +129,7 @@ class OptimizerConfig:
     learning_rate: float = None
     d_learning_rate: float = None
     beta_1: float = None
-    beta_2: float = 0.999
+    beta_2: float = None
     momentum: float = 0.5
 
 
@@ -262,6 +262,8 @@ class GANConfig:
             flat["learning_rate"] = 2e-4 if flat["optimizer"] == "adam" else 0.01
         if flat["beta_1"] is None:
             flat["beta_1"] = 0.5
+        if flat["beta_2"] is None:
+            flat["beta_2"] = 0.999
         if flat["d_learning_rate"] is None:
             flat["d_learning_rate"] = flat["learning_rate"]
         config = GANConfig.from_flat(**flat)

@@ -232,7 +232,8 @@ register(ModelSpec(
     # The paper's: WGAN-GP (10) + drift 0.001, Adam(1e-3, 0, 0.99), EMA 0.999, 512 maps, 800k images per
     # fade-in and per stabilization, from 4 px.
     defaults={**_NONE, "latent_dim": 512, "filters": 512, "loss": "wasserstein", "gp_weight": 10.0,
-              "drift_weight": 0.001, "learning_rate": 1e-3, "beta_1": 0.0, "beta_2": 0.99, "ema_decay": 0.999,
+              "drift_weight": 0.001, "learning_rate": 1e-3, "d_learning_rate": 1e-3, "beta_1": 0.0, "beta_2": 0.99,
+              "ema_decay": 0.999,
               "augment": "", "batch_size": 16, "steps": 0, "start_resolution": 4, "fade_images": 800000,
               "stable_images": 800000, "stage_batch": ""},
     # Digits: few images (1,347), 32 px at most; widths and images per phase cut to fit 15 minutes on 2 cores.
