@@ -108,15 +108,16 @@ class _Growth(keras.callbacks.Callback):
 
 
 class _FIDCurve(keras.callbacks.Callback):
-    """Every ``every`` steps (chief): FID of the sampler (upsampled to the final size) to the reference."""
+    """Every ``every`` steps (chief): FID of the sampler (upsampled to the final size) to the reference.
 
-    def __init__(self, run, clock, *, every, total, reference, num_samples, feature_network, seed, curve):
+    ``net`` and ``real`` (the reference's features) are computed once per run and shared by every stage's curve.
+    """
+
+    def __init__(self, run, clock, *, every, total, net, real, real_shape, num_samples, seed, curve):
         super().__init__()
         self.run, self.clock, self.every, self.total = run, clock, int(every), int(total)
         self.num_samples, self.seed, self.curve = num_samples, seed, curve
-        self.net = metrics.get_feature_network(feature_network)
-        self.real_shape = reference.shape
-        self.real = metrics.FeatureAccumulator(self.net).update_all(reference)
+        self.net, self.real, self.real_shape = net, real, real_shape
 
     def on_train_batch_end(self, batch, logs=None):
         step = self.run.step(self.model)
@@ -272,6 +273,11 @@ def train(config, output_dir, *, dataset=None, strategy=None, overwrite=False, q
     if config.eval.eval_samples or config.eval.fid_every:
         reference = inputs.reference_examples(config.data, dataset=dataset)
     z = np.random.default_rng(t.seed + 1).standard_normal((64, config.model.latent_dim)).astype(np.float32)
+    fid_features = None
+    if config.eval.fid_every and run.chief:
+        net = metrics.get_feature_network(config.eval.feature_network)
+        fid_features = dict(net=net, real=metrics.FeatureAccumulator(net).update_all(reference["image"]),
+                            real_shape=reference["image"].shape)
     clock = _Clock(seconds)
     growth = _Growth(schedule, [n for n in (nets, ema) if n is not None], counter, clock, max_seconds)
     total = schedule.total_steps
@@ -290,12 +296,10 @@ def train(config, output_dir, *, dataset=None, strategy=None, overwrite=False, q
                 export=lambda sampler=sampler: io.save_generator(sampler, output_dir / io.GENERATOR_FILE))
             if latest and step == start and _stage_in(latest) == stage.index:
                 checkpoints.checkpoint.restore(latest).assert_existing_objects_matched()
-                saved_stage.assign(stage.index)
             fid = []
-            if config.eval.fid_every:
-                fid = [_FIDCurve(run, clock, every=config.eval.fid_every, total=total, reference=reference["image"],
-                                 num_samples=min(config.eval.eval_samples or 1000, 1000),
-                                 feature_network=config.eval.feature_network, seed=t.seed + 3, curve=curve)]
+            if fid_features:
+                fid = [_FIDCurve(run, clock, every=config.eval.fid_every, total=total, **fid_features,
+                                 num_samples=min(config.eval.eval_samples or 1000, 1000), seed=t.seed + 3, curve=curve)]
             grids = cb.SampleGrids(run, every=t.sample_every, total=total, z=z)
             clock.start()
             end = _StageEnd(run, stage, checkpoints, lambda stage=stage: _write_stage(
