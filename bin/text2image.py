@@ -1,0 +1,48 @@
+"""Draws images for sentences with a trained text-to-image run (bin/train_text2image.py) or its text2image.keras.
+
+Writes ``<output>/samples.png`` (a row per caption; for the captioned digits the attribute
+readers' verdict under every image), ``images.npz`` (``images`` [N, H, W, C] in [0, 1],
+``z``, ``captions``) and ``summary.json`` (the captions, the words the vocabulary does not
+know, and per caption what the readers saw).
+
+Example:
+    python bin/text2image.py --checkpoint=runs/int_cls --output=out/sevens \
+        --captions="a thick red seven on a blue background;on black, a green three drawn in thin lines"
+    python bin/text2image.py --checkpoint=runs/stackgan --captions_file=sentences.txt --num_per_caption=16 --output=out/s
+"""
+from absl import flags
+
+from tfopt import cli
+
+flags.DEFINE_string("checkpoint", None, "Run directory of bin/train_text2image.py, or its text2image.keras.")
+flags.DEFINE_string("captions", None, "Sentences separated by ';'.")
+flags.DEFINE_string("captions_file", None, "A text file with one sentence per line (instead of --captions).")
+flags.DEFINE_integer("num_per_caption", 8, "Images per sentence (each with its own noise).")
+flags.DEFINE_integer("scale", 3, "Pixel upsampling of samples.png.")
+flags.DEFINE_boolean("read", True, "Judge each image with the captioned digits' attribute readers.")
+flags.mark_flag_as_required("checkpoint")
+cli.define_common_flags()
+FLAGS = flags.FLAGS
+
+
+def main(argv):
+    del argv
+    from tfopt.text2image import sampling
+
+    cli.check_positive("num_per_caption", FLAGS.num_per_caption)
+    cli.check_positive("scale", FLAGS.scale)
+    cli.set_seed(FLAGS.seed)
+    captions = sampling.read_captions(FLAGS.captions, FLAGS.captions_file)
+    model = sampling.load_text2image(FLAGS.checkpoint)
+    with cli.output_dir(FLAGS.output, overwrite=FLAGS.overwrite) as outdir:
+        summary = sampling.draw(model, captions, outdir, num_per_caption=FLAGS.num_per_caption, seed=FLAGS.seed,
+                                scale=FLAGS.scale, read=FLAGS.read)
+    if not FLAGS.quiet:
+        unknown = summary["unknown_words"]
+        note = f" (unknown words, drawn as [UNK]: {', '.join(unknown)})" if unknown else ""
+        print(f"wrote {len(captions) * FLAGS.num_per_caption} images for {len(captions)} captions to "
+              f"{FLAGS.output}{note}")
+
+
+if __name__ == "__main__":
+    cli.run(main)

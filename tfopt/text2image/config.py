@@ -1,0 +1,132 @@
+"""The configuration of a text-to-image run, saved as config.json beside its checkpoints.
+
+One flat dataclass: every field is a flag of ``bin/train_text2image.py`` (help from the
+``Attributes:`` below). Fields left at ``None`` take the model's own default from
+:data:`tfopt.text2image.models.DEFAULTS` (the papers' values), so a run says which
+switches it turned (the ablations: ``--nocls``, ``--nointerpolation``,
+``--noconditioning_augmentation``).
+
+Example:
+    config = Text2ImageConfig(model="stackgan").validated()
+    config.phases()        # (("stage1", 1, 1500), ("stage2", 2, 1500))
+"""
+import dataclasses
+
+from tfopt.core.errors import InputError
+
+__all__ = ["Text2ImageConfig", "KIND", "MODELS"]
+
+KIND = "text2image"
+"""The ``kind`` written into a run's config.json (other binaries refuse a run of another kind)."""
+
+MODELS = ("gan_int_cls", "stackgan")
+
+# Not part of what a run *is*: a resumed run may change these.
+_NOT_IDENTITY = ("steps", "stage2_steps", "log_every", "sample_every", "checkpoint_every", "eval_samples",
+                 "jit_compile")
+
+
+def _choices(*values):
+    return dataclasses.field(default=values[0], metadata={"choices": values})
+
+
+@dataclasses.dataclass(frozen=True)
+class Text2ImageConfig:
+    """A text-to-image run: data, model, ablation switches, training and evaluation.
+
+    Attributes:
+        model: gan_int_cls (Reed et al. 2016) or stackgan (Zhang et al. 2017: Stage I at half the size, then
+            Stage II with Stage I frozen).
+        data: captioned_digits (offline, made by the package) or a folder of images with caption files
+            (images/ and text/, CUB / Oxford-102 style).
+        image_size: side of the generated images (StackGAN's Stage I draws at half of it).
+        cls: matching-aware discriminator (real image + wrong text counts as fake); None: the model's default.
+        interpolation: GAN-INT, the generator also trains on interpolated captions; None: the model's default.
+        conditioning_augmentation: StackGAN's conditioning augmentation; None: the model's default.
+        kl_weight: weight of conditioning augmentation's KL term; None: the model's default (1).
+        latent_dim: noise size; None: the model's default (100).
+        filters: width of both networks; None: the model's default.
+        batch_size: examples per step.
+        steps: training steps (GAN-INT-CLS; StackGAN's Stage I).
+        stage2_steps: StackGAN's Stage II steps.
+        learning_rate: Adam learning rate of both networks; None: the model's default (2e-4).
+        seed: seed of the data order, initialization and noise.
+        jit_compile: compile the training step with XLA.
+        log_every: steps between logged loss means.
+        sample_every: steps between sample grids.
+        checkpoint_every: steps between checkpoints (a kill loses at most this many steps).
+        eval_samples: held-out captions scored at the end (0: all of them).
+    """
+
+    model: str = _choices(*MODELS)
+    data: str = "captioned_digits"
+    image_size: int = 32
+    cls: bool = None
+    interpolation: bool = None
+    conditioning_augmentation: bool = None
+    kl_weight: float = None
+    latent_dim: int = None
+    filters: int = None
+    batch_size: int = 64
+    steps: int = 1500
+    stage2_steps: int = 1500
+    learning_rate: float = None
+    seed: int = 0
+    jit_compile: bool = True
+    log_every: int = 50
+    sample_every: int = 250
+    checkpoint_every: int = 250
+    eval_samples: int = 1000
+
+    def validated(self):
+        """Checks every field; returns self (InputError naming the first bad field)."""
+        for f in dataclasses.fields(self):
+            allowed = f.metadata.get("choices")
+            value = getattr(self, f.name)
+            if allowed and value not in allowed:
+                raise InputError(f"expected {f.name} in {', '.join(map(str, allowed))}; received: "
+                                 f"{f.name}={value!r}")
+        for name in ("image_size", "batch_size", "log_every", "sample_every", "checkpoint_every"):
+            if not getattr(self, name) > 0:
+                raise InputError(f"expected {name} > 0; received: {name}={getattr(self, name)!r}")
+        for name in ("latent_dim", "filters", "learning_rate"):
+            if getattr(self, name) is not None and not getattr(self, name) > 0:
+                raise InputError(f"expected {name} > 0; received: {name}={getattr(self, name)!r}")
+        for name in ("steps", "stage2_steps", "eval_samples", "seed"):
+            if getattr(self, name) < 0:
+                raise InputError(f"expected {name} >= 0; received: {name}={getattr(self, name)!r}")
+        if self.kl_weight is not None and self.kl_weight < 0:
+            raise InputError(f"expected kl_weight >= 0; received: kl_weight={self.kl_weight!r}")
+        if self.image_size & (self.image_size - 1) or self.image_size < 16:
+            raise InputError(f"expected image_size a power of two >= 16; received: image_size={self.image_size}")
+        if self.model == "gan_int_cls" and self.conditioning_augmentation:
+            raise InputError("expected conditioning_augmentation only with model=stackgan; received: "
+                             "model=gan_int_cls --conditioning_augmentation")
+        return self
+
+    def phases(self):
+        """``((name, stage, steps), ...)``: one phase for GAN-INT-CLS, two for StackGAN."""
+        if self.model == "stackgan":
+            return (("stage1", 1, self.steps), ("stage2", 2, self.stage2_steps))
+        return (("gan", 1, self.steps),)
+
+    def model_options(self):
+        """The :func:`tfopt.text2image.models.build_gan` keyword arguments this config sets (None: the default)."""
+        options = dict(cls=self.cls, interpolation=self.interpolation,
+                       conditioning_augmentation=self.conditioning_augmentation, kl_weight=self.kl_weight,
+                       latent_dim=self.latent_dim, filters=self.filters, learning_rate=self.learning_rate)
+        return {k: v for k, v in options.items() if v is not None}
+
+    def identity(self):
+        """What the run *is* (config.json minus what a resumed run may change), for resume checks."""
+        return {k: v for k, v in self.to_json().items() if k not in _NOT_IDENTITY}
+
+    def to_json(self):
+        """The config.json content: the fields and ``kind``."""
+        return {"kind": KIND, **dataclasses.asdict(self)}
+
+    @classmethod
+    def from_json(cls, values):
+        """The config of a saved config.json (unknown keys ignored)."""
+        names = {f.name for f in dataclasses.fields(cls)}
+        return cls(**{k: v for k, v in values.items() if k in names})
