@@ -2,9 +2,11 @@
 
 The offline stand-in for CUB / Oxford-102 captions (Reed et al. 2016; Zhang et al. 2017; Xu et al. 2018).
 Every image is one real digit of :func:`tfopt.data.digits` (the package's fixed split, seed 0) whose 32x32
-grey map ``g`` in [0, 1] is thinned (grey erosion), kept, or thickened (grey dilation), optionally moved
-by a pixel or two, and painted ``g * stroke + (1 - g) * background`` with two of :data:`COLOURS`
-(each jittered a little per image). At 64 px the grey map is upsampled first, then painted.
+grey map ``g`` in [0, 1] is thinned (grey erosion) or thickened (grey dilation) by 3x3 steps to the stroke
+width of its thickness (:data:`THICKNESS_WIDTHS`: the digits' own widths vary, so "thin" is a width, not a
+step), moved by up to a pixel, and painted ``g * stroke + (1 - g) * background`` with two of :data:`COLOURS`
+(each jittered a little per image). At 64 px the 32 px grey map is upsampled first (bilinear), then
+moved by up to two pixels and painted.
 
 Four attributes a sentence states: the digit, the stroke colour, the background colour and the
 thickness. Captions come from several templates with synonyms ("thick", "bold", "heavy"; "background",
@@ -27,6 +29,7 @@ import functools
 import numpy as np
 import scipy.ndimage as ndi
 import tensorflow as tf
+from skimage.morphology import skeletonize
 
 from tfopt.core.errors import InputError
 from tfopt.data import digits
@@ -35,6 +38,7 @@ __all__ = [
     "COLOURS",
     "COLOUR_NAMES",
     "THICKNESSES",
+    "THICKNESS_WIDTHS",
     "DIGIT_WORDS",
     "HELD_OUT",
     "TEMPLATES",
@@ -45,6 +49,8 @@ __all__ = [
     "describe",
     "vectorizer",
     "unknown_words",
+    "stroke_width",
+    "with_stroke_width",
 ]
 
 COLOURS = {
@@ -59,6 +65,8 @@ COLOURS = {
 """Named colours (RGB in [0, 1]), near the corners of the RGB cube: any two are >= 0.7 apart."""
 COLOUR_NAMES = tuple(COLOURS)
 THICKNESSES = ("thin", "regular", "thick")
+THICKNESS_WIDTHS = (4.8, 7.3, 10.5)
+"""Target stroke width of each thickness (pixels of a 32 px image; see :func:`stroke_width`)."""
 DIGIT_WORDS = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
 HELD_OUT = frozenset((d, COLOUR_NAMES.index(c)) for d, c in (
     (0, "red"), (1, "green"), (2, "blue"), (3, "yellow"), (4, "purple"),
@@ -87,6 +95,7 @@ VOCABULARY = tuple(sorted(_FIXED_WORDS | set(COLOUR_NAMES) | set(DIGIT_WORDS) | 
                           | {w for ws in _THICKNESS_WORDS for w in ws} | set(_BACKGROUND_WORDS) | set(_LINE_WORDS)))
 """Every word a caption can hold, sorted (the vectorizer's fixed vocabulary; 0 is padding, 1 "[UNK]")."""
 
+_GAMMAS = (0.5, 0.7, 1.0, 1.4, 2.0)
 _SPLITS = ("train", "test", "held_out")
 _DEFAULT_NUM = {"train": 10_000, "test": 2_000, "held_out": 1_000}
 _SIZES = (32, 64)
@@ -151,24 +160,73 @@ def describe(digit, stroke, background, thickness, *, template=0, rng=None):
                                       T=pick(_THICKNESS_WORDS[t]), G=pick(_BACKGROUND_WORDS), L=pick(_LINE_WORDS))
 
 
-def _disk(radius):
-    yy, xx = np.mgrid[-radius:radius + 1, -radius:radius + 1]
-    return xx ** 2 + yy ** 2 <= radius ** 2 + 0.5
+def _mask_width(grey):
+    mask = grey > 0.5
+    skeleton = skeletonize(mask)
+    return 2.0 * float(ndi.distance_transform_edt(mask)[skeleton].mean()) if skeleton.any() else 0.0
+
+
+def stroke_width(grey):
+    """Stroke width of grey digit maps, in pixels of a 32 px image.
+
+    Twice the mean distance from the skeleton of the ``grey > 0.5`` mask to the mask's edge.
+
+    Args:
+        grey: float ``[N, S, S]`` (or ``[S, S]``) in [0, 1], strokes bright.
+
+    Returns:
+        float64 ``[N]`` (a float for one map); 0 where no pixel exceeds 0.5.
+    """
+    grey = np.asarray(grey, np.float32)
+    widths = np.array([_mask_width(g) for g in grey.reshape(-1, *grey.shape[-2:])]) * 32.0 / grey.shape[-1]
+    return float(widths[0]) if grey.ndim == 2 else widths
+
+
+def _nearest(variants, width):
+    """For each map, the variant ([K, N, S, S]) whose stroke width is nearest ``width``: [N, S, S]."""
+    widths = np.stack([stroke_width(v) for v in variants])
+    best = np.abs(widths - np.asarray(width, np.float64)).argmin(axis=0)
+    return variants[best, np.arange(variants.shape[1])]
+
+
+def with_stroke_width(grey, width):
+    """Grey digit maps thinned (grey erosion) or thickened (grey dilation) to a stroke width.
+
+    Each map takes the number of 3x3 erosion or dilation steps (eroded maps rescaled to a peak of
+    1) whose :func:`stroke_width` is nearest ``width``, then the tone curve ``g ** gamma`` (which
+    moves the edges by less than a step) from :data:`_GAMMAS` that comes nearest.
+
+    Args:
+        grey: float ``[N, S, S]`` in [0, 1], strokes bright.
+        width: target width in pixels of a 32 px image, a float or float ``[N]``.
+
+    Returns:
+        float32 ``[N, S, S]`` in [0, 1].
+    """
+    grey = np.asarray(grey, np.float32)
+    steps = 3 * max(1, grey.shape[-1] // 32)
+    variants, eroded, dilated = [grey], grey, grey
+    for _ in range(steps):
+        eroded = ndi.grey_erosion(eroded, size=(1, 3, 3))
+        dilated = ndi.grey_dilation(dilated, size=(1, 3, 3))
+        variants = [eroded / np.maximum(eroded.max(axis=(1, 2), keepdims=True), 1e-6), *variants, dilated]
+    grey = _nearest(np.stack(variants), width)
+    return _nearest(np.stack([grey ** gamma for gamma in _GAMMAS]), width).astype(np.float32)
 
 
 @functools.lru_cache(maxsize=4)
 def _grey_maps(split, image_size):
     """The split's grey digits at ``image_size`` in the three thicknesses: float32 [3, N, S, S], int64 [N]."""
-    arrays = digits(seed=0)
-    x, y = arrays[f"x_{'train' if split == 'train' else 'test'}"], arrays[f"y_{'train' if split == 'train' else 'test'}"]
-    if image_size != 32:
-        x = np.clip(tf.image.resize(x, (image_size, image_size), method="bilinear").numpy(), 0.0, 1.0)
-    x = x[..., 0].astype(np.float32)
-    footprint = np.ones((3, 3), bool) if image_size == 32 else _disk(image_size // 32)
-    thin = ndi.grey_erosion(x, footprint=footprint[None])
-    thin = thin / np.maximum(thin.max(axis=(1, 2), keepdims=True), 1e-6)
-    thick = ndi.grey_dilation(x, footprint=footprint[None])
-    maps = np.stack([thin, x, thick]).astype(np.float32)
+    if image_size != 32:  # the 32 px maps upsampled (bilinear), so a thickness is the same width at any size
+        maps, y = _grey_maps(split, 32)
+        maps = tf.image.resize(maps.reshape(-1, 32, 32, 1), (image_size, image_size), method="bilinear").numpy()
+        maps = np.clip(maps, 0.0, 1.0).reshape(3, -1, image_size, image_size)
+    else:
+        part = "train" if split == "train" else "test"
+        arrays = digits(seed=0)
+        x, y = arrays[f"x_{part}"][..., 0], arrays[f"y_{part}"]
+        maps = np.stack([with_stroke_width(x, width) for width in THICKNESS_WIDTHS])
+    maps = maps.astype(np.float32)
     maps.setflags(write=False)
     return maps, y
 
