@@ -24,7 +24,7 @@ Example:
 import tensorflow as tf
 
 from tfopt.core.errors import InputError
-from tfopt.gan import losses, penalties
+from tfopt.gan import feeds, losses, penalties
 from tfopt.layers.codes import categorical_code
 
 __all__ = [
@@ -32,6 +32,9 @@ __all__ = [
     "d_adversarial",
     "g_adversarial",
     "mismatch",
+    "d_real_part",
+    "d_fake_part",
+    "interpolation",
     "gradient_penalty",
     "r1",
     "l1",
@@ -93,6 +96,55 @@ def mismatch(loss="non_saturating"):
     """
     _, fake_part = losses.get_parts(loss)
     return Term("mismatch", lambda r: fake_part(_logits(r["d_wrong"])))
+
+
+def d_real_part(loss="non_saturating"):
+    """The real half of a family's discriminator loss on ``d_real`` (real image, its own condition).
+
+    With :func:`d_fake_part` and :func:`mismatch` it weighs the three terms of a
+    matching-aware discriminator separately: Reed et al. 2016 use
+    ``[(1, d_real_part), (0.5, d_fake_part), (0.5, mismatch)]``; ``[(1, ...), (1, ...)]``
+    is :func:`d_adversarial`.
+    """
+    real_part, _ = losses.get_parts(loss)
+    return Term("real_part", lambda r: real_part(_logits(r["d_real"])))
+
+
+def d_fake_part(loss="non_saturating"):
+    """The fake half of a family's discriminator loss on ``d_fake`` (generated image, its condition)."""
+    _, fake_part = losses.get_parts(loss)
+    return Term("fake_part", lambda r: fake_part(_logits(r["d_fake"])))
+
+
+def _mix(beta, a, b):
+    return tf.nest.map_structure(lambda x, y: beta * x + (1.0 - beta) * tf.cast(y, x.dtype), a, b)
+
+
+def interpolation(loss="non_saturating", beta=0.5):
+    """GAN-INT: the generator's adversarial loss on conditions between two examples' (no real image).
+
+    Reed et al. 2016 (section 4.3): ``t = beta * t1 + (1 - beta) * t2`` with ``t1`` the
+    condition and ``t2`` the ``wrong_condition`` (another example's); the generator draws
+    from the step's noise ``z`` and ``t``, the discriminator judges ``(G(z, t), t)``, and
+    the generator is scored as if it were real. Only the generator has this term: there
+    is no real image for ``t``. Conditions must be floating (text embeddings); the
+    discriminator sees the image without DiffAugment.
+
+    Args:
+        loss: the loss family (the generator side is used).
+        beta: the interpolation weight in [0, 1] (0.5 in the paper).
+    """
+    if not 0.0 <= float(beta) <= 1.0:
+        raise InputError(f"expected 0 <= beta <= 1; received: beta={beta!r}")
+    g_loss, _ = losses.get_loss(loss)
+
+    def fn(r):
+        mixed = _mix(float(beta), r["condition"], r["wrong_condition"])
+        generated = r.generator(feeds.feed(r.generator, z=r["z"], condition=mixed), training=True)
+        image = feeds.outputs(generated, "image")["image"]
+        return g_loss(_logits(r.discriminate(image, mixed)))
+
+    return Term("interpolation", fn)
 
 
 def gradient_penalty():

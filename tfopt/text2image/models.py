@@ -1,0 +1,244 @@
+"""GAN-INT-CLS and StackGAN as compiled GAN-core models, and the training stream of (image, caption embedding).
+
+Everything here is generic over arrays: images ``[N, S, S, C]`` in [-1, 1] and sentence
+embeddings ``[N, E]`` (or ``[N, captions, E]``, one drawn per example and step), as a
+frozen text encoder gives them. :func:`build_gan` returns a :class:`tfopt.gan.GAN`
+compiled with the paper's optimizers (Adam, learning rate 2e-4, beta_1 0.5, both
+papers) and objective (:mod:`tfopt.text2image.objectives`); :func:`dataset` is the
+stream its ``fit`` takes. Per-model defaults live in :data:`DEFAULTS`.
+
+StackGAN trains in two runs. Stage I (``stage=1``) draws at ``image_size / 2``: the
+real images are average-pooled 2x inside the step, so both stages read the same
+stream. Stage II (``stage=2``) takes the trained Stage I generator, frozen, and draws
+at ``image_size``; it has its own matching-aware discriminator.
+
+Example:
+    stream = dataset(images, embeddings, batch_size=64, seed=0)
+    gan = build_gan("gan_int_cls", image_size=32, embedding_dim=256, seed=0)
+    gan.fit(stream, steps_per_epoch=2000, epochs=1)
+    samples = gan.generate(16, seed=1, condition=embeddings[:16])          # numpy [16, 32, 32, 3]
+
+    stage1 = build_gan("stackgan", stage=1, image_size=32, embedding_dim=256)
+    stage1.fit(stream, steps_per_epoch=2000, epochs=1)
+    stage2 = build_gan("stackgan", stage=2, image_size=32, embedding_dim=256, stage1=stage1)
+"""
+import dataclasses
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from tfopt.core.errors import InputError
+from tfopt.gan.inputs import group_minibatches
+from tfopt.gan.models import GAN
+from tfopt.nets import text2image as nets
+from tfopt.text2image import objectives
+
+__all__ = ["ModelDefaults", "DEFAULTS", "MODELS", "build_networks", "build_gan", "dataset"]
+
+
+@dataclasses.dataclass(frozen=True)
+class ModelDefaults:
+    """One model's defaults (the papers' values unless said).
+
+    Attributes:
+        latent_dim: size of the noise (100 in both papers).
+        filters: generator/discriminator width (64 as DCGAN; Reed's ngf is 128).
+        projection_dim: the text projection of Reed's G and of both papers' D (128).
+        ca_dim: size of StackGAN's conditioning ``c`` (128).
+        cls: matching-aware discriminator.
+        interpolation: GAN-INT's interpolated captions in the generator's loss.
+        interpolation_weight: its weight (0.5: Reed's B/2 interpolated examples next to B).
+        conditioning_augmentation: StackGAN's CA (else a plain projection, no KL).
+        kl_weight: weight of CA's KL in the generator's loss (1 in the paper).
+        stage2_filters: Stage II's encoder width (smaller than the paper's, for 2 CPU cores).
+        residual_blocks: Stage II's residual blocks (4 in the paper).
+        downsamples: Stage II's encoder halvings (2: the paper's 64 -> 16).
+        learning_rate: Adam's learning rate for both networks.
+        beta_1: Adam's beta_1.
+    """
+
+    latent_dim: int = 100
+    filters: int = 64
+    projection_dim: int = 128
+    ca_dim: int = 128
+    cls: bool = True
+    interpolation: bool = False
+    interpolation_weight: float = 0.5
+    conditioning_augmentation: bool = False
+    kl_weight: float = 0.0
+    stage2_filters: int = 32
+    residual_blocks: int = 2
+    downsamples: int = 2
+    learning_rate: float = 2e-4
+    beta_1: float = 0.5
+
+
+DEFAULTS = {
+    "gan_int_cls": ModelDefaults(interpolation=True),
+    "stackgan": ModelDefaults(conditioning_augmentation=True, kl_weight=1.0),
+}
+"""``{model: ModelDefaults}``: GAN-INT-CLS (Reed et al. 2016) and StackGAN (Zhang et al. 2017)."""
+
+MODELS = tuple(DEFAULTS)
+
+
+def _check(model, stage, image_size, embedding_dim):
+    if model not in DEFAULTS:
+        raise InputError(f"expected model to be one of {', '.join(MODELS)}; received: model={model!r}")
+    if stage not in (1, 2) or (model == "gan_int_cls" and stage != 1):
+        raise InputError(f"expected stage 1 (or 2 for stackgan); received: model={model!r}, stage={stage!r}")
+    if isinstance(image_size, bool) or not isinstance(image_size, int) or image_size < 16 or image_size & (image_size - 1):
+        raise InputError(f"expected image_size to be a power of two >= 16; received: image_size={image_size!r}")
+    if isinstance(embedding_dim, bool) or not isinstance(embedding_dim, int) or embedding_dim < 1:
+        raise InputError(f"expected embedding_dim to be a positive integer; received: embedding_dim={embedding_dim!r}")
+
+
+def _stage1_generator(stage1):
+    model = stage1.sampler if isinstance(stage1, GAN) else stage1
+    if not isinstance(model, keras.Model):
+        raise InputError(f"expected stage1 to be a Stage I GAN or generator for stage=2; received: stage1={stage1!r}")
+    return model
+
+
+def build_networks(model, *, stage=1, image_size=32, embedding_dim=256, channels=3, stage1=None, **overrides):
+    """``(generator, discriminator)`` of a model, with :data:`DEFAULTS` updated by ``overrides``.
+
+    Args:
+        model: ``"gan_int_cls"`` or ``"stackgan"``.
+        stage: StackGAN's stage (1: draws at ``image_size / 2``; 2: at ``image_size``).
+        image_size: side of the data's images (a power of two >= 16).
+        embedding_dim: size of the sentence embeddings.
+        channels: image channels.
+        stage1: for ``stage=2``, the trained Stage I (a GAN or its generator); frozen here.
+        **overrides: :class:`ModelDefaults` fields.
+
+    Returns:
+        ``(generator, discriminator)`` keras Models.
+    """
+    _check(model, stage, image_size, embedding_dim)
+    try:
+        d = dataclasses.replace(DEFAULTS[model], **overrides)
+    except TypeError:
+        fields = [f.name for f in dataclasses.fields(ModelDefaults)]
+        raise InputError(f"expected options among {fields}; received: {sorted(overrides)}") from None
+    common = dict(embedding_dim=embedding_dim, channels=channels, projection_dim=d.projection_dim)
+    if model == "gan_int_cls":
+        g = nets.gan_int_cls_generator(latent_dim=d.latent_dim, image_size=image_size, filters=d.filters, **common)
+    elif stage == 1:
+        g = nets.stackgan_stage1_generator(latent_dim=d.latent_dim, embedding_dim=embedding_dim, channels=channels,
+                                           image_size=image_size // 2, filters=d.filters, ca_dim=d.ca_dim,
+                                           conditioning_augmentation=d.conditioning_augmentation)
+    else:
+        g = nets.stackgan_stage2_generator(_stage1_generator(stage1), ca_dim=d.ca_dim, filters=d.stage2_filters,
+                                           downsamples=d.downsamples, residual_blocks=d.residual_blocks,
+                                           conditioning_augmentation=d.conditioning_augmentation)
+        drawn = g.get_layer("image").output.shape[1]
+        if drawn != image_size:
+            raise InputError(f"expected a Stage I generator drawing at {image_size // 2} px for image_size="
+                             f"{image_size}; received: one drawing at {drawn // 2} px")
+    size = image_size // 2 if (model == "stackgan" and stage == 1) else image_size
+    return g, nets.text_discriminator(image_size=size, filters=d.filters, **common)
+
+
+def _halve(images):
+    """Stage I's real images: 2x2 average pooling (the area resize by 2)."""
+    return tf.nn.avg_pool2d(images, 2, 2, "VALID")
+
+
+def build_gan(model, *, stage=1, image_size=32, embedding_dim=256, latent_dim=None, seed=0, cls=None,
+              interpolation=None, conditioning_augmentation=None, kl_weight=None, stage1=None, channels=3,
+              loss="non_saturating", ema_decay=None, jit_compile=False, **overrides):
+    """A compiled GAN-INT-CLS or StackGAN (one stage) on the GAN core; call inside a strategy's scope.
+
+    Args:
+        model: ``"gan_int_cls"`` or ``"stackgan"``.
+        stage: StackGAN's stage (1 or 2).
+        image_size: side of the data's images (Stage I draws at half of it).
+        embedding_dim: size of the sentence embeddings fed as ``condition``.
+        latent_dim: noise size (default 100). With CA the generator's ``z`` also carries ``eps``.
+        seed: seed of the weights' initialization and of every draw in training.
+        cls: matching-aware discriminator (default True) - the CLS ablation.
+        interpolation: GAN-INT term (default: True for gan_int_cls, False for stackgan).
+        conditioning_augmentation: StackGAN's CA (default True for stackgan); ignored by gan_int_cls.
+        kl_weight: CA's KL weight (default 1 for stackgan).
+        stage1: for ``stage=2``, the trained Stage I GAN (its sampler is used) or generator.
+        channels: image channels.
+        loss: the GAN loss family (both papers: the non-saturating cross-entropy).
+        ema_decay: an EMA of the generator (None: off, as in the papers).
+        jit_compile: XLA for the train step.
+        **overrides: other :class:`ModelDefaults` fields (filters, learning_rate, ...).
+
+    Returns:
+        A compiled :class:`tfopt.gan.GAN`.
+
+    Raises:
+        InputError: an unknown model or stage, a bad size, or no Stage I for stage 2.
+    """
+    _check(model, stage, image_size, embedding_dim)
+    given = dict(latent_dim=latent_dim, cls=cls, interpolation=interpolation, kl_weight=kl_weight,
+                 conditioning_augmentation=conditioning_augmentation)
+    overrides.update({k: v for k, v in given.items() if v is not None})
+    if model == "gan_int_cls" and overrides.get("conditioning_augmentation"):
+        raise InputError("expected conditioning_augmentation only for stackgan; received: model='gan_int_cls'")
+    if stage == 2 and stage1 is None:
+        raise InputError("expected stage1 (the trained Stage I GAN or generator) for stage=2; received: stage1=None")
+    keras.utils.set_random_seed(seed)
+    generator, discriminator = build_networks(model, stage=stage, image_size=image_size,
+                                              embedding_dim=embedding_dim, channels=channels, stage1=stage1,
+                                              **overrides)
+    d = dataclasses.replace(DEFAULTS[model], **overrides)
+    transform = _halve if (model == "stackgan" and stage == 1) else None
+    gan = GAN(generator, discriminator, seed=seed, ema_decay=ema_decay, real_transform=transform,
+              name=f"{model}{'_stage%d' % stage if model == 'stackgan' else ''}")
+    kl = d.kl_weight if (model == "stackgan" and d.conditioning_augmentation) else 0.0
+    g_terms = objectives.generator_terms(loss=loss, interpolation_weight=d.interpolation_weight * d.interpolation,
+                                         kl_weight=kl)
+
+    def adam():
+        return keras.optimizers.Adam(d.learning_rate, beta_1=d.beta_1)
+
+    gan.compile(adam(), adam(), d_terms=objectives.discriminator_terms(loss=loss, cls=d.cls), g_terms=g_terms,
+                jit_compile=jit_compile)
+    return gan
+
+
+def dataset(images, embeddings, *, batch_size, seed=0, k=1):
+    """The training stream: shuffled examples ``{"image", "condition"}`` grouped ``[B, k, ...]``, forever.
+
+    Args:
+        images: float ``[N, S, S, C]`` in [-1, 1].
+        embeddings: float ``[N, E]`` (one caption per image) or ``[N, captions, E]``: then
+            each time an example is drawn one of its captions is picked at random.
+        batch_size: global batch size.
+        seed: the shuffle and caption draws (the same seed, the same stream).
+        k: discriminator steps per generator step (the GAN's ``k_d_steps``).
+
+    Returns:
+        A ``tf.data.Dataset`` for ``GAN.fit``.
+
+    Raises:
+        InputError: shapes that do not match, or images outside [-1, 1].
+    """
+    images = np.asarray(images, np.float32)
+    embeddings = np.asarray(embeddings, np.float32)
+    if images.ndim != 4 or images.shape[1] != images.shape[2] or not len(images):
+        raise InputError(f"expected images [N, S, S, C]; received: shape {images.shape}")
+    if embeddings.ndim not in (2, 3) or len(embeddings) != len(images):
+        raise InputError(f"expected embeddings [N={len(images)}, E] or [N, captions, E]; received: shape "
+                         f"{embeddings.shape}")
+    if images.min() < -1.0 - 1e-6 or images.max() > 1.0 + 1e-6:
+        raise InputError(f"expected images in [-1, 1]; received: values in [{images.min():.3g}, {images.max():.3g}]")
+    if embeddings.ndim == 2:
+        embeddings = embeddings[:, None]
+    captions = embeddings.shape[1]
+    ds = tf.data.Dataset.from_tensor_slices((images, embeddings))
+    ds = ds.shuffle(len(images), seed=seed, reshuffle_each_iteration=True).repeat()
+    picks = tf.data.Dataset.random(seed=seed + 1)
+
+    def pick(example, draw):
+        image, caption_embeddings = example
+        return {"image": image, "condition": caption_embeddings[tf.math.floormod(draw, captions)]}
+
+    ds = tf.data.Dataset.zip(ds, picks).map(pick, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
+    return group_minibatches(ds, batch_size=batch_size, k=k)
