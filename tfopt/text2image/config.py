@@ -46,6 +46,8 @@ class Text2ImageConfig:
         kl_weight: weight of conditioning augmentation's KL term; None: the model's default (1).
         latent_dim: noise size; None: the model's default (100).
         filters: width of both networks; None: the model's default.
+        encoder_epochs: epochs of the DAMSM text and image encoders' training on first use (cached per recipe);
+            None: the recipe's.
         batch_size: examples per step.
         steps: training steps (GAN-INT-CLS; StackGAN's Stage I).
         stage2_steps: StackGAN's Stage II steps.
@@ -67,6 +69,7 @@ class Text2ImageConfig:
     kl_weight: float = None
     latent_dim: int = None
     filters: int = None
+    encoder_epochs: int = None
     batch_size: int = 64
     steps: int = 1500
     stage2_steps: int = 1500
@@ -89,7 +92,7 @@ class Text2ImageConfig:
         for name in ("image_size", "batch_size", "log_every", "sample_every", "checkpoint_every"):
             if not getattr(self, name) > 0:
                 raise InputError(f"expected {name} > 0; received: {name}={getattr(self, name)!r}")
-        for name in ("latent_dim", "filters", "learning_rate"):
+        for name in ("latent_dim", "filters", "learning_rate", "encoder_epochs"):
             if getattr(self, name) is not None and not getattr(self, name) > 0:
                 raise InputError(f"expected {name} > 0; received: {name}={getattr(self, name)!r}")
         for name in ("steps", "stage2_steps", "eval_samples", "seed"):

@@ -44,13 +44,13 @@ MODEL_FILE = "text2image.keras"
 """The run's served model: ``{"captions": string [B], "z": [B, latent]}`` -> images in [-1, 1]."""
 
 SHOWN = (
-    # (digit, stroke, background, thickness): the held-out pairs first, then seen ones.
+    # (digit, stroke, background, thickness): three held-out (digit, colour) pairs, then three seen in training.
+    (7, "green", "black", "thick"),
+    (0, "red", "white", "regular"),
+    (4, "purple", "yellow", "thin"),
     (7, "red", "blue", "thick"),
-    (3, "green", "black", "regular"),
-    (0, "yellow", "blue", "thin"),
-    (5, "cyan", "red", "thick"),
-    (2, "white", "green", "regular"),
-    (8, "magenta", "black", "thin"),
+    (3, "white", "purple", "regular"),
+    (9, "blue", "yellow", "thin"),
 )
 """The attributes of the sample rows (``captions.png``); rows whose names the data lacks are skipped."""
 
@@ -203,8 +203,9 @@ def train(config, output_dir, *, overwrite=False, quiet=False):
     output_dir = pathlib.Path(output_dir)
     data = load_data(config)  # fails early (nothing written) on bad data
     resuming = prepare_run_dir(output_dir, config.identity(), overwrite=overwrite)
+    recipe = {} if config.encoder_epochs is None else {"epochs": config.encoder_epochs}
     text_model, image_model, encoder_metrics = damsm.load_damsm(image_size=config.image_size, quiet=quiet,
-                                                                with_metrics=True)
+                                                                with_metrics=True, **recipe)
     embeddings = encode_captions(text_model, data.train.captions)  # [N, C, E], once: the encoder is frozen
     grid_count = 16
     grid_captions = np.asarray(data.held_out.captions)[:grid_count, 0]
@@ -213,8 +214,7 @@ def train(config, output_dir, *, overwrite=False, quiet=False):
     if overwrite and output_dir.is_dir():
         shutil.rmtree(output_dir)
     output_dir.mkdir(parents=True, exist_ok=True)
-    if not resuming:
-        write_config(output_dir, config.to_json())
+    write_config(output_dir, config.to_json())
     phases, gan = {}, None
     total = sum(steps for _, _, steps in config.phases())
     with progress(total, quiet=quiet, desc=config.model) as bar:
@@ -240,9 +240,8 @@ def train(config, output_dir, *, overwrite=False, quiet=False):
         "encoders": {k: v for k, v in encoder_metrics.items() if not isinstance(v, (list, dict))},
         "sample_captions": shown,
     }
-    if config.eval_samples or config.eval_samples == 0:
-        summary["held_out"] = evaluate(generator, text_model, image_model, data.held_out, num=config.eval_samples,
-                                       seed=config.seed)
+    summary["held_out"] = evaluate(generator, text_model, image_model, data.held_out, num=config.eval_samples,
+                                   seed=config.seed)
     summary["config"] = config.to_json()
     files.write_summary(output_dir, summary)
     return summary
