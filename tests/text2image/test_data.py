@@ -137,7 +137,8 @@ def _folder(root, names, *, captions=2, nested=False):
         (root / "text" / sub).mkdir(parents=True, exist_ok=True)
         pixels = np.full((30 + i, 40, 3), 40 * i, np.uint8)
         Image.fromarray(pixels).save(root / "images" / f"{sub}{name}.{'png' if i % 2 else 'jpg'}")
-        (root / "text" / f"{sub}{name}.txt").write_text("".join(f"bird {name} caption {k}\n" for k in range(captions + i)))
+        lines = "".join(f"bird {name} caption {k}\n" for k in range(captions + i))
+        (root / "text" / f"{sub}{name}.txt").write_text(lines)
 
 
 def test_captioned_folder(tmp_path):
