@@ -95,7 +95,7 @@ VOCABULARY = tuple(sorted(_FIXED_WORDS | set(COLOUR_NAMES) | set(DIGIT_WORDS) | 
                           | {w for ws in _THICKNESS_WORDS for w in ws} | set(_BACKGROUND_WORDS) | set(_LINE_WORDS)))
 """Every word a caption can hold, sorted (the vectorizer's fixed vocabulary; 0 is padding, 1 "[UNK]")."""
 
-_GAMMAS = (0.5, 0.7, 1.0, 1.4, 2.0)
+_GAMMAS = (0.5, 0.7, 1.0, 1.4, 2.0)  # tone curves g ** gamma that fine-tune a stroke width
 _SPLITS = ("train", "test", "held_out")
 _DEFAULT_NUM = {"train": 10_000, "test": 2_000, "held_out": 1_000}
 _SIZES = (32, 64)
@@ -182,11 +182,29 @@ def stroke_width(grey):
     return float(widths[0]) if grey.ndim == 2 else widths
 
 
-def _nearest(variants, width):
-    """For each map, the variant ([K, N, S, S]) whose stroke width is nearest ``width``: [N, S, S]."""
-    widths = np.stack([stroke_width(v) for v in variants])
+def _nearest(variants, widths, width):
+    """For each map, the variant ([K, N, S, S], widths [K, N]) whose width is nearest ``width``: [N, S, S]."""
     best = np.abs(widths - np.asarray(width, np.float64)).argmin(axis=0)
     return variants[best, np.arange(variants.shape[1])]
+
+
+def _with_widths(grey, targets):
+    """``grey`` brought to each width of ``targets`` (the erosion/dilation steps measured once): [T, N, S, S]."""
+    grey = np.asarray(grey, np.float32)
+    steps = 3 * max(1, grey.shape[-1] // 32)
+    variants, eroded, dilated = [grey], grey, grey
+    for _ in range(steps):
+        eroded = ndi.grey_erosion(eroded, size=(1, 3, 3))
+        dilated = ndi.grey_dilation(dilated, size=(1, 3, 3))
+        variants = [eroded / np.maximum(eroded.max(axis=(1, 2), keepdims=True), 1e-6), *variants, dilated]
+    variants = np.stack(variants)  # thinnest first
+    widths = np.stack([stroke_width(v) for v in variants])
+    out = []
+    for width in targets:
+        stepped = _nearest(variants, widths, width)
+        toned = np.stack([stepped ** gamma for gamma in _GAMMAS])
+        out.append(_nearest(toned, np.stack([stroke_width(t) for t in toned]), width))
+    return np.stack(out).astype(np.float32)
 
 
 def with_stroke_width(grey, width):
@@ -203,15 +221,7 @@ def with_stroke_width(grey, width):
     Returns:
         float32 ``[N, S, S]`` in [0, 1].
     """
-    grey = np.asarray(grey, np.float32)
-    steps = 3 * max(1, grey.shape[-1] // 32)
-    variants, eroded, dilated = [grey], grey, grey
-    for _ in range(steps):
-        eroded = ndi.grey_erosion(eroded, size=(1, 3, 3))
-        dilated = ndi.grey_dilation(dilated, size=(1, 3, 3))
-        variants = [eroded / np.maximum(eroded.max(axis=(1, 2), keepdims=True), 1e-6), *variants, dilated]
-    grey = _nearest(np.stack(variants), width)
-    return _nearest(np.stack([grey ** gamma for gamma in _GAMMAS]), width).astype(np.float32)
+    return _with_widths(grey, [width])[0]
 
 
 @functools.lru_cache(maxsize=4)
@@ -225,7 +235,7 @@ def _grey_maps(split, image_size):
         part = "train" if split == "train" else "test"
         arrays = digits(seed=0)
         x, y = arrays[f"x_{part}"][..., 0], arrays[f"y_{part}"]
-        maps = np.stack([with_stroke_width(x, width) for width in THICKNESS_WIDTHS])
+        maps = _with_widths(x, THICKNESS_WIDTHS)
     maps = maps.astype(np.float32)
     maps.setflags(write=False)
     return maps, y
