@@ -62,17 +62,16 @@ def main(argv):
     model_name = FLAGS.model_name or os.path.splitext(os.path.basename(os.path.normpath(source)))[0]
     if not _NAME.match(model_name or ""):
         raise InputError(f"expected model_name of letters, digits, _ . -; received: model_name={model_name!r}")
+    captions = None if FLAGS.captions is None else export.parse_captions(FLAGS.captions)
     cli.set_seed(FLAGS.seed)
     model, config = export.load_for_export(checkpoint=FLAGS.checkpoint, model=FLAGS.model)
     given = {name: getattr(FLAGS, name) if getattr(FLAGS, name) != "auto" else config.get(name, "auto")
              for name in ("kind", "input_range", "output_range")}  # a run says what it is; flags win
     spec = export.describe_model(model, latent_dim=config.get("latent_dim"), num_classes=config.get("num_classes"),
                                  multiple=config.get("multiple", 1), **given)
-    images = representative = captions = None
-    if FLAGS.captions is not None:
-        if spec.kind != "text2image":
-            raise InputError(f"expected --captions only for a text-to-image model; received a {spec.kind} model")
-        captions = export.parse_captions(FLAGS.captions)
+    if captions is not None and spec.kind != "text2image":
+        raise InputError(f"expected --captions only for a text-to-image model; received a {spec.kind} model")
+    images = representative = None
     if spec.kind == "image":
         channels = spec.image_shape[-1]
         images = export.photo_batch(FLAGS.images, FLAGS.image_size, channels=channels)
