@@ -79,11 +79,11 @@ def main(argv):
             representative = export.photo_batch(FLAGS.representative, FLAGS.image_size, channels=channels)
     version_dir = os.path.join(FLAGS.output, model_name, str(FLAGS.version))
     with cli.output_dir(version_dir, overwrite=FLAGS.overwrite) as outdir:
-        summary = export.export_model(model, outdir, spec=spec, formats=FLAGS.formats, model_name=model_name,
-                            num_samples=FLAGS.num_samples, seed=FLAGS.seed, images=images,
-                            representative_images=representative,
-                            representative_count=FLAGS.representative_count, timing_runs=FLAGS.timing_runs,
-                            warmup=FLAGS.warmup, captions=captions, quiet=FLAGS.quiet)
+        summary = export.export_model(
+            model, outdir, spec=spec, formats=FLAGS.formats, model_name=model_name, num_samples=FLAGS.num_samples,
+            seed=FLAGS.seed, images=images, representative_images=representative,
+            representative_count=FLAGS.representative_count, timing_runs=FLAGS.timing_runs, warmup=FLAGS.warmup,
+            captions=captions, quiet=FLAGS.quiet)
     unknown = summary.get("text2image", {}).get("unknown_words")
     if unknown and not FLAGS.quiet:
         print(f"unknown words (read as [UNK]): {', '.join(unknown)}")

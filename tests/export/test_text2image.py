@@ -54,7 +54,7 @@ def _z(batch, seed=0):
     return np.random.default_rng(seed).standard_normal((batch, LATENT)).astype(np.float32)
 
 
-def test_describe_recognises_a_string_and_a_z_input(model, generator):
+def test_describe_recognises_a_string_and_a_z_input(model):
     spec = export.describe_model(model)
     assert (spec.kind, spec.latent_dim, spec.input_order, spec.image_shape, spec.output_range) == (
         "text2image", LATENT, ("captions", "z"), (8, 8, 3), "tanh")
@@ -63,6 +63,9 @@ def test_describe_recognises_a_string_and_a_z_input(model, generator):
         [keras.layers.StringLookup(vocabulary=VOCAB)(t)[:, None] for t in (model.inputs[0], two)]))
     with pytest.raises(InputError, match="expected a text-to-image model .* received a model with inputs"):
         export.describe_model(bad)
+    z = keras.Input((LATENT,), name="z")
+    generator = keras.Model(z, keras.layers.Reshape((2, 2, 1))(z))
+    assert export.describe_model(generator).kind == "generator"
     with pytest.raises(InputError, match="expected a text-to-image model"):
         export.describe_model(generator, kind="text2image")
 

@@ -15,7 +15,7 @@ absolute difference and PSNR (dB, peak 1.0). Latency is the mean wall time of on
 call on the whole comparison batch after one warm-up call.
 
 A text-to-image model's TFLite files hold its image part only (text features,
-z -> images; see :mod:`tfopt.export.text2image`): their inputs are the Keras text
+z -> images; see :mod:`tfopt.export.image_part`): their inputs are the Keras text
 part's features of the same captions, and they are compared on the same images.
 """
 import dataclasses
@@ -34,6 +34,7 @@ from tfopt.core.errors import InputError
 from tfopt.export import saved_model as sm
 from tfopt.export import signatures as sigs
 from tfopt.export import text2image as t2i
+from tfopt.export.image_part import split_model
 from tfopt.export import tflite
 
 __all__ = ["FORMATS", "export_model", "load_for_export", "photo_batch", "psnr"]
@@ -248,7 +249,7 @@ def export_model(model, directory, *, spec=None, formats=FORMATS, model_name="mo
             record("saved_model", ".", _saved_model_size(directory), got, ms)
         lite_dir, lite_inputs, split = sm_dir, inputs, None
         if text and any(f.startswith("tflite_") for f in formats):
-            split = t2i.split_model(model)
+            split = split_model(model)
             lite_dir = pathlib.Path(scratch) / "image_part"
             split.export(lite_dir, spec)
             lite_inputs = split.image_inputs(inputs)

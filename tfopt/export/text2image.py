@@ -20,37 +20,33 @@ gives the same image in every request, whatever the batch and the device
 promise the same stateless stream across its versions.
 
 TFLite gets the *image part* only: the string ops (TextVectorization's
-lowercasing, splitting and vocabulary lookup) are not TFLite built-ins.
-:func:`split_model` cuts the functional graph where tensors computed from the
-captions alone enter ops that also see z (the sentence vector entering the
-generator), so ``image_model([text features..., z]) == model([captions, z])``.
+lowercasing, splitting and vocabulary lookup) are not TFLite built-ins
+(:mod:`tfopt.export.image_part` cuts the model there).
 
 Example:
     from tfopt import export
     spec = export.describe_model(model)                    # kind "text2image"
     export.export_model(model, "models/t2i/1", captions=["a thick red seven on a blue background"])
-    split = export.split_model(model)                      # text part | image part
+    z = export.seeded_z([7], spec.latent_dim)               # the z the `seeded` signature draws for seed 7
 """
-import dataclasses
 import re
 
 import keras
 import numpy as np
 import tensorflow as tf
-from keras import tree
 
 from tfopt.core.errors import InputError
 from tfopt.export import signatures as sigs
 
 __all__ = [
     "TFLITE_NOTE",
-    "Split",
     "describe_text2image",
     "call_text2image",
     "seeded_z",
     "serving_functions",
     "warmup_inputs",
-    "split_model",
+    "string_inputs",
+    "model_vocabulary",
     "comparison_captions",
     "parse_captions",
     "unknown_words",
@@ -61,7 +57,8 @@ TFLITE_NOTE = ("TFLite gets the image part only (text features, z -> images): th
 _STRIP = re.compile(r"[!\"#$%&()\*\+,\-\./:;<=>?@\[\\\]^_`{|}~']")  # Keras' default punctuation
 
 
-def _string_inputs(model):
+def string_inputs(model):
+    """The model's string inputs (symbolic tensors)."""
     return [t for t in getattr(model, "inputs", None) or [] if str(t.dtype) == "string"]
 
 
@@ -82,7 +79,7 @@ def describe_text2image(model, *, latent_dim=None, output_range="auto"):
         InputError: not one string input and one z input, or no image output.
     """
     inputs = list(getattr(model, "inputs", None) or [])
-    strings = _string_inputs(model)
+    strings = string_inputs(model)
     others = [t for t in inputs if str(t.dtype) != "string"]
     if len(strings) != 1 or len(strings[0].shape) not in (1, 2) or len(others) != 1 or len(others[0].shape) != 2:
         shapes = ", ".join(f"{t.name}{tuple(t.shape)} {t.dtype}" for t in inputs) or "no symbolic inputs"
@@ -116,7 +113,7 @@ def call_text2image(model, spec, captions, z):
                                       message="expected as many captions as rows of z")
     with tf.control_dependencies([check]):
         captions = tf.identity(captions)
-    if len(_string_inputs(model)[0].shape) == 2:
+    if len(string_inputs(model)[0].shape) == 2:
         captions = tf.reshape(captions, [-1, 1])
     feeds = {"captions": captions, "z": z}
     return model([feeds[name] for name in spec.input_order], training=False)
@@ -169,159 +166,6 @@ def warmup_inputs(spec):
             "png": feeds}
 
 
-@dataclasses.dataclass(frozen=True)
-class Split:
-    """A text-to-image model cut into its text part and its image part.
-
-    Attributes:
-        text_model: ``captions -> [text features]`` (the string ops live here).
-        image_model: ``[text features..., z] -> images`` in the model's own range;
-            shares its layers (and weights) with the full model.
-        feature_names: names of the image part's feature inputs
-            (``("text_features",)`` or ``text_features_0, _1, ...``).
-    """
-
-    text_model: keras.Model
-    image_model: keras.Model
-    feature_names: tuple
-
-    def image_inputs(self, inputs):
-        """``{feature name: array, "z": z}`` for the image part from ``{"captions", "z"}`` inputs."""
-        captions = tf.convert_to_tensor(inputs["captions"], tf.string)
-        if len(self.text_model.inputs[0].shape) == 2:
-            captions = tf.reshape(captions, [-1, 1])
-        features = tree.flatten(self.text_model(captions, training=False))
-        feeds = {name: keras.ops.convert_to_numpy(f) for name, f in zip(self.feature_names, features)}
-        feeds["z"] = np.asarray(inputs["z"], np.float32)
-        return feeds
-
-    def input_signature(self):
-        """``{name: [dtype, shape]}`` of the image part's inputs."""
-        return {t.name: [str(t.dtype), list(t.shape)] for t in self.image_model.inputs}
-
-    def export(self, directory, spec):
-        """Writes the image part as a SavedModel: ``serving_default(text features..., z) -> images [0, 1]``."""
-        specs = [tf.TensorSpec(t.shape, t.dtype, name=t.name) for t in self.image_model.inputs]
-
-        def serving_default(*args):
-            return {"images": sigs.to_unit(self.image_model(list(args), training=False), spec.output_range)}
-
-        archive = keras.export.ExportArchive()
-        archive.track(self.image_model)
-        archive.add_endpoint("serving_default", serving_default, input_signature=specs)
-        archive.write_out(str(directory), verbose=False)
-
-    def representative(self, captions, spec, *, count, seed):
-        """int8 calibration inputs of the image part: ``count`` batch-1 dicts, z ~ N(0, 1).
-
-        The captions are ``captions`` and as many sentences drawn (seeded) from the
-        vocabulary, cycled to ``count``, so the text features cover more than a few sentences.
-        """
-        vocabulary = _vocabulary(self.text_model)
-        if vocabulary:
-            captions = list(captions) + comparison_captions(self.text_model, count=len(captions), seed=seed)
-        rows = [captions[i % len(captions)] for i in range(count)]
-        z = np.random.default_rng(seed).standard_normal((count, spec.latent_dim)).astype(np.float32)
-        feeds = self.image_inputs({"captions": np.array(rows, object), "z": z})
-        return [{k: v[i : i + 1] for k, v in feeds.items()} for i in range(count)]
-
-
-def _producer(tensor):
-    operation, node_index, _ = tensor._keras_history
-    return operation, operation._inbound_nodes[node_index]
-
-
-def _text_only_tensors(model, text_input):
-    """The tensors computed from the captions alone that enter ops which also see z (graph order)."""
-    sources, cut, seen = {}, [], set()
-
-    def sources_of(tensor):
-        key = id(tensor)
-        if key not in sources:
-            _, node = _producer(tensor)
-            found = {key} if node.is_input else set()
-            for x in [] if node.is_input else node.input_tensors:
-                found |= sources_of(x)
-            sources[key] = frozenset(found)
-        return sources[key]
-
-    def visit(tensor):
-        if id(tensor) in seen:
-            return
-        seen.add(id(tensor))
-        if sources_of(tensor) == {id(text_input)}:
-            if str(tensor.dtype) == "string":
-                raise InputError(f"expected the captions to become numbers before they meet z; received "
-                                 f"a string tensor {tensor.name} entering the image part")
-            cut.append(tensor)
-            return
-        _, node = _producer(tensor)
-        for x in [] if node.is_input else node.input_tensors:
-            visit(x)
-
-    for output in model.outputs:
-        visit(output)
-    return cut
-
-
-def _rebuild(model, replacements):
-    """The model's outputs recomputed from ``replacements`` ({id(tensor): new Input}) by calling its layers."""
-    computed = dict(replacements)
-
-    def compute(tensor):
-        if id(tensor) not in computed:
-            operation, node = _producer(tensor)
-            if node.is_input:
-                raise InputError(f"expected the image part to need only text features and z; received a "
-                                 f"model whose output needs input {tensor.name} directly")
-            args, kwargs = node.arguments.fill_in({id(x): compute(x) for x in node.input_tensors})
-            for old, new in zip(node.outputs, tree.flatten(operation(*args, **kwargs))):
-                computed[id(old)] = new
-        return computed[id(tensor)]
-
-    return [compute(t) for t in model.outputs]
-
-
-def split_model(model):
-    """Cuts a text-to-image model into its text part and its image part.
-
-    The cut is found from the graph: the tensors that depend on the captions only
-    and enter an op that also depends on z (for text_encoder -> generator models,
-    the sentence vector the generator takes). The image part calls the model's own
-    layers on new inputs, so it shares the weights. Keras masks do not cross the
-    cut (pass a mask as a tensor if the image part needs one).
-
-    Args:
-        model: a functional text-to-image model (see :func:`describe_text2image`).
-
-    Returns:
-        A :class:`Split`.
-
-    Raises:
-        InputError: not a functional model with one string input, or the images do
-            not depend on the captions.
-    """
-    strings = _string_inputs(model)
-    if len(strings) != 1 or len(model.inputs) != 2:
-        raise InputError("expected a functional text-to-image model (captions string [B], z); received one with "
-                         f"inputs: {[t.name for t in getattr(model, 'inputs', None) or []]}")
-    text_input = strings[0]
-    z_input = next(t for t in model.inputs if t is not text_input)
-    cut = _text_only_tensors(model, text_input)
-    if not cut:
-        raise InputError("expected images that depend on the captions; received a model whose outputs "
-                         "do not use them")
-    names = ("text_features",) if len(cut) == 1 else tuple(f"text_features_{i}" for i in range(len(cut)))
-    new_inputs = [keras.Input(batch_shape=t.shape, dtype=t.dtype, name=n) for t, n in zip(cut, names)]
-    new_z = keras.Input(batch_shape=z_input.shape, dtype=z_input.dtype, name="z")
-    replacements = {id(t): new for t, new in zip(cut, new_inputs)}
-    replacements[id(z_input)] = new_z
-    outputs = _rebuild(model, replacements)
-    image_model = keras.Model([*new_inputs, new_z], outputs[0], name=f"{model.name}_image_part")
-    text_model = keras.Model(text_input, list(cut), name=f"{model.name}_text_part")
-    return Split(text_model=text_model, image_model=image_model, feature_names=names)
-
-
 def _vectorizer(model):
     for layer in model._flatten_layers(include_self=False, recursive=True):
         if isinstance(layer, keras.layers.TextVectorization):
@@ -329,7 +173,8 @@ def _vectorizer(model):
     return None
 
 
-def _vocabulary(model):
+def model_vocabulary(model):
+    """The words of the model's first TextVectorization layer, without padding and [UNK] (None: no such layer)."""
     layer = _vectorizer(model)
     if layer is None:
         return None
@@ -353,7 +198,7 @@ def comparison_captions(model, captions=None, *, count=8, seed=0):
         InputError: an empty caption, or no captions and no vocabulary to draw from.
     """
     if captions is None:
-        vocabulary = _vocabulary(model)
+        vocabulary = model_vocabulary(model)
         if not vocabulary:
             raise InputError("expected captions for a text-to-image model without a TextVectorization "
                              "vocabulary; received: captions=None")
@@ -388,7 +233,7 @@ def unknown_words(model, captions):
     Returns:
         A sorted list of str (empty without a TextVectorization layer).
     """
-    vocabulary = _vocabulary(model)
+    vocabulary = model_vocabulary(model)
     if vocabulary is None:
         return []
     known = set(vocabulary)
