@@ -9,9 +9,14 @@
     <dir>/comparison.png                                Keras vs each format, same inputs
 
 Every format is run on the same inputs as the Keras model (z ~ N(0, 1) for
-generators, photos for image networks) and compared on images in [0, 1]: max
+generators, photos for image networks, captions and z for text-to-image models)
+and compared on images in [0, 1]: max
 absolute difference and PSNR (dB, peak 1.0). Latency is the mean wall time of one
 call on the whole comparison batch after one warm-up call.
+
+A text-to-image model's TFLite files hold its image part only (text features,
+z -> images; see :mod:`tfopt.export.image_part`): their inputs are the Keras text
+part's features of the same captions, and they are compared on the same images.
 """
 import dataclasses
 import os
@@ -28,6 +33,8 @@ from tfopt.core import files
 from tfopt.core.errors import InputError
 from tfopt.export import saved_model as sm
 from tfopt.export import signatures as sigs
+from tfopt.export import text2image as t2i
+from tfopt.export.image_part import split_model
 from tfopt.export import tflite
 
 __all__ = ["FORMATS", "export_model", "load_for_export", "photo_batch", "psnr"]
@@ -153,7 +160,9 @@ def _saved_model_size(directory):
     return total
 
 
-def _representative(spec, *, count, seed, images):
+def _representative(spec, *, count, seed, images, split=None, captions=None):
+    if split is not None:
+        return split.representative(captions, spec, count=count, seed=seed)
     if spec.kind == "image":
         if images is None or len(images) == 0:
             raise InputError("expected representative images for int8 of an image network; received none")
@@ -164,26 +173,31 @@ def _representative(spec, *, count, seed, images):
 
 def export_model(model, directory, *, spec=None, formats=FORMATS, model_name="model", num_samples=8, seed=0,
                  images=None, representative_images=None, representative_count=64, timing_runs=10,
-                 warmup=True, quiet=False):
+                 warmup=True, captions=None, quiet=False):
     """Exports ``model`` in ``formats`` into ``directory`` and measures each against Keras.
 
     Args:
-        model: a built Keras model (generator or image network).
+        model: a built Keras model (generator, image network or text-to-image model).
         directory: the version directory to fill (``<base>/<model_name>/<version>``);
             it should be new or empty. The caller makes it atomic (see
             :func:`tfopt.cli.output_dir`).
         spec: a :class:`~tfopt.export.signatures.ServingSpec` (default: read from the model).
         formats: subset of :data:`FORMATS`.
         model_name: the name TF Serving serves the model under.
-        num_samples: batch of z used for comparisons (generators).
+        num_samples: batch of z used for comparisons (generators, text-to-image models).
         seed: seed of the comparison z and the int8 calibration z.
         images: comparison images ``[N, H, W, C]`` in [0, 1] (image networks; required).
         representative_images: int8 calibration images (image networks; default ``images``).
-        representative_count: number of z samples for int8 calibration (generators).
+        representative_count: number of z samples for int8 calibration (generators,
+            text-to-image models).
         timing_runs: calls averaged for each latency.
         warmup: write TF Serving's warm-up requests (with the SavedModel format only).
             Without tensorflow-serving-api they are skipped with one line on stderr
             (printed even when quiet); ``summary["warmup_requests"]`` says which.
+        captions: text-to-image models: comparison sentences, cycled to ``num_samples``
+            (default: drawn from the model's vocabulary); int8 calibration uses them
+            and as many drawn ones. ``summary["text2image"]`` lists them, their
+            unknown words and what TFLite holds.
         quiet: print no progress or results.
 
     Returns:
@@ -200,7 +214,10 @@ def export_model(model, directory, *, spec=None, formats=FORMATS, model_name="mo
     spec = spec or sigs.describe_model(model)
     directory = pathlib.Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
-    inputs = sigs.sample_inputs(spec, batch=num_samples, seed=seed, images=images)
+    text = spec.kind == "text2image"
+    if text:
+        captions = t2i.comparison_captions(model, captions, count=num_samples, seed=seed)
+    inputs = sigs.sample_inputs(spec, batch=num_samples, seed=seed, images=images, captions=captions)
     reference = sigs.reference_images(model, spec, inputs)
     tensors = {k: tf.constant(v) for k, v in inputs.items()}
     keras_ms = _mean_latency_ms(lambda: sigs.call_model(model, spec, **tensors), timing_runs)
@@ -230,6 +247,14 @@ def export_model(model, directory, *, spec=None, formats=FORMATS, model_name="mo
             got = serve(**inputs)["images"]
             ms = _mean_latency_ms(lambda: serve(**tensors), timing_runs)
             record("saved_model", ".", _saved_model_size(directory), got, ms)
+        lite_dir, lite_inputs, split = sm_dir, inputs, None
+        if text and any(f.startswith("tflite_") for f in formats):
+            split = split_model(model)
+            lite_dir = pathlib.Path(scratch) / "image_part"
+            split.export(lite_dir, spec)
+            lite_inputs = split.image_inputs(inputs)
+            if not quiet:
+                print(t2i.TFLITE_NOTE, flush=True)
         for fmt in formats:
             if not fmt.startswith("tflite_"):
                 continue
@@ -237,14 +262,15 @@ def export_model(model, directory, *, spec=None, formats=FORMATS, model_name="mo
             rep = None
             if quant == "int8":
                 rep = _representative(spec, count=representative_count, seed=seed + 1,
-                                      images=images if representative_images is None else representative_images)
-            data = tflite.convert_saved_model(sm_dir, quant, representative=rep)
+                                      images=images if representative_images is None else representative_images,
+                                      split=split, captions=captions)
+            data = tflite.convert_saved_model(lite_dir, quant, representative=rep)
             path = directory / "tflite" / f"model_{quant}.tflite"
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_bytes(data)
             lite = tflite.TFLiteModel(path)
-            got = lite(**inputs)["images"]
-            ms = _mean_latency_ms(lambda: lite(**inputs), timing_runs)
+            got = lite(**lite_inputs)["images"]
+            ms = _mean_latency_ms(lambda: lite(**lite_inputs), timing_runs)
             record(fmt, path.relative_to(directory), len(data), got, ms)
     summary = {
         "model_name": model_name,
@@ -259,6 +285,11 @@ def export_model(model, directory, *, spec=None, formats=FORMATS, model_name="mo
             "skipped_because": None if warm_written else sm.warmup_unavailable() if warm else "not requested"},
         "comparison_png": "comparison.png",
     }
+    if text:
+        summary["text2image"] = {
+            "captions": captions, "unknown_words": t2i.unknown_words(model, captions),
+            "tflite": t2i.TFLITE_NOTE if split else None,
+            "tflite_inputs": split.input_signature() if split else None}
     _comparison_png(directory / "comparison.png", outputs, results)
     files.write_summary(directory, summary)
     return summary

@@ -114,6 +114,10 @@ def _describe_signatures(endpoints):
 
 def _warmup_inputs(spec):
     """One small request per signature (batch 1)."""
+    if spec.kind == "text2image":
+        from tfopt.export import text2image
+
+        return text2image.warmup_inputs(spec)
     if spec.kind == "generator":
         feeds = sigs.sample_inputs(spec, batch=1, seed=0)
         return {

@@ -1,11 +1,13 @@
 """Serving signatures: what an exported model takes and returns, with explicit names.
 
-Two kinds of model are served:
+Three kinds of model are served:
 
 * ``"generator"``: ``z [B, latent_dim]`` (plus integer ``labels [B]`` for a
   class-conditional model) -> ``images [B, H, W, C]``.
 * ``"image"``: an image-to-image network (feed-forward style transfer, pix2pix):
   ``image [B, H, W, C]`` -> ``images [B, H, W, C]``.
+* ``"text2image"``: raw sentences ``captions`` (string ``[B]``) and ``z [B, latent_dim]``
+  -> ``images [B, H, W, C]``; its signatures are in :mod:`tfopt.export.text2image`.
 
 ``C`` is 3 (RGB) or 1 (grey, e.g. a DCGAN trained on the digits).
 
@@ -53,7 +55,7 @@ __all__ = [
     "RANGES",
 ]
 
-KINDS = ("generator", "image")
+KINDS = ("generator", "image", "text2image")
 RANGES = ("unit", "tanh")
 """Value ranges: ``"unit"`` is [0, 1], ``"tanh"`` is [-1, 1]."""
 
@@ -63,7 +65,7 @@ class ServingSpec:
     """How to call a model and what its serving signatures look like.
 
     Attributes:
-        kind: ``"generator"`` or ``"image"``.
+        kind: ``"generator"``, ``"image"`` or ``"text2image"``.
         latent_dim: length of z (generators), else None.
         conditional: whether a generator also takes integer class ``labels``.
         num_classes: number of classes of a conditional generator, if known.
@@ -108,8 +110,8 @@ def describe_model(model, *, kind="auto", latent_dim=None, num_classes=None, inp
     Args:
         model: a built Keras model. Functional/Sequential models are read from
             ``model.inputs``; for a subclassed model pass ``kind`` and ``latent_dim``.
-        kind: ``"auto"`` (rank-2 float input -> generator, rank-4 -> image), or one of
-            :data:`KINDS`.
+        kind: ``"auto"`` (rank-2 float input -> generator, rank-4 -> image, a string
+            input and a rank-2 float input -> text2image), or one of :data:`KINDS`.
         latent_dim: override the length of z.
         num_classes: number of classes of a conditional generator (default: the
             ``input_dim`` of its first Embedding layer, if any).
@@ -133,6 +135,10 @@ def describe_model(model, *, kind="auto", latent_dim=None, num_classes=None, inp
         inputs = list(model.inputs)
     except (AttributeError, ValueError):
         inputs = []
+    if kind == "text2image" or (kind == "auto" and any(str(t.dtype) == "string" for t in inputs)):
+        from tfopt.export import text2image
+
+        return text2image.describe_text2image(model, latent_dim=latent_dim, output_range=output_range)
     floats = [t for t in inputs if not str(t.dtype).startswith(("int", "uint"))]
     ints = [t for t in inputs if str(t.dtype).startswith(("int", "uint"))]
     if kind == "auto":
@@ -197,7 +203,7 @@ def from_unit(x, value_range):
     return x * 2.0 - 1.0 if value_range == "tanh" else x
 
 
-def call_model(model, spec, *, z=None, labels=None, image=None):
+def call_model(model, spec, *, z=None, labels=None, image=None, captions=None):
     """Runs the model in inference mode and returns its raw output (its own range).
 
     Args:
@@ -206,10 +212,15 @@ def call_model(model, spec, *, z=None, labels=None, image=None):
         z: ``[B, latent_dim]`` float32 (generators).
         labels: ``[B]`` integers (conditional generators).
         image: ``[B, H, W, C]`` in [0, 1] (image models; converted to the model's range).
+        captions: string ``[B]`` (text-to-image models).
 
     Returns:
         The model's output tensor.
     """
+    if spec.kind == "text2image":
+        from tfopt.export import text2image
+
+        return text2image.call_text2image(model, spec, captions, z)
     if spec.kind == "image":
         x = from_unit(image, spec.input_range)
         if spec.multiple <= 1:
@@ -259,16 +270,17 @@ def reference_images(model, spec, inputs):
     Args:
         model: the Keras model.
         spec: its :class:`ServingSpec`.
-        inputs: ``{"z": ..., "labels": ...}`` or ``{"image": ...}`` numpy arrays.
+        inputs: ``{"z": ..., "labels": ...}``, ``{"image": ...}`` or ``{"captions": ..., "z": ...}``.
 
     Returns:
         float32 numpy array ``[B, H, W, C]`` in [0, 1].
     """
-    out = call_model(model, spec, z=inputs.get("z"), labels=inputs.get("labels"), image=inputs.get("image"))
+    out = call_model(model, spec, z=inputs.get("z"), labels=inputs.get("labels"), image=inputs.get("image"),
+                     captions=inputs.get("captions"))
     return to_unit(out, spec.output_range).numpy()
 
 
-def sample_inputs(spec, *, batch, seed=0, images=None):
+def sample_inputs(spec, *, batch, seed=0, images=None, captions=None):
     """Signature inputs for comparisons and calibration.
 
     Args:
@@ -276,10 +288,12 @@ def sample_inputs(spec, *, batch, seed=0, images=None):
         batch: number of samples.
         seed: NumPy seed for z ~ N(0, 1) and the labels.
         images: for image models, ``[B, H, W, C]`` float32 in [0, 1] (required).
+        captions: for text-to-image models, sentences (required; cycled to ``batch``).
 
     Returns:
         ``{"z": float32 [B, latent_dim], "labels": int32 [B]}`` (labels only for
-        conditional generators: cycling through the classes) or ``{"image": images}``.
+        conditional generators: cycling through the classes), ``{"image": images}``
+        or ``{"captions": object [B] of str, "z": ...}``.
     """
     if spec.kind == "image":
         if images is None:
@@ -287,6 +301,10 @@ def sample_inputs(spec, *, batch, seed=0, images=None):
         return {"image": np.asarray(images, np.float32)}
     rng = np.random.default_rng(seed)
     feeds = {"z": rng.standard_normal((batch, spec.latent_dim)).astype(np.float32)}
+    if spec.kind == "text2image":
+        if captions is None or not len(captions):
+            raise InputError("expected captions for a text-to-image model; received: captions=None")
+        return {"captions": np.array([captions[i % len(captions)] for i in range(batch)], object), **feeds}
     if spec.conditional:
         classes = spec.num_classes or 10
         feeds["labels"] = (np.arange(batch) % classes).astype(np.int32)
@@ -346,6 +364,10 @@ def serving_functions(model, spec):
         inputs positionally in the order of the specs and returns ``{output name: tensor}``.
         ``serving_default`` comes first.
     """
+    if spec.kind == "text2image":
+        from tfopt.export import text2image
+
+        return text2image.serving_functions(model, spec)
     specs = _input_specs(spec)
     order = list(specs)
 

@@ -204,7 +204,12 @@ def build_gan(model, *, stage=1, image_size=32, embedding_dim=256, latent_dim=No
 
 
 def dataset(images, embeddings, *, batch_size, seed=0, k=1):
-    """The training stream: shuffled examples ``{"image", "condition"}`` grouped ``[B, k, ...]``, forever.
+    """The training stream: shuffled ``{"image", "condition", "wrong_condition"}`` grouped ``[B, k, ...]``, forever.
+
+    ``wrong_condition`` (the mismatched caption of the matching-aware D and GAN-INT's
+    ``t2``) is a caption of another example drawn at random in the pipeline (the same
+    image with probability 1/N), as Reed et al. draw a random wrong image; made here and
+    not by rolling the batch, it is the same for any replica count.
 
     Args:
         images: float ``[N, S, S, C]`` in [-1, 1].
@@ -234,11 +239,14 @@ def dataset(images, embeddings, *, batch_size, seed=0, k=1):
     captions = embeddings.shape[1]
     ds = tf.data.Dataset.from_tensor_slices((images, embeddings))
     ds = ds.shuffle(len(images), seed=seed, reshuffle_each_iteration=True).repeat()
-    picks = tf.data.Dataset.random(seed=seed + 1)
+    others = tf.data.Dataset.from_tensor_slices(embeddings)
+    others = others.shuffle(len(images), seed=seed + 2, reshuffle_each_iteration=True).repeat()
+    picks = tf.data.Dataset.random(seed=seed + 1).batch(2)
 
-    def pick(example, draw):
+    def pick(example, other, draws):
         image, caption_embeddings = example
-        return {"image": image, "condition": caption_embeddings[tf.math.floormod(draw, captions)]}
+        draws = tf.math.floormod(draws, captions)
+        return {"image": image, "condition": caption_embeddings[draws[0]], "wrong_condition": other[draws[1]]}
 
-    ds = tf.data.Dataset.zip(ds, picks).map(pick, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
+    ds = tf.data.Dataset.zip(ds, others, picks).map(pick, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
     return group_minibatches(ds, batch_size=batch_size, k=k)
