@@ -27,6 +27,7 @@ from tfopt.layers.attention import SelfAttention
 from tfopt.layers.blocks import ResidualBlock
 from tfopt.layers.codes import CategoricalCode, categorical_code
 from tfopt.layers.conditioning import ClassProjection
+from tfopt.layers.conditioning_augmentation import ConditioningAugmentation
 from tfopt.layers.conv import CropLike, ReflectConv, ResizeLike, UpsampleConv
 from tfopt.layers.latent import LatentChunks
 from tfopt.layers.maxout import Maxout
@@ -40,7 +41,7 @@ __all__ = ["PACKAGE", "serializable", "ReflectConv", "UpsampleConv", "CropLike",
            "ResidualBlock",
            "Preprocess", "Maxout", "CategoricalCode", "categorical_code", "ClassProjection", "SpectralConv2D",
            "SpectralDense", "update_spectral_norms", "ConditionalBatchNorm", "SelfAttention", "LatentChunks",
-           "EqualizedDense", "EqualizedConv2D", "PixelNorm", "MinibatchStddev", "FadeIn"]
+           "EqualizedDense", "EqualizedConv2D", "PixelNorm", "MinibatchStddev", "FadeIn", "ConditioningAugmentation"]
 
 # Registered names used before all layers moved here, kept so files saved then still load:
 # the style network's layers were registered under the package "tfopt_style".

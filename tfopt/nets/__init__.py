@@ -21,7 +21,9 @@ from tfopt.nets import mlp
 from tfopt.nets import pix2pix
 from tfopt.nets import segmenter
 from tfopt.nets import stylenet
+from tfopt.nets import text2image
 
 __all__ = ["register", "get", "build", "names",
            # the builder modules
-           "biggan", "dcgan", "digits_cnn", "efficientnet_lite", "hed", "mlp", "pix2pix", "segmenter", "stylenet"]
+           "biggan", "dcgan", "digits_cnn", "efficientnet_lite", "hed", "mlp", "pix2pix", "segmenter", "stylenet",
+           "text2image"]
