@@ -53,11 +53,28 @@ __all__ = [
     "resample_truncated",
     "KINDS",
     "RANGES",
+    "register_kind",
 ]
 
 KINDS = ("generator", "image", "text2image")
 RANGES = ("unit", "tanh")
 """Value ranges: ``"unit"`` is [0, 1], ``"tanh"`` is [-1, 1]."""
+
+_KIND_HANDLERS = {}
+# Served kinds defined in their own modules (tfopt.export.text2image) register their functions here, so this
+# module dispatches to them without importing them (the package's __init__ imports every kind module).
+
+
+def register_kind(kind, **functions):
+    """Registers the ``describe``, ``call`` and ``serving_functions`` of a served kind defined elsewhere."""
+    _KIND_HANDLERS[kind] = functions
+
+
+def _handler(kind):
+    if kind not in _KIND_HANDLERS:
+        raise InputError(f"expected a served kind with registered signatures; received: kind={kind!r} (import "
+                         f"tfopt.export first)")
+    return _KIND_HANDLERS[kind]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -136,9 +153,7 @@ def describe_model(model, *, kind="auto", latent_dim=None, num_classes=None, inp
     except (AttributeError, ValueError):
         inputs = []
     if kind == "text2image" or (kind == "auto" and any(str(t.dtype) == "string" for t in inputs)):
-        from tfopt.export import text2image
-
-        return text2image.describe_text2image(model, latent_dim=latent_dim, output_range=output_range)
+        return _handler("text2image")["describe"](model, latent_dim=latent_dim, output_range=output_range)
     floats = [t for t in inputs if not str(t.dtype).startswith(("int", "uint"))]
     ints = [t for t in inputs if str(t.dtype).startswith(("int", "uint"))]
     if kind == "auto":
@@ -218,9 +233,7 @@ def call_model(model, spec, *, z=None, labels=None, image=None, captions=None):
         The model's output tensor.
     """
     if spec.kind == "text2image":
-        from tfopt.export import text2image
-
-        return text2image.call_text2image(model, spec, captions, z)
+        return _handler("text2image")["call"](model, spec, captions, z)
     if spec.kind == "image":
         x = from_unit(image, spec.input_range)
         if spec.multiple <= 1:
@@ -365,9 +378,7 @@ def serving_functions(model, spec):
         ``serving_default`` comes first.
     """
     if spec.kind == "text2image":
-        from tfopt.export import text2image
-
-        return text2image.serving_functions(model, spec)
+        return _handler("text2image")["serving_functions"](model, spec)
     specs = _input_specs(spec)
     order = list(specs)
 

@@ -239,3 +239,7 @@ def unknown_words(model, captions):
     known = set(vocabulary)
     words = {w for c in captions for w in _STRIP.sub("", str(c).lower()).split()}
     return sorted(words - known)
+
+
+sigs.register_kind("text2image", describe=describe_text2image, call=call_text2image,
+                   serving_functions=serving_functions)
