@@ -243,7 +243,7 @@ def r_precision(image_global, sentences, *, candidates=100, seed=0, labels=None)
 
 VERSION = "damsm-v1"
 """Part of the cache key: bump it when the training code changes what a recipe produces."""
-_RECIPE = {"epochs": 3, "batch_size": 32, "embedding_dim": 128, "learning_rate": 2e-3}
+_RECIPE = {"epochs": 2, "batch_size": 32, "embedding_dim": 128, "learning_rate": 2e-3}
 """The default training recipe of :func:`load_damsm` (its values are part of the cache key too)."""
 _TEXT_CLIP_NORM = 0.25  # AttnGAN clips the RNN's gradients to this global norm
 _EVAL_SPLITS = ("test", "held_out")
@@ -353,8 +353,8 @@ def train_damsm(*, image_size=32, epochs=_RECIPE["epochs"], batch_size=_RECIPE["
                 word, sentence = step(images[order[part]], tf.constant(drawn[part]), ids[order[part]])
                 totals += (float(word), float(sentence))
                 bar.update(1, word=float(word), sentence=float(sentence))
-            history["word_loss"].append(totals[0] / steps)
-            history["sentence_loss"].append(totals[1] / steps)
+            history["word_loss"].append(float(totals[0] / steps))
+            history["sentence_loss"].append(float(totals[1] / steps))
     seconds = time.perf_counter() - start
     metrics = {
         "train_seconds": round(seconds, 2), "epochs": int(epochs), "steps": int(epochs) * steps,
