@@ -12,7 +12,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 TINY = ["--steps=6", "--batch_size=8", "--checkpoint_every=2", "--log_every=2", "--sample_every=100",
-        "--eval_samples=120", "--encoder_epochs=1", "--filters=16", "--nojit_compile", "--quiet"]
+        "--eval_samples=120", "--encoder_epochs=0", "--filters=16", "--nojit_compile", "--quiet"]
 
 
 @pytest.fixture(scope="module")

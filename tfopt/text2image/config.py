@@ -47,7 +47,7 @@ class Text2ImageConfig:
         latent_dim: noise size; None: the model's default (100).
         filters: width of both networks; None: the model's default.
         encoder_epochs: epochs of the DAMSM text and image encoders' training on first use (cached per recipe);
-            None: the recipe's.
+            None: the recipe's; 0: untrained encoders, for smoke tests.
         batch_size: examples per step.
         steps: training steps (GAN-INT-CLS; StackGAN's Stage I).
         stage2_steps: StackGAN's Stage II steps.
@@ -92,12 +92,14 @@ class Text2ImageConfig:
         for name in ("image_size", "batch_size", "log_every", "sample_every", "checkpoint_every"):
             if not getattr(self, name) > 0:
                 raise InputError(f"expected {name} > 0; received: {name}={getattr(self, name)!r}")
-        for name in ("latent_dim", "filters", "learning_rate", "encoder_epochs"):
+        for name in ("latent_dim", "filters", "learning_rate"):
             if getattr(self, name) is not None and not getattr(self, name) > 0:
                 raise InputError(f"expected {name} > 0; received: {name}={getattr(self, name)!r}")
         for name in ("steps", "stage2_steps", "eval_samples", "seed"):
             if getattr(self, name) < 0:
                 raise InputError(f"expected {name} >= 0; received: {name}={getattr(self, name)!r}")
+        if self.encoder_epochs is not None and self.encoder_epochs < 0:
+            raise InputError(f"expected encoder_epochs >= 0; received: encoder_epochs={self.encoder_epochs!r}")
         if self.kl_weight is not None and self.kl_weight < 0:
             raise InputError(f"expected kl_weight >= 0; received: kl_weight={self.kl_weight!r}")
         if self.image_size & (self.image_size - 1) or self.image_size < 16:

@@ -283,6 +283,14 @@ def evaluate_r_precision(text_model, image_model, data, *, candidates=100, seed=
                        labels=class_ids(data.attributes, len(captions)))
 
 
+def _final_losses(history):
+    """The last logged word, sentence and total losses (None after 0 epochs)."""
+    if not history["word_loss"]:
+        return {"word_loss": None, "sentence_loss": None, "loss": None}
+    word, sentence = history["word_loss"][-1], history["sentence_loss"][-1]
+    return {"word_loss": word, "sentence_loss": sentence, "loss": word + sentence}
+
+
 def train_damsm(*, image_size=32, epochs=_RECIPE["epochs"], batch_size=_RECIPE["batch_size"],
                 embedding_dim=_RECIPE["embedding_dim"], learning_rate=_RECIPE["learning_rate"], seed=0,
                 quiet=False, data=None, vectorizer=None, candidates=100):
@@ -311,9 +319,9 @@ def train_damsm(*, image_size=32, epochs=_RECIPE["epochs"], batch_size=_RECIPE["
         text_model, image_model, metrics = train_damsm(image_size=32, seed=0)
         metrics["r_precision"]["held_out"]
     """
-    for name, value in (("epochs", epochs), ("batch_size", batch_size)):
-        if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
-            raise InputError(f"expected {name} to be a positive integer; received: {name}={value!r}")
+    for name, value, low in (("epochs", epochs, 0), ("batch_size", batch_size, 1)):  # 0 epochs: untrained
+        if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < low:
+            raise InputError(f"expected {name} to be an integer >= {low}; received: {name}={value!r}")
     load = data or _captioned_split
     train = load("train", image_size)
     images, captions = np.asarray(train.images, np.float32), np.asarray(train.captions).astype(str)
@@ -360,8 +368,7 @@ def train_damsm(*, image_size=32, epochs=_RECIPE["epochs"], batch_size=_RECIPE["
         "train_seconds": round(seconds, 2), "epochs": int(epochs), "steps": int(epochs) * steps,
         "batch_size": int(batch_size), "embedding_dim": int(embedding_dim), "learning_rate": float(learning_rate),
         "image_size": int(image_size), "seed": int(seed), "version": VERSION,
-        "word_loss": history["word_loss"][-1], "sentence_loss": history["sentence_loss"][-1],
-        "loss": history["word_loss"][-1] + history["sentence_loss"][-1], "history": history,
+        **_final_losses(history), "history": history,
         "r_precision": {split: evaluate_r_precision(text_model, image_model, load(split, image_size),
                                                     candidates=candidates, seed=seed) for split in _EVAL_SPLITS},
         "r_precision_chance": 1.0 / candidates,
@@ -369,12 +376,12 @@ def train_damsm(*, image_size=32, epochs=_RECIPE["epochs"], batch_size=_RECIPE["
     return text_model, image_model, metrics
 
 
-def _cache_folder(root, image_size, seed):
-    recipe = hashlib.sha1(json.dumps(_RECIPE, sort_keys=True).encode()).hexdigest()[:8]
+def _cache_folder(root, image_size, seed, recipe=None):
+    recipe = hashlib.sha1(json.dumps(recipe or _RECIPE, sort_keys=True).encode()).hexdigest()[:8]
     return os.path.join(root, "damsm", f"{VERSION}-{int(image_size)}px-seed{int(seed)}-{recipe}")
 
 
-def load_damsm(*, image_size=32, seed=0, cache_dir=None, quiet=False, with_metrics=False):
+def load_damsm(*, image_size=32, seed=0, epochs=None, cache_dir=None, quiet=False, with_metrics=False):
     """The DAMSM encoders, trained on the captioned digits on first use (about 2 min on 2 cores), then cached.
 
     The cache folder ``<cache>/damsm/<VERSION>-<S>px-seed<seed>-<recipe hash>`` holds
@@ -385,6 +392,7 @@ def load_damsm(*, image_size=32, seed=0, cache_dir=None, quiet=False, with_metri
     Args:
         image_size: 32 or 64.
         seed: seed of the training.
+        epochs: training epochs (None: the recipe's); part of the cache key.
         cache_dir: default ``$TFOPT_CACHE`` or ``~/.cache/tfopt``.
         quiet: no progress bar while training.
         with_metrics: also return the training metrics (R-precision ceilings, losses, seconds).
@@ -395,7 +403,8 @@ def load_damsm(*, image_size=32, seed=0, cache_dir=None, quiet=False, with_metri
     Example:
         text_model, image_model = load_damsm(image_size=32)
     """
-    folder = _cache_folder(files.cache_dir(cache_dir), image_size, seed)
+    recipe = dict(_RECIPE) if epochs is None else {**_RECIPE, "epochs": int(epochs)}
+    folder = _cache_folder(files.cache_dir(cache_dir), image_size, seed, recipe)
     paths = {name: os.path.join(folder, name) for name in ("text.keras", "image.keras", "metrics.json")}
     if not all(os.path.isfile(p) for p in paths.values()):
         with files.locked(os.path.join(os.path.dirname(folder), ".damsm.lock")):
@@ -403,7 +412,7 @@ def load_damsm(*, image_size=32, seed=0, cache_dir=None, quiet=False, with_metri
                 print(f"tfopt: training the DAMSM text and image encoders once (about 2 min); caching them at "
                       f"{folder}", file=sys.stderr)
                 text_model, image_model, metrics = train_damsm(image_size=image_size, seed=seed, quiet=quiet,
-                                                               **_RECIPE)
+                                                               **recipe)
                 os.makedirs(folder, exist_ok=True)
                 for name, model in (("text.keras", text_model), ("image.keras", image_model)):
                     with files.atomic_path(paths[name]) as tmp:

@@ -95,7 +95,7 @@ def combined_model(text_model, generator, name="text2image"):
     captions = keras.Input((), dtype="string", name="captions")
     z = keras.Input((feeds.latent_dim_of(generator),), name="z")
     sentence = text_model(captions)["sentence"]
-    drawn = generator({"z": z, "condition": sentence})
+    drawn = generator(feeds.feed(generator, z=z, condition=sentence))
     image = drawn["image"] if isinstance(drawn, dict) else drawn
     return keras.Model({"captions": captions, "z": z}, image, name=name)
 
