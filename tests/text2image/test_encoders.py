@@ -90,3 +90,17 @@ def test_both_encoders_reload_with_safe_mode_here_and_in_a_fresh_process(text, t
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [os.getcwd(), os.environ.get("PYTHONPATH")])))
     subprocess.run([sys.executable, "-c", script, str(tmp_path)], check=True, env=env, capture_output=True)
     np.testing.assert_allclose(np.load(tmp_path / "out.npy"), expected, atol=1e-6)
+
+
+def test_default_vectorizer_is_the_captioned_digits_fixed_vocabulary(tmp_path):
+    from tfopt.data import captioned_digits
+
+    model = encoders.text_encoder(embedding_dim=8, word_dim=4)
+    vectorize = next(layer for layer in model.layers if isinstance(layer, keras.layers.TextVectorization))
+    assert vectorize.get_vocabulary() == ["", "[UNK]", *captioned_digits.VOCABULARY]
+    caption = captioned_digits.describe(7, "red", "blue", "thick")
+    out = model(tf.constant([caption, "a crimson seven"]))
+    assert out["mask"].numpy().sum() == len(caption.split()) + 3
+    model.save(tmp_path / "text.keras")
+    loaded = keras.saving.load_model(tmp_path / "text.keras", safe_mode=True)
+    np.testing.assert_allclose(loaded(tf.constant([caption]))["sentence"], out["sentence"][:1], atol=1e-6)

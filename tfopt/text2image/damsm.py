@@ -15,7 +15,11 @@ Each score becomes a posterior over the batch, ``P(D_i | Q_i) = softmax_j(gamma3
 (Eq. 11), and the loss is the cross-entropy of the matching pair in both directions
 (image -> caption over the batch's captions, caption -> image over its images; Eq. 12-13).
 
+:func:`train_damsm` trains the two encoders of :mod:`tfopt.text2image.encoders` with these
+losses on the captioned digits; :func:`load_damsm` does so once and caches them.
+
 Example:
+    text_model, image_model = load_damsm(image_size=32)          # trained on first use
     image_out, text_out = image_model(images), text_model(captions)
     loss = damsm_loss(image_out, text_out)        # [B]: word + sentence, both directions
     r_precision(image_out["global"], text_out["sentence"], candidates=100)
