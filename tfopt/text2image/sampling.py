@@ -97,7 +97,7 @@ def draw(model, captions, outdir, *, num_per_caption=8, seed=0, scale=3, read=Tr
     latent = int(model.inputs[[t.name for t in model.inputs].index("z")].shape[-1])
     z = np.random.default_rng(seed).standard_normal((num_per_caption, latent)).astype(np.float32)
     z = np.tile(z, (len(captions), 1))  # the same noise in every row: what the sentence changes
-    raw = model({"captions": tf.constant([str(c) for c in repeated]), "z": z}, training=False)
+    raw = model({"captions": tf.constant([str(c) for c in repeated]), "z": tf.constant(z)}, training=False)
     images = np.clip((keras.ops.convert_to_numpy(raw) + 1.0) / 2.0, 0.0, 1.0)
     unknown = unknown_words(captions, vocabulary_of(model))
     per_caption = [{"caption": c} for c in captions]
