@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-TINY = ["--steps=6", "--batch_size=8", "--checkpoint_every=2", "--log_every=2", "--sample_every=100",
+TINY = ["--steps=6", "--batch_size=8", "--train_images=64", "--checkpoint_every=2", "--log_every=2", "--sample_every=100",
         "--eval_samples=120", "--encoder_epochs=0", "--filters=16", "--nojit_compile", "--quiet"]
 
 
@@ -100,3 +100,42 @@ def test_a_changed_config_in_the_same_directory_is_refused(run_dir, env):
     done = _run(env, "train_text2image.py", f"--output={run_dir}", "--model=gan_int_cls", "--nocls", *TINY)
     assert done.returncode == 2 and "cls" in done.stderr
     assert sorted(p.name for p in run_dir.iterdir()) == before
+
+
+def test_stackgan_trains_stage_two_on_a_frozen_stage_one_and_draws_at_full_size(env, tmp_path):
+    run = tmp_path / "stackgan"
+    done = _run(env, "train_text2image.py", f"--output={run}", "--model=stackgan", "--stage2_steps=2", *TINY,
+                "--steps=2", "--eval_samples=100")
+    assert done.returncode == 0, done.stderr[-3000:]
+    summary = json.loads((run / "summary.json").read_text())
+    assert [summary["phases"][p]["steps"] for p in ("stage1", "stage2")] == [2, 2]
+    assert summary["options"]["conditioning_augmentation"] and summary["options"]["kl_weight"] == 1.0
+    history = json.loads((run / "stage1" / "history.json").read_text())
+    assert "g_kl" in history[-1]
+    for name in ("stage1/generator.keras", "stage2/generator.keras", "text2image.keras", "captions.png"):
+        assert (run / name).is_file(), name
+    import keras
+
+    import tfopt.layers  # noqa: F401  (registers the layers for safe_mode)
+    import tfopt.text2image.encoders  # noqa: F401
+
+    served = keras.saving.load_model(run / "text2image.keras", safe_mode=True)
+    assert tuple(served.outputs[0].shape[1:]) == (32, 32, 3)
+
+
+def test_bad_input_exits_2_in_one_line_and_writes_nothing(expect_refusals, tmp_path):
+    from PIL import Image
+
+    folder = tmp_path / "birds"
+    (folder / "images").mkdir(parents=True)
+    (folder / "text").mkdir()
+    for name in ("a", "b"):
+        Image.new("RGB", (8, 8), (200, 30, 30)).save(folder / "images" / f"{name}.png")
+    (folder / "text" / "a.txt").write_text("a small red bird\n")  # b.png has no caption file
+    lines = expect_refusals("train_text2image", {
+        "captions not matching images": ([f"--data={folder}"], "b"),
+        "size": (["--image_size=20"], "image_size"),
+        "augmentation on GAN-INT-CLS": (["--model=gan_int_cls", "--conditioning_augmentation"], "stackgan"),
+        "batch above the training images": (["--train_images=8", "--batch_size=16"], "train_images"),
+    })
+    assert "caption" in lines["captions not matching images"]

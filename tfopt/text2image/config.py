@@ -39,6 +39,7 @@ class Text2ImageConfig:
             Stage II with Stage I frozen).
         data: captioned_digits (offline, made by the package) or a folder of images with caption files
             (images/ and text/, CUB / Oxford-102 style).
+        train_images: train on the first N images of the training split (0: all of it).
         image_size: side of the generated images (StackGAN's Stage I draws at half of it).
         cls: matching-aware discriminator (real image + wrong text counts as fake); None: the model's default.
         interpolation: GAN-INT, the generator also trains on interpolated captions; None: the model's default.
@@ -62,6 +63,7 @@ class Text2ImageConfig:
 
     model: str = _choices(*MODELS)
     data: str = "captioned_digits"
+    train_images: int = 0
     image_size: int = 32
     cls: bool = None
     interpolation: bool = None
@@ -95,7 +97,7 @@ class Text2ImageConfig:
         for name in ("latent_dim", "filters", "learning_rate"):
             if getattr(self, name) is not None and not getattr(self, name) > 0:
                 raise InputError(f"expected {name} > 0; received: {name}={getattr(self, name)!r}")
-        for name in ("steps", "stage2_steps", "eval_samples", "seed"):
+        for name in ("steps", "stage2_steps", "eval_samples", "seed", "train_images"):
             if getattr(self, name) < 0:
                 raise InputError(f"expected {name} >= 0; received: {name}={getattr(self, name)!r}")
         if self.encoder_epochs is not None and self.encoder_epochs < 0:

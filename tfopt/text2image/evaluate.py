@@ -95,7 +95,8 @@ def evaluate(generator, text_model, image_model, data, *, num=1000, seed=0, cand
             for a folder set: then only R-precision, FID and diversity are scored).
         num: images scored (0: all), each with one of its captions (drawn with ``seed``).
         seed: seed of the caption draws, the noise and the R-precision mismatches.
-        candidates: captions ranked per image for R-precision.
+        candidates: captions ranked per image for R-precision (fewer when the set is too small to have
+            ``candidates - 1`` mismatches per image; the number used is reported).
         diversity_captions, diversity_samples: captions and samples per caption of the diversity score.
         ceilings: also score the real images (readers, R-precision): the ceilings.
 
@@ -113,7 +114,10 @@ def evaluate(generator, text_model, image_model, data, *, num=1000, seed=0, cand
     sentences = encode_captions(text_model, chosen)
     fake = _generate(generator, sentences, seed + 1)
     labels = damsm.class_ids(attributes, num) if attributes else None
-    scores = {"num_images": num}
+    if labels is not None:  # each image needs candidates - 1 captions of images with other attributes
+        candidates = min(candidates, num - int(np.bincount(labels).max()) + 1)
+    candidates = min(candidates, num)
+    scores = {"num_images": num, "r_precision_candidates": candidates}
     if attributes:
         scores["attributes"] = readers.attribute_accuracy(fake, attributes)
     scores["r_precision"] = damsm.r_precision(_globals(image_model, fake), sentences, candidates=min(candidates, num),
@@ -126,7 +130,7 @@ def evaluate(generator, text_model, image_model, data, *, num=1000, seed=0, cand
         if attributes:
             scores["real_attributes"] = readers.attribute_accuracy(real, attributes)
         scores["real_r_precision"] = damsm.r_precision(_globals(image_model, real), sentences,
-                                                       candidates=min(candidates, num), seed=seed, labels=labels)
+                                                       candidates=candidates, seed=seed, labels=labels)
     return scores
 
 

@@ -90,6 +90,12 @@ def load_data(config):
     return DataSplits(str(config.data), part(slice(0, count - held)), part(slice(count - held, count)))
 
 
+def _first(captioned, count):
+    """The first ``count`` images of a captioned set, with their captions and attributes."""
+    return dataclasses.replace(captioned, images=captioned.images[:count], captions=captioned.captions[:count],
+                               attributes={k: v[:count] for k, v in (captioned.attributes or {}).items()})
+
+
 def combined_model(text_model, generator, name="text2image"):
     """One model, raw captions and noise in: ``{"captions": string [B], "z": [B, latent]}`` -> images [-1, 1]."""
     captions = keras.Input((), dtype="string", name="captions")
@@ -202,6 +208,11 @@ def train(config, output_dir, *, overwrite=False, quiet=False):
     config = config.validated()
     output_dir = pathlib.Path(output_dir)
     data = load_data(config)  # fails early (nothing written) on bad data
+    if config.train_images:
+        if config.train_images < config.batch_size:
+            raise InputError(f"expected train_images >= batch_size={config.batch_size} (or 0: all); received: "
+                             f"train_images={config.train_images}")
+        data = dataclasses.replace(data, train=_first(data.train, config.train_images))
     resuming = prepare_run_dir(output_dir, config.identity(), overwrite=overwrite)
     recipe = {} if config.encoder_epochs is None else {"epochs": config.encoder_epochs}
     text_model, image_model, encoder_metrics = damsm.load_damsm(image_size=config.image_size, quiet=quiet,
@@ -237,7 +248,7 @@ def train(config, output_dir, *, overwrite=False, quiet=False):
         "phases": phases,
         "steps": sum(p["steps"] for p in phases.values()),
         "seconds": sum(p["seconds"] for p in phases.values()),
-        "encoders": {k: v for k, v in encoder_metrics.items() if not isinstance(v, (list, dict))},
+        "encoders": {k: v for k, v in encoder_metrics.items() if k != "history"},
         "sample_captions": shown,
     }
     summary["held_out"] = evaluate(generator, text_model, image_model, data.held_out, num=config.eval_samples,
