@@ -35,7 +35,7 @@ _PROGRAM = textwrap.dedent("""
 @pytest.mark.xfail(reason="open: after one step the weights differ by 0.02 (2 x lr, Adam's first step) and even "
                           "d_real_part differs, so the two runs do not see the same batch or weights; one device is "
                           "deterministic run to run. Suspect the zipped, shuffled stream of models.dataset under "
-                          "MirroredStrategy's distribution; not found in the time given", strict=False)
+                          "MirroredStrategy's distribution; not found in the time given", strict=True)
 def test_one_step_is_the_same_on_one_device_and_two_replicas(run_program):
     out = run_program(_PROGRAM)
     assert out["moved"] > 1e-3 and out["diff"] < 1e-4, out
