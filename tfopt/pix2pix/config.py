@@ -12,6 +12,7 @@ Example:
 import dataclasses
 
 from tfopt.core.errors import InputError
+from tfopt.core.fields import check_fields, choices
 from tfopt.gan.losses import LOSSES
 
 __all__ = ["Pix2PixConfig", "title", "GENERATORS", "PATCHES", "OBJECTIVES", "TEST_MODES", "PAPER", "KIND"]
@@ -31,10 +32,6 @@ PAPER = {"image_size": 256, "filters": 64, "batch_size": 1, "loss": "l1_cgan", "
 
 # Not part of what a run *is*: a resumed run may change these.
 _NOT_IDENTITY = ("steps", "log_every", "sample_every", "checkpoint_every", "eval_samples", "jit_compile")
-
-
-def _choices(*values):
-    return dataclasses.field(default=values[0], metadata={"choices": values})
 
 
 @dataclasses.dataclass(frozen=True)
@@ -75,23 +72,23 @@ class Pix2PixConfig:
     """
 
     data: str = "labels2photo"
-    direction: str = _choices("auto", "AtoB", "BtoA")
+    direction: str = choices("auto", "AtoB", "BtoA")
     image_size: int = 64
     num_classes: int = 8
-    edges: str = _choices("hed", "canny")
-    generator: str = _choices(*GENERATORS)
-    patch: str = _choices(*PATCHES)
-    loss: str = _choices(*OBJECTIVES)
+    edges: str = choices("hed", "canny")
+    generator: str = choices(*GENERATORS)
+    patch: str = choices(*PATCHES)
+    loss: str = choices(*OBJECTIVES)
     l1_weight: float = 100.0
     gan_loss: str = dataclasses.field(default="non_saturating", metadata={"choices": tuple(LOSSES)})
-    norm: str = _choices(*NORMS)
+    norm: str = choices(*NORMS)
     filters: int = 32
     dropout: float = 0.5
     batch_size: int = 16
     steps: int = 1000
     learning_rate: float = 2e-4
     beta_1: float = 0.5
-    test_mode: str = _choices(*TEST_MODES)
+    test_mode: str = choices(*TEST_MODES)
     seed: int = 0
     jit_compile: bool = True
     log_every: int = 50
@@ -101,20 +98,9 @@ class Pix2PixConfig:
 
     def validated(self):
         """Checks every field; returns self (InputError naming the first bad field)."""
-        for f in dataclasses.fields(self):
-            allowed = f.metadata.get("choices")
-            value = getattr(self, f.name)
-            if allowed and value not in allowed:
-                raise InputError(f"expected {f.name} in {', '.join(map(str, allowed))}; received: "
-                                 f"{f.name}={value!r}")
-        positive = ("image_size", "filters", "batch_size", "learning_rate", "log_every", "sample_every",
-                    "checkpoint_every")
-        for name in positive:
-            if not getattr(self, name) > 0:
-                raise InputError(f"expected {name} > 0; received: {name}={getattr(self, name)!r}")
-        for name in ("steps", "l1_weight", "eval_samples", "seed"):
-            if getattr(self, name) < 0:
-                raise InputError(f"expected {name} >= 0; received: {name}={getattr(self, name)!r}")
+        check_fields(self, positive=("image_size", "filters", "batch_size", "learning_rate", "log_every",
+                                     "sample_every", "checkpoint_every"),
+                     nonnegative=("steps", "l1_weight", "eval_samples", "seed"))
         if self.image_size & (self.image_size - 1) or self.image_size < 8:
             raise InputError(f"expected image_size a power of two >= 8; received: image_size={self.image_size}")
         if not 0.0 <= self.dropout < 1.0:

@@ -13,6 +13,7 @@ Example:
 import dataclasses
 
 from tfopt.core.errors import InputError
+from tfopt.core.fields import check_fields, choices
 
 __all__ = ["Text2ImageConfig", "KIND", "MODELS"]
 
@@ -24,10 +25,6 @@ MODELS = ("gan_int_cls", "stackgan")
 # Not part of what a run *is*: a resumed run may change these.
 _NOT_IDENTITY = ("steps", "stage2_steps", "log_every", "sample_every", "checkpoint_every", "eval_samples",
                  "jit_compile")
-
-
-def _choices(*values):
-    return dataclasses.field(default=values[0], metadata={"choices": values})
 
 
 @dataclasses.dataclass(frozen=True)
@@ -61,7 +58,7 @@ class Text2ImageConfig:
         eval_samples: held-out captions scored at the end (0: all of them).
     """
 
-    model: str = _choices(*MODELS)
+    model: str = choices(*MODELS)
     data: str = "captioned_digits"
     train_images: int = 0
     image_size: int = 32
@@ -85,25 +82,10 @@ class Text2ImageConfig:
 
     def validated(self):
         """Checks every field; returns self (InputError naming the first bad field)."""
-        for f in dataclasses.fields(self):
-            allowed = f.metadata.get("choices")
-            value = getattr(self, f.name)
-            if allowed and value not in allowed:
-                raise InputError(f"expected {f.name} in {', '.join(map(str, allowed))}; received: "
-                                 f"{f.name}={value!r}")
-        for name in ("image_size", "batch_size", "log_every", "sample_every", "checkpoint_every"):
-            if not getattr(self, name) > 0:
-                raise InputError(f"expected {name} > 0; received: {name}={getattr(self, name)!r}")
-        for name in ("latent_dim", "filters", "learning_rate"):
-            if getattr(self, name) is not None and not getattr(self, name) > 0:
-                raise InputError(f"expected {name} > 0; received: {name}={getattr(self, name)!r}")
-        for name in ("steps", "stage2_steps", "eval_samples", "seed", "train_images"):
-            if getattr(self, name) < 0:
-                raise InputError(f"expected {name} >= 0; received: {name}={getattr(self, name)!r}")
-        if self.encoder_epochs is not None and self.encoder_epochs < 0:
-            raise InputError(f"expected encoder_epochs >= 0; received: encoder_epochs={self.encoder_epochs!r}")
-        if self.kl_weight is not None and self.kl_weight < 0:
-            raise InputError(f"expected kl_weight >= 0; received: kl_weight={self.kl_weight!r}")
+        check_fields(self, positive=("image_size", "batch_size", "log_every", "sample_every", "checkpoint_every",
+                                     "latent_dim", "filters", "learning_rate"),
+                     nonnegative=("steps", "stage2_steps", "eval_samples", "seed", "train_images", "encoder_epochs",
+                                  "kl_weight"))
         if self.image_size & (self.image_size - 1) or self.image_size < 16:
             raise InputError(f"expected image_size a power of two >= 16; received: image_size={self.image_size}")
         if self.model == "gan_int_cls" and self.conditioning_augmentation:

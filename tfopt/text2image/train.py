@@ -213,7 +213,8 @@ def train(config, output_dir, *, overwrite=False, quiet=False):
             raise InputError(f"expected train_images >= batch_size={config.batch_size} (or 0: all); received: "
                              f"train_images={config.train_images}")
         data = dataclasses.replace(data, train=_first(data.train, config.train_images))
-    resuming = prepare_run_dir(output_dir, config.identity(), overwrite=overwrite)
+    # The same config resumes in place (each phase restores its own latest checkpoint); another is refused.
+    prepare_run_dir(output_dir, config.identity(), overwrite=overwrite)
     recipe = {} if config.encoder_epochs is None else {"epochs": config.encoder_epochs}
     text_model, image_model, encoder_metrics = damsm.load_damsm(image_size=config.image_size, quiet=quiet,
                                                                 with_metrics=True, **recipe)
