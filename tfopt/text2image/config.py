@@ -44,6 +44,8 @@ class Text2ImageConfig:
         kl_weight: weight of conditioning augmentation's KL term; None: the model's default (1).
         latent_dim: noise size; None: the model's default (100).
         filters: width of both networks; None: the model's default.
+        ema_decay: keep an exponential moving average of the generator's weights with this decay and draw with it
+            (0: off, as in both papers).
         encoder_epochs: epochs of the DAMSM text and image encoders' training on first use (cached per recipe);
             None: the recipe's; 0: untrained encoders, for smoke tests.
         batch_size: examples per step.
@@ -68,6 +70,7 @@ class Text2ImageConfig:
     kl_weight: float = None
     latent_dim: int = None
     filters: int = None
+    ema_decay: float = 0.0
     encoder_epochs: int = None
     batch_size: int = 64
     steps: int = 1500
@@ -85,7 +88,9 @@ class Text2ImageConfig:
         check_fields(self, positive=("image_size", "batch_size", "log_every", "sample_every", "checkpoint_every",
                                      "latent_dim", "filters", "learning_rate"),
                      nonnegative=("steps", "stage2_steps", "eval_samples", "seed", "train_images", "encoder_epochs",
-                                  "kl_weight"))
+                                  "kl_weight", "ema_decay"))
+        if not self.ema_decay < 1.0:
+            raise InputError(f"expected 0 <= ema_decay < 1; received: ema_decay={self.ema_decay!r}")
         if self.image_size & (self.image_size - 1) or self.image_size < 16:
             raise InputError(f"expected image_size a power of two >= 16; received: image_size={self.image_size}")
         if self.model == "gan_int_cls" and self.conditioning_augmentation:
