@@ -205,3 +205,23 @@ def test_load_damsm_trains_once_then_loads_with_safe_mode(tmp_path, monkeypatch,
     monkeypatch.setattr(damsm, "_RECIPE", {**damsm._RECIPE, "learning_rate": 1e-3})
     damsm.load_damsm(image_size=16, seed=1, cache_dir=tmp_path, quiet=True)
     assert len(calls) == 2
+
+
+def test_hard_negative_order_makes_runs_that_differ_only_in_the_digit():
+    import numpy as np
+
+    from tfopt.text2image.damsm import _batch_order
+
+    rng = np.random.default_rng(0)
+    num = 400
+    attributes = {"digit": rng.integers(0, 10, num), "stroke": rng.integers(0, 2, num),
+                  "background": rng.integers(0, 2, num), "thickness": np.zeros(num, np.int64)}
+    order = _batch_order(np.random.default_rng(1), attributes, num, 4)
+    assert sorted(order.tolist()) == list(range(num))  # a permutation
+    runs = order.reshape(-1, 4)
+    same = [len({(attributes["stroke"][i], attributes["background"][i]) for i in run}) == 1 for run in runs]
+    assert np.mean(same) > 0.95  # only runs that straddle two combinations mix them
+    assert np.mean([len(set(attributes["digit"][run])) > 1 for run in runs]) > 0.9
+    plain = _batch_order(np.random.default_rng(1), attributes, num, 1)
+    assert np.mean([len({(attributes["stroke"][i], attributes["background"][i]) for i in run}) == 1
+                    for run in plain.reshape(-1, 4)]) < 0.2
