@@ -2,7 +2,7 @@
 
 The served model takes raw captions (its ``TextVectorization`` is inside), so a sentence
 needs no preprocessing here; words the vocabulary lacks become the unknown token, and
-:func:`unknown_words` says which, so a user learns why "a crimson seven" draws no crimson.
+:func:`tfopt.export.text2image.unknown_words` says which, so a user learns why "a crimson seven" draws no crimson.
 
 Example:
     model = load_text2image("runs/int_cls")
@@ -10,7 +10,6 @@ Example:
     summary["unknown_words"], summary["captions"][0]["read"]
 """
 import pathlib
-import re
 
 import keras
 import numpy as np
@@ -18,11 +17,11 @@ import tensorflow as tf
 
 from tfopt.core import files
 from tfopt.core.errors import InputError
+from tfopt.export.text2image import unknown_words
 from tfopt.images import save_grid
 
-__all__ = ["read_captions", "load_text2image", "vocabulary_of", "unknown_words", "draw"]
+__all__ = ["read_captions", "load_text2image", "draw"]
 
-_PUNCTUATION = r'[!"#$%&()\*\+,-\./:;<=>?@\[\\\]^_`{|}~\']'  # what TextVectorization's default standardize strips
 
 
 def read_captions(captions=None, captions_file=None):
@@ -72,21 +71,6 @@ def load_text2image(path):
     return model
 
 
-def vocabulary_of(model):
-    """The words of the ``TextVectorization`` inside ``model`` (padding and the unknown token left out)."""
-    for layer in model._flatten_layers():
-        if isinstance(layer, keras.layers.TextVectorization):
-            return [w for w in layer.get_vocabulary() if w and w != "[UNK]"]
-    raise InputError(f"expected a model with a TextVectorization layer; received: {model.name!r} without one")
-
-
-def unknown_words(captions, vocabulary):
-    """The distinct words of ``captions`` (lower-cased, punctuation stripped) not in ``vocabulary``, sorted."""
-    known = set(vocabulary)
-    words = {w for c in captions for w in re.sub(_PUNCTUATION, "", str(c).lower()).split()}
-    return sorted(words - known)
-
-
 def draw(model, captions, outdir, *, num_per_caption=8, seed=0, scale=3, read=True):
     """Draws ``num_per_caption`` images per caption into ``outdir``; returns (and writes) the summary.
 
@@ -99,7 +83,7 @@ def draw(model, captions, outdir, *, num_per_caption=8, seed=0, scale=3, read=Tr
     z = np.tile(z, (len(captions), 1))  # the same noise in every row: what the sentence changes
     raw = model({"captions": tf.constant([str(c) for c in repeated]), "z": tf.constant(z)}, training=False)
     images = np.clip((keras.ops.convert_to_numpy(raw) + 1.0) / 2.0, 0.0, 1.0)
-    unknown = unknown_words(captions, vocabulary_of(model))
+    unknown = unknown_words(model, captions)
     per_caption = [{"caption": c} for c in captions]
     labels = None
     if read and images.shape[-1] == 3:
