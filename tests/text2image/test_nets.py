@@ -95,18 +95,56 @@ def test_bad_arguments_are_one_line_input_errors():
         registry.build("stackgan_stage2_generator", stage1=_stage1(), downsamples=5)
 
 
-@pytest.mark.parametrize("which", ["gan_int_cls", "text_d", "stage1", "stage2"])
+def test_projection_adds_the_inner_product_of_projected_text_and_pooled_image_features():
+    d = registry.build("text_discriminator", embedding_dim=E, image_size=16, filters=8, projection_dim=6,
+                       projection=True)
+    images, text = _normal(4, 16, 16, 3), _normal(4, E)
+    parts = keras.Model(d.inputs, [d.get_layer("logits").output, d.get_layer("pooled").output,
+                                   d.get_layer("text_embedding").output, d.output])
+    concat_logit, pooled, embedded, logit = (t.numpy() for t in parts([images, text]))
+    assert pooled.shape == embedded.shape == (4, 16)  # the last 4x4 features' width
+    np.testing.assert_allclose(logit, concat_logit + (pooled * embedded).sum(-1, keepdims=True), rtol=1e-4, atol=1e-5)
+    plain = registry.build("text_discriminator", embedding_dim=E, image_size=16, filters=8, projection_dim=6)
+    assert "projection" not in [layer.name for layer in plain.layers]
+
+
+@pytest.mark.parametrize("builder", ["gan_int_cls_generator", "stackgan_stage1_generator"])
+def test_text_norm_takes_every_batch_norms_gain_and_bias_from_the_text(builder):
+    kwargs = dict(latent_dim=8, embedding_dim=E, image_size=16, filters=8)
+    if builder == "stackgan_stage1_generator":
+        kwargs.update(ca_dim=6, conditioning_augmentation=False)
+    g = registry.build(builder, text_norm=True, **kwargs)
+    norms = [layer for layer in g.layers if "bn" in layer.name]
+    assert norms and all(type(layer).__name__ == "ConditionalBatchNorm" for layer in norms)
+    plain = registry.build(builder, **kwargs)
+    assert [type(layer).__name__ for layer in plain.layers if "bn" in layer.name] == \
+        ["BatchNormalization"] * len(norms)
+    # The maps start at zero (plain batch norm); once they are not, the text moves every norm's gain and bias.
+    z, text = _normal(4, 8), _normal(4, E)
+    before = g([z, text], training=True)
+    before = before["image"] if isinstance(before, dict) else before
+    for layer in norms:
+        for dense in (layer.gain, layer.offset):
+            dense.kernel.assign(0.3 * _normal(*dense.kernel.shape, seed=7))
+    after = g([z, text], training=True)
+    after = after["image"] if isinstance(after, dict) else after
+    assert float(tf.reduce_max(tf.abs(after - before))) > 1e-3
+
+
+@pytest.mark.parametrize("which", ["gan_int_cls", "text_d", "stage1", "stage2", "text_norm", "projection"])
 def test_networks_round_trip_with_safe_mode(tmp_path, which):
-    z = {"gan_int_cls": 8, "stage1": 14, "stage2": 20}.get(which)
-    if which == "gan_int_cls":
-        net = registry.build("gan_int_cls_generator", latent_dim=8, embedding_dim=E, image_size=16, filters=8)
-    elif which == "text_d":
-        net = registry.build("text_discriminator", embedding_dim=E, image_size=16, filters=8)
+    z = {"gan_int_cls": 8, "stage1": 14, "stage2": 20, "text_norm": 8}.get(which)
+    if which in ("gan_int_cls", "text_norm"):
+        net = registry.build("gan_int_cls_generator", latent_dim=8, embedding_dim=E, image_size=16, filters=8,
+                             text_norm=which == "text_norm")
+    elif which in ("text_d", "projection"):
+        net = registry.build("text_discriminator", embedding_dim=E, image_size=16, filters=8,
+                             projection=which == "projection")
     elif which == "stage1":
         net = _stage1()
     else:
         net = registry.build("stackgan_stage2_generator", stage1=_stage1(), ca_dim=6, filters=8)
-    first = _normal(3, 16, 16, 3) if which == "text_d" else _normal(3, z)
+    first = _normal(3, 16, 16, 3) if which in ("text_d", "projection") else _normal(3, z)
     inputs = [first, _normal(3, E)]
     net.save(tmp_path / "net.keras")
     loaded = keras.saving.load_model(tmp_path / "net.keras", safe_mode=True)

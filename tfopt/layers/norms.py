@@ -62,14 +62,18 @@ class ConditionalBatchNorm(keras.layers.Layer):
         epsilon: variance floor.
         synchronized: batch statistics over all replicas.
         spectral_norm: spectrally normalize the two linear maps.
+        kernel_initializer: initializer of the two maps without spectral norm (default
+            orthogonal, BigGAN's; "zeros" starts the layer as plain batch norm whatever ``c`` is).
         **kwargs: keras.layers.Layer arguments.
 
     Example:
         h = ConditionalBatchNorm()([h, c])       # h [B, H, W, C], c [B, D] -> [B, H, W, C]
     """
 
-    def __init__(self, momentum=0.99, epsilon=1e-4, synchronized=True, spectral_norm=True, **kwargs):
+    def __init__(self, momentum=0.99, epsilon=1e-4, synchronized=True, spectral_norm=True,
+                 kernel_initializer="orthogonal", **kwargs):
         super().__init__(**kwargs)
+        self.kernel_initializer = keras.initializers.get(kernel_initializer)
         if not epsilon > 0 or not 0 <= momentum < 1:
             raise ValueError(f"expected epsilon > 0 and 0 <= momentum < 1; received: epsilon={epsilon!r}, "
                              f"momentum={momentum!r}")
@@ -85,8 +89,9 @@ class ConditionalBatchNorm(keras.layers.Layer):
             self.gain = SpectralDense(channels, name="gain")
             self.offset = SpectralDense(channels, name="offset")
         else:
-            self.gain = keras.layers.Dense(channels, kernel_initializer="orthogonal", name="gain")
-            self.offset = keras.layers.Dense(channels, kernel_initializer="orthogonal", name="offset")
+            spec = keras.initializers.serialize(self.kernel_initializer)  # one fresh initializer per map
+            self.gain = keras.layers.Dense(channels, kernel_initializer=keras.initializers.get(spec), name="gain")
+            self.offset = keras.layers.Dense(channels, kernel_initializer=keras.initializers.get(spec), name="offset")
         self.norm.build(x_shape)
         self.gain.build(c_shape)
         self.offset.build(c_shape)
@@ -103,5 +108,6 @@ class ConditionalBatchNorm(keras.layers.Layer):
     def get_config(self):
         config = super().get_config()
         config.update(momentum=self.momentum, epsilon=self.epsilon, synchronized=self.synchronized,
-                      spectral_norm=self.spectral_norm)
+                      spectral_norm=self.spectral_norm,
+                      kernel_initializer=keras.initializers.serialize(self.kernel_initializer))
         return config

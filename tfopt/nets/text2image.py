@@ -16,6 +16,12 @@ Every network takes the sentence embedding of a caption as its input ``condition
   resolution image; a downsampling encoder, ``c`` (its own CA) tiled and concatenated,
   residual blocks, upsampling to twice Stage I's size.
 
+Two options that are not in the papers, off by default here (the package's recipes
+choose them in :data:`tfopt.text2image.models.DEFAULTS`): ``text_norm`` makes every
+generator batch norm text-conditional (gain and bias from the projected text, as
+BigGAN does with classes), and ``projection`` adds Miyato & Koyama's projection term
+to the discriminator's logit.
+
 With conditioning augmentation the CA noise ``eps`` is the tail of ``z``: a Stage I
 ``z`` is ``[noise (latent_dim), eps (ca_dim)]``, a Stage II ``z`` is Stage I's ``z``
 followed by Stage II's ``eps``. StackGAN generators return a dict: ``image`` and, with
@@ -35,6 +41,7 @@ from keras import layers
 
 from tfopt.core.errors import InputError
 from tfopt.layers.conditioning_augmentation import ConditioningAugmentation
+from tfopt.layers.norms import ConditionalBatchNorm
 from tfopt.nets.checks import check_int, check_power_of_two
 from tfopt.nets.ops import leaky_relu
 from tfopt.nets.registry import register
@@ -46,8 +53,15 @@ def _init():
     return keras.initializers.RandomNormal(stddev=0.02)  # DCGAN's N(0, 0.02), kept by both papers
 
 
-def _bn(h, name, sync):
-    return layers.BatchNormalization(synchronized=sync, name=name)(h)
+def _bn(h, name, sync, text=None):
+    """Batch norm; with ``text`` (the projected caption) its gain and bias come from the text.
+
+    The text-conditional form (de Vries et al. 2017's conditional BN, as DF-GAN and
+    BigGAN condition every block) starts as plain batch norm (zero-initialized maps).
+    """
+    if text is None:
+        return layers.BatchNormalization(synchronized=sync, name=name)(h)
+    return ConditionalBatchNorm(synchronized=sync, spectral_norm=False, kernel_initializer="zeros", name=name)([h, text])
 
 
 def _project(condition, units, name):
@@ -67,11 +81,11 @@ def _check_common(image_size, embedding_dim, channels, filters, lo=8):
     check_int("filters", filters)
 
 
-def _upsample(h, width, name, sync):
-    """StackGAN's up block: nearest x2, 3x3 convolution, batch norm, ReLU."""
+def _upsample(h, width, name, sync, text=None):
+    """StackGAN's up block: nearest x2, 3x3 convolution, batch norm (text-conditional with ``text``), ReLU."""
     h = layers.UpSampling2D(2, interpolation="nearest", name=f"{name}_up")(h)
     h = layers.Conv2D(width, 3, padding="same", use_bias=False, kernel_initializer=_init(), name=f"{name}_conv")(h)
-    return layers.ReLU(name=f"{name}_relu")(_bn(h, f"{name}_bn", sync))
+    return layers.ReLU(name=f"{name}_relu")(_bn(h, f"{name}_bn", sync, text))
 
 
 def _augmented(condition, z, latent_dim, ca_dim, conditioning_augmentation, name):
@@ -85,7 +99,7 @@ def _augmented(condition, z, latent_dim, ca_dim, conditioning_augmentation, name
 
 @register("gan_int_cls_generator")
 def gan_int_cls_generator(latent_dim=100, embedding_dim=256, image_size=32, channels=3, filters=64,
-                          projection_dim=128, sync_batch_norm=True, name="generator"):
+                          projection_dim=128, text_norm=False, sync_batch_norm=True, name="generator"):
     """GAN-INT-CLS generator: projected text concatenated to ``z``, DCGAN up-convolutions.
 
     Args:
@@ -95,6 +109,8 @@ def gan_int_cls_generator(latent_dim=100, embedding_dim=256, image_size=32, chan
         channels: output channels.
         filters: filters of the last hidden layer (the widest is ``filters * image_size / 8``).
         projection_dim: size of the text projection (128 in the paper).
+        text_norm: every batch norm takes its gain and bias from the projected text (not
+            in the paper, where the text enters once, beside ``z``).
         sync_batch_norm: cross-replica batch statistics.
         name: model name.
 
@@ -108,15 +124,17 @@ def gan_int_cls_generator(latent_dim=100, embedding_dim=256, image_size=32, chan
     width = filters * 2 ** (ups - 1)
     z = keras.Input((latent_dim,), name="z")
     condition = keras.Input((embedding_dim,), name="condition")
-    h = layers.Concatenate(name="z_and_text")([z, _project(condition, projection_dim, "text_projection")])
+    text = _project(condition, projection_dim, "text_projection")
+    norm_text = text if text_norm else None
+    h = layers.Concatenate(name="z_and_text")([z, text])
     h = layers.Dense(4 * 4 * width, use_bias=False, kernel_initializer=_init(), name="project")(h)
     h = layers.Reshape((4, 4, width), name="reshape")(h)
-    h = layers.ReLU(name="relu_0")(_bn(h, "bn_0", sync_batch_norm))
+    h = layers.ReLU(name="relu_0")(_bn(h, "bn_0", sync_batch_norm, norm_text))
     for i in range(1, ups):
         width //= 2
         h = layers.Conv2DTranspose(width, 4, strides=2, padding="same", use_bias=False, kernel_initializer=_init(),
                                    name=f"deconv_{i}")(h)
-        h = layers.ReLU(name=f"relu_{i}")(_bn(h, f"bn_{i}", sync_batch_norm))
+        h = layers.ReLU(name=f"relu_{i}")(_bn(h, f"bn_{i}", sync_batch_norm, norm_text))
     h = layers.Conv2DTranspose(channels, 4, strides=2, padding="same", kernel_initializer=_init(), name="deconv_out")(h)
     image = layers.Activation("tanh", name="image")(h)
     return keras.Model([z, condition], image, name=name)
@@ -124,7 +142,7 @@ def gan_int_cls_generator(latent_dim=100, embedding_dim=256, image_size=32, chan
 
 @register("text_discriminator")
 def text_discriminator(embedding_dim=256, image_size=32, channels=3, filters=64, projection_dim=128,
-                       sync_batch_norm=True, name="discriminator"):
+                       projection=False, sync_batch_norm=True, name="discriminator"):
     """Matching-aware discriminator: image features at 4x4 joined with the tiled, projected text.
 
     ``image -> [Conv4x4/2 -> (BN) -> LReLU] * -> 4x4xW``; ``condition -> Dense -> LReLU ->
@@ -136,6 +154,9 @@ def text_discriminator(embedding_dim=256, image_size=32, channels=3, filters=64,
         channels: input channels.
         filters: filters of the first convolution, doubled at each halving.
         projection_dim: size of the text projection (128 in both papers).
+        projection: add Miyato & Koyama's projection term ``<V t, sum-pooled image features>``
+            to the logit (not in the papers: a match score that is linear in the text, so
+            what each word asks for is checked on its own, in combinations never seen too).
         sync_batch_norm: cross-replica batch statistics.
         name: model name.
 
@@ -153,19 +174,27 @@ def text_discriminator(embedding_dim=256, image_size=32, channels=3, filters=64,
         h = leaky_relu(h if i == 0 else _bn(h, f"bn_{i}", sync_batch_norm), f"lrelu_{i}")
         width *= 2
     width //= 2
-    text = _project(condition, projection_dim, "text_projection")
-    text = layers.Reshape((4, 4, projection_dim), name="text_tiled")(layers.RepeatVector(16, name="text_repeat")(text))
+    projected = _project(condition, projection_dim, "text_projection")
+    text = layers.Reshape((4, 4, projection_dim), name="text_tiled")(
+        layers.RepeatVector(16, name="text_repeat")(projected))
+    features = h
     h = layers.Concatenate(name="image_and_text")([h, text])
     h = layers.Conv2D(width, 1, use_bias=False, kernel_initializer=_init(), name="joint_conv")(h)
     h = leaky_relu(_bn(h, "joint_bn", sync_batch_norm), "joint_lrelu")
     h = layers.Conv2D(1, 4, padding="valid", kernel_initializer=_init(), name="logit_conv")(h)
     logits = layers.Reshape((1,), name="logits")(h)
+    if projection:
+        pooled = layers.GlobalAveragePooling2D(name="pooled")(features)
+        embedded = layers.Dense(width, use_bias=False, name="text_embedding")(projected)
+        match = layers.Dot(axes=1, name="projection")([pooled, embedded])
+        logits = layers.Add(name="logits_with_projection")([logits, match])
     return keras.Model([image, condition], logits, name=name)
 
 
 @register("stackgan_stage1_generator")
 def stackgan_stage1_generator(latent_dim=100, embedding_dim=256, image_size=16, channels=3, filters=64, ca_dim=128,
-                              conditioning_augmentation=True, sync_batch_norm=True, name="stage1_generator"):
+                              conditioning_augmentation=True, text_norm=False, sync_batch_norm=True,
+                              name="stage1_generator"):
     """StackGAN Stage I: ``c`` from conditioning augmentation, ``[noise, c] -> 4x4 ->`` up blocks ``-> image``.
 
     Args:
@@ -194,10 +223,11 @@ def stackgan_stage1_generator(latent_dim=100, embedding_dim=256, image_size=16, 
     h = layers.Concatenate(name="z_and_c")([noise, c])
     h = layers.Dense(4 * 4 * width, use_bias=False, kernel_initializer=_init(), name="project")(h)
     h = layers.Reshape((4, 4, width), name="reshape")(h)
-    h = layers.ReLU(name="relu_0")(_bn(h, "bn_0", sync_batch_norm))
+    norm_text = c if text_norm else None
+    h = layers.ReLU(name="relu_0")(_bn(h, "bn_0", sync_batch_norm, norm_text))
     for i in range(1, ups + 1):
         width //= 2
-        h = _upsample(h, width, f"up_{i}", sync_batch_norm)
+        h = _upsample(h, width, f"up_{i}", sync_batch_norm, norm_text)
     h = layers.Conv2D(channels, 3, padding="same", kernel_initializer=_init(), name="to_image")(h)
     outputs = {"image": layers.Activation("tanh", name="image")(h), **extra}
     return keras.Model([z, condition], outputs, name=name)
