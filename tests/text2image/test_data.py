@@ -95,6 +95,28 @@ def test_captions_state_the_attributes(train):
     assert cd.unknown_words(train.captions) == []
 
 
+def test_digit_swapped_captions_change_only_the_digit_and_never_name_a_held_out_pair(train):
+    numbers = {str(d): d for d in range(10)} | {w: d for d, w in enumerate(cd.DIGIT_WORDS)}
+    thickness_words = {w: t for t, words in enumerate(cd._THICKNESS_WORDS) for w in words}
+    swapped = cd.digit_swapped_captions(train.attributes, per_image=3, seed=1)
+    assert swapped.shape == (len(train.images), 3)
+    digits_said = set()
+    for i in range(500):
+        a = {k: int(v[i]) for k, v in train.attributes.items()}
+        for caption in swapped[i]:
+            words = caption.replace(",", " ").split()
+            (digit,) = [numbers[w] for w in words if w in numbers]
+            assert digit != a["digit"] and (digit, a["stroke"]) not in cd.HELD_OUT
+            assert {w for w in words if w in cd.COLOURS} == {cd.COLOUR_NAMES[a["stroke"]],
+                                                             cd.COLOUR_NAMES[a["background"]]}
+            assert [thickness_words[w] for w in words if w in thickness_words] == [a["thickness"]]
+            digits_said.add(digit)
+    assert digits_said == set(range(10))
+    np.testing.assert_array_equal(swapped, cd.digit_swapped_captions(train.attributes, per_image=3, seed=1))
+    with pytest.raises(InputError, match="per_image"):
+        cd.digit_swapped_captions(train.attributes, per_image=0)
+
+
 def test_describe_canonical_parses_back():
     assert cd.describe(7, "red", "blue", "thick") == "a thick red seven on a blue background"
     rng = np.random.default_rng(0)

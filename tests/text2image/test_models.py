@@ -41,6 +41,35 @@ def test_dataset_draws_one_of_each_images_captions_reproducibly():
     assert two_d["condition"].shape == (4, 2, E)
 
 
+def _source(rows, value):
+    """The index of the row of ``rows`` [N, H, E] that ``value`` [E] is, as (n, h), or None."""
+    hit = np.argwhere(np.abs(rows - value).max(axis=-1) < 1e-6)
+    return tuple(hit[0]) if len(hit) else None
+
+
+@pytest.mark.parametrize("share", [0.0, 0.5, 1.0])
+def test_wrong_captions_come_from_the_hard_ones_in_the_share_asked(share):
+    images, embeddings = _arrays(n=32)
+    hard = np.random.default_rng(9).standard_normal((32, 2, E)).astype(np.float32)
+    stream = models.dataset(images, embeddings, batch_size=16, seed=0, hard_wrong=hard, hard_share=share)
+    picked_hard = total = 0
+    for batch in (b for _, b in zip(range(20), stream)):
+        for image, wrong in zip(batch["image"][:, 0].numpy(), batch["wrong_condition"][:, 0].numpy()):
+            i = int(np.argmin(np.abs(images - image).reshape(len(images), -1).max(axis=1)))
+            source = _source(hard, wrong)
+            if source is not None:
+                assert source[0] == i  # a hard caption is one of this image's own
+                picked_hard += 1
+            else:
+                assert _source(embeddings, wrong) is not None  # else a caption of the set
+            total += 1
+    assert total == 320
+    if share in (0.0, 1.0):
+        assert picked_hard == share * total
+    else:
+        assert 0.4 < picked_hard / total < 0.6
+
+
 @pytest.mark.parametrize("bad, match", [
     (lambda x, e: (x * 3, e), r"in \[-1, 1\]"),
     (lambda x, e: (x, e[:5]), "embeddings"),

@@ -108,3 +108,27 @@ def test_term_lists_and_bad_weights():
         objectives.generator_terms(kl_weight="1")
     with pytest.raises(InputError, match="beta"):
         T.interpolation(beta=2.0)
+
+
+def test_sentence_matching_term_is_damsm_sentence_loss_of_the_generated_images():
+    from tfopt.text2image.damsm import sentence_loss
+
+    keras.utils.set_random_seed(0)
+    images = keras.Input((16, 16, 3))
+    encoder = keras.Model(images, {"global": keras.layers.Dense(E)(keras.layers.Flatten()(images))})
+    rng = np.random.default_rng(1)
+    condition = tf.constant(rng.standard_normal((B, E)).astype(np.float32))
+    terms = objectives.generator_terms(damsm_weight=2.0, image_encoder=encoder)
+    weight, term = terms[-1]
+    assert (weight, term.name) == (2.0, "damsm")
+    fake = tf.constant(rng.uniform(-1, 1, (B, 16, 16, 3)).astype(np.float32))
+    got = term({"generated": {"image": fake}, "condition": condition}).numpy()
+    np.testing.assert_allclose(got, sentence_loss(encoder(fake)["global"], condition).numpy(), rtol=1e-5)
+    assert got.shape == (B,) and np.all(got > 0)
+    # A Stage I image at half the encoder's size is resized to it first.
+    half = tf.constant(rng.uniform(-1, 1, (B, 8, 8, 3)).astype(np.float32))
+    np.testing.assert_allclose(term({"generated": {"image": half}, "condition": condition}).numpy(),
+                               sentence_loss(encoder(tf.image.resize(half, (16, 16)))["global"], condition).numpy(),
+                               rtol=1e-5)
+    with pytest.raises(InputError, match="image encoder"):
+        objectives.generator_terms(damsm_weight=1.0)

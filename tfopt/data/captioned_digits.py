@@ -47,6 +47,7 @@ __all__ = [
     "CaptionedSet",
     "captioned_digits",
     "describe",
+    "digit_swapped_captions",
     "vectorizer",
     "unknown_words",
     "stroke_width",
@@ -311,6 +312,36 @@ def captioned_digits(split="train", *, num=None, image_size=32, captions_per_ima
         captions[i] = [describe(*(attributes[k][i] for k in ("digit", "stroke", "background", "thickness")),
                                 template=int(j), rng=rng) for j in templates]
     return CaptionedSet((images * 2.0 - 1.0).astype(np.float32), captions.astype(str), attributes)
+
+
+def digit_swapped_captions(attributes, *, per_image=2, seed=0):
+    """Captions that say everything of an image right but its digit: the hardest mismatches.
+
+    For each image, ``per_image`` captions of another digit (never a :data:`HELD_OUT` pair with
+    the image's stroke colour, so the held-out combinations stay unseen, even as text), its own
+    colours and thickness, with random templates and synonyms.
+
+    Args:
+        attributes: a :class:`CaptionedSet`'s attributes (``digit``, ``stroke``, ``background``, ``thickness``).
+        per_image: captions per image (>= 1).
+        seed: seed of the digits, templates and synonyms drawn.
+
+    Returns:
+        str array ``[N, per_image]``.
+
+    Example:
+        wrong = digit_swapped_captions(data.attributes)   # "a thick red one on a blue background" for a red seven
+    """
+    _check_int("per_image", per_image, 1)
+    rng = np.random.default_rng([int(seed), 7])
+    columns = [np.asarray(attributes[k]) for k in ("digit", "stroke", "background", "thickness")]
+    out = np.empty((len(columns[0]), int(per_image)), dtype=object)
+    for i, (digit, stroke, background, thickness) in enumerate(zip(*columns)):
+        others = [d for d in range(10) if d != digit and (d, int(stroke)) not in HELD_OUT]
+        for j in range(int(per_image)):
+            out[i, j] = describe(int(rng.choice(others)), int(stroke), int(background), int(thickness),
+                                 template=int(rng.integers(len(TEMPLATES))), rng=rng)
+    return out.astype(str)
 
 
 def vectorizer(sequence_length=SEQUENCE_LENGTH):

@@ -44,6 +44,16 @@ class Text2ImageConfig:
         kl_weight: weight of conditioning augmentation's KL term; None: the model's default (1).
         latent_dim: noise size; None: the model's default (100).
         filters: width of both networks; None: the model's default.
+        text_norm: the generator's batch norms take their gain and bias from the text, in every block (not in the
+            papers, where the text enters once); None: the model's default.
+        projection: the discriminator adds a projection term, the inner product of the projected text with its pooled
+            image features (Miyato & Koyama 2018; not in the papers); None: the model's default.
+        damsm_weight: weight of AttnGAN's sentence-level DAMSM loss (generated images must match their captions
+            through the frozen DAMSM encoders) in the generator's loss (not in either paper); None: the model's
+            default.
+        hard_mismatch: the share of the matching-aware D's wrong captions that are right but for the digit (the
+            captioned digits only; a folder set has no attributes and gets random ones); 0: all random, as in Reed
+            et al.
         ema_decay: keep an exponential moving average of the generator's weights with this decay and draw with it
             (0: off, as in both papers).
         encoder_epochs: epochs of the DAMSM text and image encoders' training on first use (cached per recipe);
@@ -70,6 +80,10 @@ class Text2ImageConfig:
     kl_weight: float = None
     latent_dim: int = None
     filters: int = None
+    text_norm: bool = None
+    projection: bool = None
+    damsm_weight: float = None
+    hard_mismatch: float = 0.5
     ema_decay: float = 0.0
     encoder_epochs: int = None
     batch_size: int = 64
@@ -88,9 +102,11 @@ class Text2ImageConfig:
         check_fields(self, positive=("image_size", "batch_size", "log_every", "sample_every", "checkpoint_every",
                                      "latent_dim", "filters", "learning_rate"),
                      nonnegative=("steps", "stage2_steps", "eval_samples", "seed", "train_images", "encoder_epochs",
-                                  "kl_weight", "ema_decay"))
+                                  "kl_weight", "ema_decay", "hard_mismatch", "damsm_weight"))
         if not self.ema_decay < 1.0:
             raise InputError(f"expected 0 <= ema_decay < 1; received: ema_decay={self.ema_decay!r}")
+        if not self.hard_mismatch <= 1.0:
+            raise InputError(f"expected 0 <= hard_mismatch <= 1; received: hard_mismatch={self.hard_mismatch!r}")
         if self.image_size & (self.image_size - 1) or self.image_size < 16:
             raise InputError(f"expected image_size a power of two >= 16; received: image_size={self.image_size}")
         if self.model == "gan_int_cls" and self.conditioning_augmentation:
@@ -108,7 +124,8 @@ class Text2ImageConfig:
         """The :func:`tfopt.text2image.models.build_gan` keyword arguments this config sets (None: the default)."""
         options = dict(cls=self.cls, interpolation=self.interpolation,
                        conditioning_augmentation=self.conditioning_augmentation, kl_weight=self.kl_weight,
-                       latent_dim=self.latent_dim, filters=self.filters, learning_rate=self.learning_rate)
+                       latent_dim=self.latent_dim, filters=self.filters, learning_rate=self.learning_rate,
+                       text_norm=self.text_norm, projection=self.projection, damsm_weight=self.damsm_weight)
         return {k: v for k, v in options.items() if v is not None}
 
     def identity(self):

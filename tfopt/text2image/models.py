@@ -56,6 +56,10 @@ class ModelDefaults:
         downsamples: Stage II's encoder halvings (2: the paper's 64 -> 16).
         learning_rate: Adam's learning rate for both networks.
         beta_1: Adam's beta_1.
+        text_norm: the generator's batch norms take gain and bias from the text (not in the papers).
+        projection: the discriminator adds a projection match term (not in the papers).
+        damsm_weight: weight of AttnGAN's sentence-level DAMSM loss in the generator's loss (0: off, as in both
+            papers).
     """
 
     latent_dim: int = 100
@@ -72,6 +76,9 @@ class ModelDefaults:
     downsamples: int = 2
     learning_rate: float = 2e-4
     beta_1: float = 0.5
+    text_norm: bool = False
+    projection: bool = False
+    damsm_weight: float = 0.0
 
 
 DEFAULTS = {
@@ -124,11 +131,13 @@ def build_networks(model, *, stage=1, image_size=32, embedding_dim=256, channels
         raise InputError(f"expected options among {fields}; received: {sorted(overrides)}") from None
     common = dict(embedding_dim=embedding_dim, channels=channels, projection_dim=d.projection_dim)
     if model == "gan_int_cls":
-        g = nets.gan_int_cls_generator(latent_dim=d.latent_dim, image_size=image_size, filters=d.filters, **common)
+        g = nets.gan_int_cls_generator(latent_dim=d.latent_dim, image_size=image_size, filters=d.filters,
+                                       text_norm=d.text_norm, **common)
     elif stage == 1:
         g = nets.stackgan_stage1_generator(latent_dim=d.latent_dim, embedding_dim=embedding_dim, channels=channels,
                                            image_size=image_size // 2, filters=d.filters, ca_dim=d.ca_dim,
-                                           conditioning_augmentation=d.conditioning_augmentation)
+                                           conditioning_augmentation=d.conditioning_augmentation,
+                                           text_norm=d.text_norm)
     else:
         g = nets.stackgan_stage2_generator(_stage1_generator(stage1), ca_dim=d.ca_dim, filters=d.stage2_filters,
                                            downsamples=d.downsamples, residual_blocks=d.residual_blocks,
@@ -138,7 +147,7 @@ def build_networks(model, *, stage=1, image_size=32, embedding_dim=256, channels
             raise InputError(f"expected a Stage I generator drawing at {image_size // 2} px for image_size="
                              f"{image_size}; received: one drawing at {drawn // 2} px")
     size = image_size // 2 if (model == "stackgan" and stage == 1) else image_size
-    return g, nets.text_discriminator(image_size=size, filters=d.filters, **common)
+    return g, nets.text_discriminator(image_size=size, filters=d.filters, projection=d.projection, **common)
 
 
 def _halve(images):
@@ -148,7 +157,7 @@ def _halve(images):
 
 def build_gan(model, *, stage=1, image_size=32, embedding_dim=256, latent_dim=None, seed=0, cls=None,
               interpolation=None, conditioning_augmentation=None, kl_weight=None, stage1=None, channels=3,
-              loss="non_saturating", ema_decay=None, jit_compile=False, **overrides):
+              loss="non_saturating", ema_decay=None, jit_compile=False, image_encoder=None, **overrides):
     """A compiled GAN-INT-CLS or StackGAN (one stage) on the GAN core; call inside a strategy's scope.
 
     Args:
@@ -167,6 +176,7 @@ def build_gan(model, *, stage=1, image_size=32, embedding_dim=256, latent_dim=No
         loss: the GAN loss family (both papers: the non-saturating cross-entropy).
         ema_decay: an EMA of the generator (None: off, as in the papers).
         jit_compile: XLA for the train step.
+        image_encoder: the frozen DAMSM image encoder (needed when ``damsm_weight > 0``).
         **overrides: other :class:`ModelDefaults` fields (filters, learning_rate, ...).
 
     Returns:
@@ -193,7 +203,7 @@ def build_gan(model, *, stage=1, image_size=32, embedding_dim=256, latent_dim=No
               name=f"{model}{'_stage%d' % stage if model == 'stackgan' else ''}")
     kl = d.kl_weight if (model == "stackgan" and d.conditioning_augmentation) else 0.0
     g_terms = objectives.generator_terms(loss=loss, interpolation_weight=d.interpolation_weight * d.interpolation,
-                                         kl_weight=kl)
+                                         kl_weight=kl, damsm_weight=d.damsm_weight, image_encoder=image_encoder)
 
     def adam():
         return keras.optimizers.Adam(d.learning_rate, beta_1=d.beta_1)
@@ -203,13 +213,19 @@ def build_gan(model, *, stage=1, image_size=32, embedding_dim=256, latent_dim=No
     return gan
 
 
-def dataset(images, embeddings, *, batch_size, seed=0, k=1):
+def dataset(images, embeddings, *, batch_size, seed=0, k=1, hard_wrong=None, hard_share=0.5):
     """The training stream: shuffled ``{"image", "condition", "wrong_condition"}`` grouped ``[B, k, ...]``, forever.
 
     ``wrong_condition`` (the mismatched caption of the matching-aware D and GAN-INT's
     ``t2``) is a caption of another example drawn at random in the pipeline (the same
     image with probability 1/N), as Reed et al. draw a random wrong image; made here and
     not by rolling the batch, it is the same for any replica count.
+
+    With ``hard_wrong`` (per example, captions that are right but for one attribute), a
+    ``hard_share`` of the wrong captions are those instead. Random wrong captions mostly
+    differ in colour, which D learns to check first; once it has, the mismatch term no
+    longer asks it to read the digit, and the generator is not pushed to draw it. The
+    hard ones keep asking (not in the papers).
 
     Args:
         images: float ``[N, S, S, C]`` in [-1, 1].
@@ -218,6 +234,8 @@ def dataset(images, embeddings, *, batch_size, seed=0, k=1):
         batch_size: global batch size.
         seed: the shuffle and caption draws (the same seed, the same stream).
         k: discriminator steps per generator step (the GAN's ``k_d_steps``).
+        hard_wrong: None, or float ``[N, H, E]``: H hard wrong captions per example.
+        hard_share: the share of wrong captions taken from ``hard_wrong``, in [0, 1].
 
     Returns:
         A ``tf.data.Dataset`` for ``GAN.fit``.
@@ -236,17 +254,30 @@ def dataset(images, embeddings, *, batch_size, seed=0, k=1):
         raise InputError(f"expected images in [-1, 1]; received: values in [{images.min():.3g}, {images.max():.3g}]")
     if embeddings.ndim == 2:
         embeddings = embeddings[:, None]
-    captions = embeddings.shape[1]
-    ds = tf.data.Dataset.from_tensor_slices((images, embeddings))
+    if not 0.0 <= hard_share <= 1.0:
+        raise InputError(f"expected 0 <= hard_share <= 1; received: hard_share={hard_share!r}")
+    if hard_wrong is None:
+        hard_wrong, hard_share = embeddings[:, :1], 0.0  # a placeholder never picked
+    hard_wrong = np.asarray(hard_wrong, np.float32)
+    if hard_wrong.ndim != 3 or hard_wrong.shape[0] != len(images) or hard_wrong.shape[2] != embeddings.shape[2]:
+        raise InputError(f"expected hard_wrong [N={len(images)}, H, E={embeddings.shape[2]}]; received: shape "
+                         f"{hard_wrong.shape}")
+    captions, hards = embeddings.shape[1], hard_wrong.shape[1]
+    ds = tf.data.Dataset.from_tensor_slices((images, embeddings, hard_wrong))
     ds = ds.shuffle(len(images), seed=seed, reshuffle_each_iteration=True).repeat()
     others = tf.data.Dataset.from_tensor_slices(embeddings)
     others = others.shuffle(len(images), seed=seed + 2, reshuffle_each_iteration=True).repeat()
-    picks = tf.data.Dataset.random(seed=seed + 1).batch(2)
+    picks = tf.data.Dataset.random(seed=seed + 1).batch(4)
+    threshold = int(round(hard_share * 1000))
 
     def pick(example, other, draws):
-        image, caption_embeddings = example
-        draws = tf.math.floormod(draws, captions)
-        return {"image": image, "condition": caption_embeddings[draws[0]], "wrong_condition": other[draws[1]]}
+        image, caption_embeddings, hard = example
+        wrong = other[tf.math.floormod(draws[1], captions)]
+        if threshold:
+            use_hard = tf.math.floormod(draws[3], 1000) < threshold
+            wrong = tf.where(use_hard, hard[tf.math.floormod(draws[2], hards)], wrong)
+        return {"image": image, "condition": caption_embeddings[tf.math.floormod(draws[0], captions)],
+                "wrong_condition": wrong}
 
     ds = tf.data.Dataset.zip(ds, others, picks).map(pick, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
     return group_minibatches(ds, batch_size=batch_size, k=k)

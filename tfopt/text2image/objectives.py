@@ -17,10 +17,12 @@ Example:
     gan.compile(d_opt, g_opt, d_terms=discriminator_terms(cls=True),
                 g_terms=generator_terms(interpolation_weight=0.5))
 """
+import tensorflow as tf
+
 from tfopt.core.errors import InputError
 from tfopt.gan import terms as T
 
-__all__ = ["CLS_WEIGHT", "INTERPOLATION_BETA", "discriminator_terms", "generator_terms"]
+__all__ = ["CLS_WEIGHT", "INTERPOLATION_BETA", "discriminator_terms", "generator_terms", "sentence_matching"]
 
 CLS_WEIGHT = 0.5
 """Weight of the mismatched (real image, wrong caption) term; the fake term gets ``1 - CLS_WEIGHT``."""
@@ -55,7 +57,30 @@ def discriminator_terms(*, loss="non_saturating", cls=True, cls_weight=CLS_WEIGH
     return [(1.0, T.d_real_part(loss)), (1.0 - cls_weight, T.d_fake_part(loss)), (cls_weight, T.mismatch(loss))]
 
 
-def generator_terms(*, loss="non_saturating", interpolation_weight=0.0, beta=INTERPOLATION_BETA, kl_weight=0.0):
+def sentence_matching(image_encoder):
+    """AttnGAN's sentence-level DAMSM loss on generated images: they must match their own captions in the batch.
+
+    The frozen DAMSM image encoder reads the generated image (resized to its input size
+    when a StackGAN Stage I draws smaller); its global vector and the caption's sentence
+    vector (the ``condition``) are scored against the batch's other pairs in both
+    directions (:func:`tfopt.text2image.damsm.sentence_loss`). AttnGAN adds this (with the
+    word level) to its generator's loss; neither GAN-INT-CLS nor StackGAN has it.
+    """
+    from tfopt.text2image.damsm import sentence_loss
+
+    size = int(image_encoder.inputs[0].shape[1])
+
+    def fn(r):
+        image = tf.cast(r["generated"]["image"], tf.float32)
+        if image.shape[1] != size:
+            image = tf.image.resize(image, (size, size), method="bilinear")
+        return sentence_loss(image_encoder(image, training=False)["global"], r["condition"])
+
+    return T.Term("damsm", fn)
+
+
+def generator_terms(*, loss="non_saturating", interpolation_weight=0.0, beta=INTERPOLATION_BETA, kl_weight=0.0,
+                    damsm_weight=0.0, image_encoder=None):
     """The generator's ``[(weight, Term)]``: adversarial, optional GAN-INT and CA's KL.
 
     Args:
@@ -64,6 +89,8 @@ def generator_terms(*, loss="non_saturating", interpolation_weight=0.0, beta=INT
         beta: GAN-INT's interpolation weight.
         kl_weight: weight of the conditioning augmentation's KL (0: no term; the
             generator must then output ``ca_mean`` / ``ca_log_var`` only if it is > 0).
+        damsm_weight: weight of :func:`sentence_matching` (0: no term).
+        image_encoder: the frozen DAMSM image encoder, for ``damsm_weight > 0``.
 
     Returns:
         A list of ``(weight, Term)`` for ``GAN.compile(g_terms=...)``.
@@ -73,4 +100,8 @@ def generator_terms(*, loss="non_saturating", interpolation_weight=0.0, beta=INT
         terms.append((float(interpolation_weight), T.interpolation(loss, beta=beta)))
     if _weight("kl_weight", kl_weight):
         terms.append((float(kl_weight), T.conditioning_kl()))
+    if _weight("damsm_weight", damsm_weight):
+        if image_encoder is None:
+            raise InputError("expected the DAMSM image encoder for damsm_weight > 0; received: image_encoder=None")
+        terms.append((float(damsm_weight), sentence_matching(image_encoder)))
     return terms

@@ -156,7 +156,7 @@ def _phase(config, run_dir, name, stage, steps, stream_args, embedding_dim, stag
     phase_dir = run_dir / name
     gan = models.build_gan(config.model, stage=stage, image_size=config.image_size, embedding_dim=embedding_dim,
                            seed=config.seed + stage - 1, stage1=stage1, jit_compile=config.jit_compile,
-                           ema_decay=config.ema_decay or None,
+                           ema_decay=config.ema_decay or None, image_encoder=stream_args["image_encoder"],
                            **config.model_options())
     run = cb.Run(phase_dir)
     grid_sentences, grid_captions = stream_args["grid"]
@@ -170,7 +170,8 @@ def _phase(config, run_dir, name, stage, steps, stream_args, embedding_dim, stag
     seconds = 0.0
     if remaining:
         stream = models.dataset(stream_args["images"], stream_args["embeddings"], batch_size=config.batch_size,
-                                seed=config.seed + start + 7919 * stage)
+                                seed=config.seed + start + 7919 * stage, hard_wrong=stream_args["hard_wrong"],
+                                hard_share=config.hard_mismatch)
         began = time.perf_counter()
         gan.fit(stream, steps_per_epoch=remaining, epochs=1, verbose=0, shuffle=False, callbacks=[
             cb.ProgressBar(bar), cb.MetricsLog(run, every=config.log_every, total=steps), grids, checkpoints])
@@ -222,8 +223,14 @@ def train(config, output_dir, *, overwrite=False, quiet=False):
     embeddings = encode_captions(text_model, data.train.captions)  # [N, C, E], once: the encoder is frozen
     grid_count = 16
     grid_captions = np.asarray(data.held_out.captions)[:grid_count, 0]
-    stream_args = {"images": data.train.images, "embeddings": embeddings,
+    stream_args = {"images": data.train.images, "embeddings": embeddings, "hard_wrong": None,
+                   "image_encoder": image_model,
                    "grid": (encode_captions(text_model, grid_captions), list(grid_captions))}
+    if config.hard_mismatch and data.train.attributes:
+        from tfopt.data.captioned_digits import digit_swapped_captions
+
+        stream_args["hard_wrong"] = encode_captions(text_model, digit_swapped_captions(data.train.attributes,
+                                                                                       seed=config.seed))
     if overwrite and output_dir.is_dir():
         shutil.rmtree(output_dir)
     output_dir.mkdir(parents=True, exist_ok=True)
