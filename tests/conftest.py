@@ -57,6 +57,32 @@ def digits_cache():
 
 
 @pytest.fixture(scope="session")
+def efficientnet_lite0_cache():
+    """The session's cache dir, holding the converted ImageNet EfficientNet-Lite0 (converted on first request, one
+    worker at a time)."""
+    from tfopt.core import files
+    from tfopt.models import pretrained
+
+    with files.locked(os.path.join(_CACHE, ".efficientnet_lite0.lock")):
+        pretrained.efficientnet_lite0_cache_path(_CACHE)
+    return _CACHE
+
+
+@pytest.fixture(scope="session")
+def seed_cache():
+    """``seed_cache(cache, session_cache, *names)``: copies the entries ``names`` (e.g. "digits_cnn") of the
+    session's cache (the value of digits_cache or efficientnet_lite0_cache) into ``cache``, a fresh cache of a
+    test's binaries, so they load the session's trained or converted model instead of making it again (30-60 s
+    each). Returns ``cache``. Tests about first-use training, or about what a run writes into its cache, keep a
+    fresh cache instead."""
+    def seed(cache, session_cache, *names):
+        for name in names:
+            shutil.copytree(os.path.join(session_cache, name), os.path.join(cache, name), dirs_exist_ok=True)
+        return cache
+    return seed
+
+
+@pytest.fixture(scope="session")
 def digits_model(digits_cache):
     """The trained digits CNN (shared by every test of the session)."""
     from tfopt.models import zoo

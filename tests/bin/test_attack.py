@@ -83,11 +83,14 @@ def test_a_bad_efficientnet_weights_file_exits_2_in_one_line(bad, request, tmp_p
     assert not out.exists() and not (tmp_path / "pwned").exists()
 
 
-def test_ostrich_on_a_photo_is_judged_from_its_pngs_inside_eps(tmp_path):
+def test_ostrich_on_a_photo_is_judged_from_its_pngs_inside_eps(tmp_path, efficientnet_lite0_cache, seed_cache):
     """EfficientNet-Lite0, offline: chelsea -> ostrich at eps 4/255, judged from the saved 8-bit PNGs by a freshly
-    loaded model; a photo far smaller than 224 px is upscaled and the run says so in one line and in summary.json."""
+    loaded model; a photo far smaller than 224 px is upscaled and the run says so in one line and in summary.json.
+    The run's cache starts with the session's converted model (tests/models/test_pretrained.py tests conversion)."""
     from tfopt.attacks.output import load_pngs
     from tfopt.images import save_image
+
+    seed_cache(tmp_path / "cache", efficientnet_lite0_cache, "efficientnet_lite0")
 
     save_image(tmp_path / "tiny.png", np.random.default_rng(0).random((20, 30, 3)))
     out = tmp_path / "run"

@@ -21,7 +21,8 @@ _CATS = ("tabby", "tiger cat", "Persian cat", "Siamese cat", "Egyptian cat")
 
 
 @pytest.fixture(scope="module")
-def lite0():
+def lite0(efficientnet_lite0_cache):
+    """The session's conversion (tests/conftest.py: made once, also for the binaries' caches), loaded."""
     return zoo.get_model("efficientnet_lite0")
 
 

@@ -16,10 +16,11 @@ TINY = ["--steps=6", "--batch_size=8", "--train_images=64", "--checkpoint_every=
 
 
 @pytest.fixture(scope="module")
-def env(tmp_path_factory):
-    """One cache for the module: the DAMSM encoders are trained once (1 epoch) and shared by every run here."""
-    return {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2", "PYTHONPATH": str(ROOT),
-            "TFOPT_CACHE": str(tmp_path_factory.mktemp("t2i_cache"))}
+def env(tmp_path_factory, digits_cache, seed_cache):
+    """One cache for the module: the DAMSM encoders are trained once and shared by every run here; it starts with
+    the session's trained digits CNN (the attribute readers' digit judge), which would otherwise be trained again."""
+    cache = seed_cache(tmp_path_factory.mktemp("t2i_cache"), digits_cache, "digits_cnn")
+    return {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2", "PYTHONPATH": str(ROOT), "TFOPT_CACHE": str(cache)}
 
 
 def _run(env, binary, *args, timeout=600):
