@@ -7,7 +7,7 @@ from tfopt.core.errors import InputError
 from tfopt.text2image import models
 
 S, E = 32, 6
-TINY = dict(image_size=S, embedding_dim=E, latent_dim=4, filters=4, projection_dim=4, ca_dim=4)
+TINY = dict(image_size=S, embedding_dim=E, latent_dim=4, filters=4, projection_dim=4, ca_dim=4, damsm_weight=0.0)
 
 
 def _arrays(n=16, captions=3, seed=0):
@@ -92,7 +92,14 @@ def test_flags_choose_the_terms():
     assert stack.generator.get_layer("image").output.shape[1] == S // 2
     no_ca = models.build_gan("stackgan", conditioning_augmentation=False, **TINY)
     assert _names(no_ca.g_terms) == {"adversarial": 1.0} and no_ca.latent_dim == 4
-    assert float(stack.d_optimizer.learning_rate) == pytest.approx(2e-4) and float(stack.g_optimizer.beta_1) == 0.5
+    # The digits recipe: 5e-4 (the papers' 2e-4 is ModelDefaults' own), text-conditional norms, projection D.
+    assert float(stack.d_optimizer.learning_rate) == pytest.approx(5e-4) and float(stack.g_optimizer.beta_1) == 0.5
+    assert models.ModelDefaults().learning_rate == 2e-4 and not models.ModelDefaults().damsm_weight
+    assert "projection" in [layer.name for layer in gan.discriminator.layers]
+    assert any(type(layer).__name__ == "ConditionalBatchNorm" for layer in gan.generator.layers)
+    # Its DAMSM term needs the frozen image encoder.
+    with pytest.raises(InputError, match="image encoder"):
+        models.build_gan("gan_int_cls", **{**TINY, "damsm_weight": 1.0})
 
 
 def test_bad_model_arguments():

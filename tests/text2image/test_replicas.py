@@ -17,7 +17,7 @@ _PROGRAM = textwrap.dedent("""
     def run(strategy):
         with strategy.scope():
             gan = models.build_gan("gan_int_cls", image_size=16, embedding_dim=6, latent_dim=4, filters=4,
-                                   projection_dim=4, learning_rate=1e-2, seed=3)
+                                   projection_dim=4, learning_rate=1e-2, seed=3, damsm_weight=0.0)
         start = [v.numpy().copy() for v in gan.generator.weights + gan.discriminator.weights]
         logs = gan.fit(models.dataset(images, embeddings, batch_size=8, seed=0), steps_per_epoch=1, epochs=1,
                        verbose=0, shuffle=False).history

@@ -8,7 +8,7 @@ switches it turned (the ablations: ``--nocls``, ``--nointerpolation``,
 
 Example:
     config = Text2ImageConfig(model="stackgan").validated()
-    config.phases()        # (("stage1", 1, 1500), ("stage2", 2, 1500))
+    config.phases()        # (("stage1", 1, 3000), ("stage2", 2, 1500))
 """
 import dataclasses
 
@@ -25,6 +25,12 @@ MODELS = ("gan_int_cls", "stackgan")
 # Not part of what a run *is*: a resumed run may change these.
 _NOT_IDENTITY = ("steps", "stage2_steps", "log_every", "sample_every", "checkpoint_every", "eval_samples",
                  "jit_compile")
+
+
+# The digits recipes' lengths and EMA, where a field is left at None: GAN-INT-CLS ~15 min of training on 2 cores;
+# StackGAN's Stage I (16 px) and Stage II (32 px) about as long together.
+_DEFAULT_STEPS = {"gan_int_cls": (3000, 0), "stackgan": (3000, 1500)}
+_DEFAULT_EMA = 0.999
 
 
 @dataclasses.dataclass(frozen=True)
@@ -55,13 +61,13 @@ class Text2ImageConfig:
             captioned digits only; a folder set has no attributes and gets random ones); 0: all random, as in Reed
             et al.
         ema_decay: keep an exponential moving average of the generator's weights with this decay and draw with it
-            (0: off, as in both papers).
+            (0: off, as in both papers); None: 0.999.
         encoder_epochs: epochs of the DAMSM text and image encoders' training on first use (cached per recipe);
             None: the recipe's; 0: untrained encoders, for smoke tests.
         batch_size: examples per step.
-        steps: training steps (GAN-INT-CLS; StackGAN's Stage I).
-        stage2_steps: StackGAN's Stage II steps.
-        learning_rate: Adam learning rate of both networks; None: the model's default (2e-4).
+        steps: training steps (GAN-INT-CLS; StackGAN's Stage I); None: the model's default (3,000 for both).
+        stage2_steps: StackGAN's Stage II steps; None: 1,500.
+        learning_rate: Adam learning rate of both networks; None: the model's default (5e-4; both papers: 2e-4).
         seed: seed of the data order, initialization and noise.
         jit_compile: compile the training step with XLA.
         log_every: steps between logged loss means.
@@ -84,11 +90,11 @@ class Text2ImageConfig:
     projection: bool = None
     damsm_weight: float = None
     hard_mismatch: float = 0.5
-    ema_decay: float = 0.0
+    ema_decay: float = None
     encoder_epochs: int = None
     batch_size: int = 64
-    steps: int = 1500
-    stage2_steps: int = 1500
+    steps: int = None
+    stage2_steps: int = None
     learning_rate: float = None
     seed: int = 0
     jit_compile: bool = True
@@ -103,7 +109,7 @@ class Text2ImageConfig:
                                      "latent_dim", "filters", "learning_rate"),
                      nonnegative=("steps", "stage2_steps", "eval_samples", "seed", "train_images", "encoder_epochs",
                                   "kl_weight", "ema_decay", "hard_mismatch", "damsm_weight"))
-        if not self.ema_decay < 1.0:
+        if self.ema_decay is not None and not self.ema_decay < 1.0:
             raise InputError(f"expected 0 <= ema_decay < 1; received: ema_decay={self.ema_decay!r}")
         if not self.hard_mismatch <= 1.0:
             raise InputError(f"expected 0 <= hard_mismatch <= 1; received: hard_mismatch={self.hard_mismatch!r}")
@@ -116,9 +122,15 @@ class Text2ImageConfig:
 
     def phases(self):
         """``((name, stage, steps), ...)``: one phase for GAN-INT-CLS, two for StackGAN."""
+        steps, stage2_steps = _DEFAULT_STEPS[self.model]
+        steps = steps if self.steps is None else self.steps
         if self.model == "stackgan":
-            return (("stage1", 1, self.steps), ("stage2", 2, self.stage2_steps))
-        return (("gan", 1, self.steps),)
+            return (("stage1", 1, steps), ("stage2", 2, stage2_steps if self.stage2_steps is None else self.stage2_steps))
+        return (("gan", 1, steps),)
+
+    def ema(self):
+        """The generator EMA's decay (0: none)."""
+        return _DEFAULT_EMA if self.ema_decay is None else self.ema_decay
 
     def model_options(self):
         """The :func:`tfopt.text2image.models.build_gan` keyword arguments this config sets (None: the default)."""
