@@ -128,20 +128,27 @@ def test_gan_int_cls_fit_changes_the_generator():
     assert all(np.isfinite(v[-1]) for v in logs.values())
 
 
-def test_stackgan_stage2_trains_with_stage1_frozen():
+@pytest.mark.parametrize("ema_decay", [None, 0.9])
+def test_stackgan_stage2_trains_with_stage1_frozen(ema_decay):
     images, embeddings = _arrays()
     stream = iter(models.dataset(images, embeddings, batch_size=8, seed=0))
-    stage1 = models.build_gan("stackgan", stage=1, seed=0, **TINY)
+    stage1 = models.build_gan("stackgan", stage=1, seed=0, ema_decay=ema_decay, **TINY)
     stage1.train_step(next(stream))  # Stage I reads the 32 px stream at 16 px
-    frozen = [w.numpy().copy() for w in stage1.generator.weights]
-    stage2 = models.build_gan("stackgan", stage=2, stage1=stage1, seed=1, **TINY)
+    frozen = [w.numpy().copy() for w in stage1.sampler.weights]  # Stage II takes the EMA generator, if any
+    stage2 = models.build_gan("stackgan", stage=2, stage1=stage1, seed=1, ema_decay=ema_decay, **TINY)
     assert stage2.generator.get_layer("image").output.shape[1] == S and stage2.latent_dim == 4 + 4 + 4
     start = [w.numpy().copy() for w in stage2.generator.trainable_weights]
     for _ in range(2):
         logs = stage2.train_step(next(stream))
     assert "g_kl" in logs and np.isfinite(float(logs["g_loss"]))
-    for before, after in zip(frozen, stage1.generator.weights):  # kernels and batch-norm statistics alike
+    for before, after in zip(frozen, stage1.sampler.weights):  # kernels and batch-norm statistics alike
         np.testing.assert_array_equal(before, after.numpy())
+    if ema_decay:  # the average of Stage II holds the same frozen Stage I, and averages only Stage II's own layers
+        inner = stage2.ema_generator.get_layer(stage1.sampler.name)
+        assert not inner.trainable
+        for before, after in zip(frozen, inner.weights):
+            np.testing.assert_array_equal(before, after.numpy())
+        assert len(stage2.ema_generator.trainable_variables) == len(stage2.generator.trainable_variables)
     assert max(float(np.abs(a - b.numpy()).max()) for a, b in zip(start, stage2.generator.trainable_weights)) > 1e-5
     samples = stage2.generate(3, seed=2, condition=embeddings[:3, 0])
     assert samples.shape == (3, S, S, 3)

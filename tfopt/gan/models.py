@@ -63,6 +63,13 @@ def _is_image_like(condition, image):
             and condition.shape[1:3] == image.shape[1:3] and condition.dtype.is_floating)
 
 
+def _clone_unless_frozen(layer):
+    """A fresh copy of a trainable layer for the EMA generator; a frozen layer is returned itself, shared."""
+    if isinstance(layer, keras.layers.Layer) and not layer.trainable:
+        return layer
+    return layer.__class__.from_config(layer.get_config())
+
+
 class GAN(keras.Model):
     """A generator and a discriminator trained by Algorithm 1 (k D steps, then one G step).
 
@@ -124,7 +131,10 @@ class GAN(keras.Model):
         if self.ema_decay is not None:
             self.ema_generator = ema_generator
             if ema_generator is None:
-                self.ema_generator = keras.models.clone_model(generator)
+                # A frozen part (StackGAN Stage II holds a frozen Stage I) is shared, not cloned: a clone of it
+                # would forget the freeze in its nested layers, and the average's trainable variables would
+                # no longer pair with the generator's.
+                self.ema_generator = keras.models.clone_model(generator, clone_function=_clone_unless_frozen)
                 self.ema_generator.set_weights(generator.get_weights())
         self.ema_step = ema_step
         self.real_transform = real_transform
@@ -298,7 +308,11 @@ class GAN(keras.Model):
         # average forgets the random initial weights quickly.
         step = tf.cast(self.g_optimizer.iterations if self.ema_step is None else self.ema_step, tf.float32)
         decay = tf.minimum(self.ema_decay, (1.0 + step) / (10.0 + step))
-        for ema_var, var in zip(self.ema_generator.trainable_variables, self.generator.trainable_variables):
+        averaged, live = self.ema_generator.trainable_variables, self.generator.trainable_variables
+        if [v.shape for v in averaged] != [v.shape for v in live]:
+            raise InputError("expected the EMA generator's trainable variables to match the generator's; received: "
+                             f"{len(averaged)} against {len(live)}")
+        for ema_var, var in zip(averaged, live):
             ema_var.assign(decay * ema_var + (1.0 - decay) * var)
         update_spectral_norms(self.ema_generator)  # the average's own singular vectors
         if self.ema_generator.non_trainable_variables:
