@@ -8,7 +8,8 @@ TITLE = "Text to image: GAN-INT-CLS and StackGAN draw the sentence, held-out com
 
 # Shorter than the defaults, to fit the tour: one epoch of DAMSM (its own cache entry), a few hundred GAN steps.
 _ENCODER_EPOCHS = 1
-_STEPS = {"gan_int_cls": (600, 0), "stackgan": (300, 300)}
+_STEPS = {"gan_int_cls": (500, 0), "stackgan": (150, 150)}
+_EVAL_SAMPLES = 300
 
 
 def _line(summary):
@@ -24,7 +25,8 @@ def run(outdir, *, seed, quiet):
     summaries, images = {}, []
     for model, (steps, stage2) in _STEPS.items():
         config = Text2ImageConfig(model=model, steps=steps, stage2_steps=stage2, encoder_epochs=_ENCODER_EPOCHS,
-                                  sample_every=1000, checkpoint_every=1000, log_every=25, eval_samples=500, seed=seed)
+                                  sample_every=1000, checkpoint_every=1000, log_every=25,
+                                  eval_samples=_EVAL_SAMPLES, seed=seed)
         summary = train(config, outdir / model, overwrite=True, quiet=quiet)
         summaries[model] = summary
         images.append((f"{model}/captions.png", f"{summary['title']}: a row per sentence, the same 8 noise vectors "
@@ -42,7 +44,7 @@ def run(outdir, *, seed, quiet):
         f"matching-aware D (real image with wrong text counts as fake) and G also trained on interpolated "
         f"sentences. StackGAN (Zhang et al. 2017): conditioning augmentation (c = mu + sigma * eps, KL in G's "
         f"loss), Stage I at 16 px, then Stage II at 32 px on Stage I frozen. Sentences shown (the first three are "
-        f"held-out pairs): {sentences}. Scores on 500 held-out captions: " + "; ".join(_line(s) for s in
+        f"held-out pairs): {sentences}. Scores on {_EVAL_SAMPLES} held-out captions: " + "; ".join(_line(s) for s in
                                                                                    summaries.values())
         + f". Ceilings (the readers on the real held-out images): digit {ceiling['digit']:.2f}, stroke "
         f"{ceiling['stroke']:.2f}, background {ceiling['background']:.2f}, thickness {ceiling['thickness']:.2f}; "
