@@ -44,8 +44,11 @@ def test_adversarial_mismatch_drift_l1_and_kl_terms():
     np.testing.assert_allclose(T.mismatch("hinge")(record), np.maximum(0.0, 1.0 + wrong), rtol=1e-6)
     np.testing.assert_allclose(T.drift()(record), real ** 2, rtol=1e-6)
     np.testing.assert_allclose(T.l1()(record), [0.5, 0.5], rtol=1e-6)
-    # KL(N(mu, s^2) || N(0, 1)) = 0.5 (s^2 + mu^2 - 1 - log s^2), summed over dimensions.
-    np.testing.assert_allclose(T.conditioning_kl()(record), [0.0, 0.5 + 0.5 * (2.0 - 1.0 - np.log(2.0))], rtol=1e-5)
+    # KL(N(mu, s^2) || N(0, 1)) = 0.5 (s^2 + mu^2 - 1 - log s^2), averaged over the 2 dimensions (StackGAN's code).
+    kl_sum = [0.0, 0.5 + 0.5 * (2.0 - 1.0 - np.log(2.0))]
+    np.testing.assert_allclose(T.conditioning_kl()(record), np.divide(kl_sum, 2), rtol=1e-5)
+    np.testing.assert_allclose(penalties.conditioning_kl(record["generated"]["ca_mean"],
+                                                         record["generated"]["ca_log_var"], "sum"), kl_sum, rtol=1e-5)
     for name in losses.PARTS:  # every family's D loss is the sum of its two parts
         real_part, fake_part = losses.get_parts(name)
         np.testing.assert_allclose(losses.get_loss(name)[1](real, fake), real_part(real) + fake_part(fake), rtol=1e-6)
@@ -93,3 +96,8 @@ def test_term_names_and_arguments_are_checked():
         T.d_adversarial("vae")
     with pytest.raises(InputError, match="at least one discriminator term"):
         T.check_terms([], "discriminator")
+
+
+def test_conditioning_kl_refuses_an_unknown_reduction():
+    with pytest.raises(InputError, match="reduction"):
+        penalties.conditioning_kl(np.zeros((1, 2)), np.zeros((1, 2)), "max")

@@ -93,7 +93,7 @@ def test_conditioning_kl_term_on_known_mean_and_log_variance():
     images, conditions = _data()
     terms = objectives.generator_terms(kl_weight=2.0)
     logs = _one_step(g, d, objectives.discriminator_terms(), terms, images[:, :8, :8], conditions)
-    kl = 0.5 * np.sum(np.exp(log_var) + mean ** 2 - 1.0 - log_var)
+    kl = 0.5 * np.mean(np.exp(log_var) + mean ** 2 - 1.0 - log_var)  # per dimension, as StackGAN's code
     assert logs["g_kl"] == pytest.approx(kl, rel=1e-5)
     assert logs["g_loss"] == pytest.approx(logs["g_adversarial"] + 2.0 * kl, rel=1e-5)
 
