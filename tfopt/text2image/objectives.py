@@ -11,7 +11,8 @@ The generator's loss is the adversarial term plus, for GAN-INT, the adversarial 
 on interpolated captions ``0.5 t1 + 0.5 t2`` (:func:`tfopt.gan.terms.interpolation`,
 weight 0.5: Reed et al.'s generator batch is B ordinary and B/2 interpolated examples,
 each weighted 1) and, for StackGAN, the conditioning augmentation's KL
-(:func:`tfopt.gan.terms.conditioning_kl`, weight 1 as in the paper).
+(:func:`tfopt.gan.terms.conditioning_kl`, weight 1 as in the paper, on the per-dimension mean
+as in the authors' code).
 
 Example:
     gan.compile(d_opt, g_opt, d_terms=discriminator_terms(cls=True),
