@@ -49,7 +49,7 @@ def run(outdir, *, seed, quiet):
         + f". Ceilings (the readers on the real held-out images): digit {ceiling['digit']:.2f}, stroke "
         f"{ceiling['stroke']:.2f}, background {ceiling['background']:.2f}, thickness {ceiling['thickness']:.2f}; "
         f"R-precision {held['real_r_precision']:.2f} (chance 0.01). These runs are a few hundred steps: colours are "
-        f"learnt first, digits last. The default recipe (bin/train_text2image.py --model=gan_int_cls, 3,000 "
+        f"learnt first, digits last. The default recipe (bin/train_text2image.py --model=gan_int_cls, 4,500 "
         f"steps, with the DAMSM encoders' default 6 epochs), its numbers and the ablations (bench/bench_text2image.py)"
         f" are in docs/text2image.md."
     )
