@@ -136,6 +136,10 @@ class GAN(keras.Model):
                 # no longer pair with the generator's.
                 self.ema_generator = keras.models.clone_model(generator, clone_function=_clone_unless_frozen)
                 self.ema_generator.set_weights(generator.get_weights())
+            averaged, live = self.ema_generator.trainable_variables, generator.trainable_variables
+            if [v.shape for v in averaged] != [v.shape for v in live]:  # checked once here, not at every update
+                raise InputError("expected the EMA generator's trainable variables to match the generator's; "
+                                 f"received: {len(averaged)} against {len(live)}")
         self.ema_step = ema_step
         self.real_transform = real_transform
         self.built = True
@@ -308,11 +312,7 @@ class GAN(keras.Model):
         # average forgets the random initial weights quickly.
         step = tf.cast(self.g_optimizer.iterations if self.ema_step is None else self.ema_step, tf.float32)
         decay = tf.minimum(self.ema_decay, (1.0 + step) / (10.0 + step))
-        averaged, live = self.ema_generator.trainable_variables, self.generator.trainable_variables
-        if [v.shape for v in averaged] != [v.shape for v in live]:
-            raise InputError("expected the EMA generator's trainable variables to match the generator's; received: "
-                             f"{len(averaged)} against {len(live)}")
-        for ema_var, var in zip(averaged, live):
+        for ema_var, var in zip(self.ema_generator.trainable_variables, self.generator.trainable_variables):
             ema_var.assign(decay * ema_var + (1.0 - decay) * var)
         update_spectral_norms(self.ema_generator)  # the average's own singular vectors
         if self.ema_generator.non_trainable_variables:

@@ -27,9 +27,8 @@ _NOT_IDENTITY = ("steps", "stage2_steps", "log_every", "sample_every", "checkpoi
                  "jit_compile")
 
 
-# The digits recipes' lengths and EMA, where a field is left at None: GAN-INT-CLS ~15 min of training on 2 cores;
-# StackGAN's Stage I (16 px) and Stage II (32 px) about as long together.
-# Training alone on 2 cores: GAN-INT-CLS 744 s; StackGAN about 547 + 267 s (timed without CA). Inside 15 minutes.
+# The digits recipes' lengths and EMA, where a field is left at None. Training alone on 2 cores: GAN-INT-CLS 744 s;
+# StackGAN's Stage I (16 px) and Stage II (32 px) about 547 + 267 s (timed without CA). Both inside 15 minutes.
 _DEFAULT_STEPS = {"gan_int_cls": (4500, 0), "stackgan": (3000, 1000)}
 _DEFAULT_EMA = 0.999
 
@@ -66,7 +65,8 @@ class Text2ImageConfig:
         encoder_epochs: epochs of the DAMSM text and image encoders' training on first use (cached per recipe);
             None: the recipe's; 0: untrained encoders, for smoke tests.
         batch_size: examples per step.
-        steps: training steps (GAN-INT-CLS; StackGAN's Stage I); None: the model's default (4,500 for GAN-INT-CLS, 3,000 for StackGAN).
+        steps: training steps (GAN-INT-CLS; StackGAN's Stage I); None: the model's default (4,500 for GAN-INT-CLS,
+            3,000 for StackGAN).
         stage2_steps: StackGAN's Stage II steps; None: 1,000.
         learning_rate: Adam learning rate of both networks; None: the model's default (5e-4; both papers: 2e-4).
         seed: seed of the data order, initialization and noise.
@@ -126,7 +126,8 @@ class Text2ImageConfig:
         steps, stage2_steps = _DEFAULT_STEPS[self.model]
         steps = steps if self.steps is None else self.steps
         if self.model == "stackgan":
-            return (("stage1", 1, steps), ("stage2", 2, stage2_steps if self.stage2_steps is None else self.stage2_steps))
+            stage2_steps = stage2_steps if self.stage2_steps is None else self.stage2_steps
+            return (("stage1", 1, steps), ("stage2", 2, stage2_steps))
         return (("gan", 1, steps),)
 
     def ema(self):
