@@ -155,10 +155,11 @@ def test_stackgan_stage2_trains_with_stage1_frozen(ema_decay):
     np.testing.assert_array_equal(samples, stage2.generate(3, seed=2, condition=embeddings[:3, 0]))
 
 
-def test_default_lengths_are_the_measured_ones():
-    """docs/text2image.md times these lengths inside 15 minutes of training on 2 cores; a change must be re-measured."""
+def test_default_lengths_and_damsm_weight_are_the_measured_ones():
+    """docs/text2image.md measured these (timed inside 15 minutes of training on 2 cores); a change must be re-measured."""
     from tfopt.text2image.config import Text2ImageConfig
 
     assert Text2ImageConfig(model="gan_int_cls").validated().phases() == (("gan", 1, 4500),)
     assert Text2ImageConfig(model="stackgan").validated().phases() == (("stage1", 1, 3000), ("stage2", 2, 1000))
     assert Text2ImageConfig(model="stackgan", stage2_steps=7).validated().phases()[1] == ("stage2", 2, 7)
+    assert (models.DEFAULTS["gan_int_cls"].damsm_weight, models.DEFAULTS["stackgan"].damsm_weight) == (4.0, 1.0)

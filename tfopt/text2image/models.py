@@ -86,10 +86,12 @@ class ModelDefaults:
 
 # The digits recipe, shared by both models: what makes the generator draw the digit a sentence asks for within
 # 15 minutes on 2 cores (docs/text2image.md, "Measured"); the papers' values are the ModelDefaults field defaults.
+# The DAMSM weight is each model's measured best: GAN-INT-CLS's held-out digit accuracy was 0.847 / 0.887 / 0.924
+# at weights 1 / 2 / 4; StackGAN's fell from 0.628 at 1 to 0.553 at 4.
 _DIGITS_RECIPE = dict(filters=32, learning_rate=5e-4, text_norm=True, projection=True, damsm_weight=1.0)
 
 DEFAULTS = {
-    "gan_int_cls": ModelDefaults(interpolation=True, **_DIGITS_RECIPE),
+    "gan_int_cls": ModelDefaults(interpolation=True, **{**_DIGITS_RECIPE, "damsm_weight": 4.0}),
     "stackgan": ModelDefaults(conditioning_augmentation=True, kl_weight=1.0, **_DIGITS_RECIPE),
 }
 """``{model: ModelDefaults}``: GAN-INT-CLS (Reed et al. 2016) and StackGAN (Zhang et al. 2017)."""
