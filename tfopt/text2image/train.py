@@ -167,7 +167,7 @@ def _phase(config, run_dir, name, stage, steps, stream_args, embedding_dim, stag
                            **config.model_options())
     run = cb.Run(phase_dir)
     grid_sentences, grid_captions = stream_args["grid"]
-    z = np.random.default_rng(config.seed + 1).standard_normal((len(grid_sentences), gan.latent_dim))
+    z = np.random.default_rng(config.seed + 1).standard_normal((len(grid_captions), gan.latent_dim))
     grids = cb.SampleGrids(run, every=config.sample_every, total=steps, z=z.astype(np.float32),
                            condition=grid_sentences, ncols=8, labels=None)
     checkpoints = cb.Checkpoints(run, gan, every=config.checkpoint_every, total=steps)
@@ -253,7 +253,7 @@ def train(config, output_dir, *, overwrite=False, quiet=False):
     with progress(total, quiet=quiet, desc=config.model) as bar:
         for name, stage, steps in config.phases():
             gan, phases[name] = _phase(config, output_dir, name, stage, steps, stream_args,
-                                       embeddings.shape[-1], gan, bar, quiet)
+                                       grid["sentence"].shape[-1], gan, bar, quiet)
     generator = gan.sampler
     served = combined_model(text_model, generator)
     with files.atomic_path(output_dir / MODEL_FILE) as tmp:
