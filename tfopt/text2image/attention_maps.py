@@ -1,0 +1,106 @@
+"""AttnGAN's attention maps: which image sub-regions each word of a caption drives (the paper's Figure 2).
+
+A served AttnGAN (``text2image.keras``: raw captions and ``z`` in) holds the frozen text
+encoder and the generator as nested models; :func:`attention_parts` finds them, and
+:func:`draw_attention` runs them on captions to get each image with its Stage 2 attention
+``[H*W, T]`` (every sub-region's weights over the words). Each real word's column is a map
+over the sub-regions: the image and, beside it, every word's map (scaled to the image,
+normalized to its own maximum, laid over a dimmed copy of the image) make one PNG per
+caption.
+
+Example:
+    model = load_text2image("runs/attngan")
+    summary = draw_attention(model, ["a thick red seven on a blue background"], "out/attention")
+    summary["attention_maps"][0]["words"]     # ["a", "thick", "red", "seven", ...]
+"""
+import pathlib
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from tfopt.core.errors import InputError
+from tfopt.gan import feeds
+from tfopt.images import save_grid
+
+__all__ = ["attention_parts", "caption_tokens", "draw_attention"]
+
+
+def _nested_models(model):
+    return [layer for layer in model._flatten_layers(include_self=False, recursive=True)
+            if isinstance(layer, keras.Model)]
+
+
+def _output_names(model):
+    return set(model.output) if isinstance(model.output, dict) else set()
+
+
+def attention_parts(model, source="the model"):
+    """``(text_encoder, generator)`` of a served text-to-image model whose generator outputs ``attention``.
+
+    Raises:
+        InputError: no generator with attention maps (GAN-INT-CLS, StackGAN) or no text encoder inside.
+    """
+    nested = _nested_models(model)
+    generators = [m for m in nested if "attention" in _output_names(m)]
+    texts = [m for m in nested if {"words", "sentence", "mask"} <= _output_names(m)]
+    if not generators or not texts:
+        raise InputError(f"expected an AttnGAN model (a generator with attention maps) for attention maps; received: "
+                         f"{source} without them")
+    return texts[0], generators[0]
+
+
+def caption_tokens(text_encoder, captions):
+    """Each caption's tokens as its text encoder reads them (vocabulary words, ``[UNK]`` for unknown ones)."""
+    vectorizer = next((layer for layer in text_encoder._flatten_layers(include_self=False, recursive=True)
+                       if isinstance(layer, keras.layers.TextVectorization)), None)
+    if vectorizer is None:
+        raise InputError("expected a text encoder with a TextVectorization layer; received: none inside")
+    vocabulary = vectorizer.get_vocabulary()
+    ids = np.asarray(vectorizer(tf.constant([str(c) for c in captions])))
+    return [[vocabulary[i] for i in row if i != 0] for row in ids]
+
+
+def _overlay(image, weights):
+    """``image [S, S, 3]`` in [0, 1] dimmed, with ``weights [h, w]`` (scaled to S, normalized) in red/yellow."""
+    size = image.shape[0]
+    heat = tf.image.resize(weights[..., None], (size, size), method="bilinear").numpy()[..., 0]
+    heat = heat / max(float(heat.max()), 1e-12)
+    colour = np.stack([np.ones_like(heat), heat, np.zeros_like(heat)], axis=-1)
+    return np.clip(0.35 * image + 0.65 * heat[..., None] * colour, 0.0, 1.0)
+
+
+def draw_attention(model, captions, outdir, *, seed=0, scale=4, source="the model"):
+    """Writes ``attention_<k>.png`` per caption (its image, then each word's map) into ``outdir``.
+
+    Args:
+        model: a served AttnGAN (``{"captions", "z"}`` -> images).
+        captions: sentences.
+        outdir: an existing folder.
+        seed: seed of the one ``z`` every caption is drawn with.
+        scale: pixel upsampling of the PNGs.
+        source: how errors name the model (e.g. its path).
+
+    Returns:
+        ``{"attention_maps": [{"caption", "file", "words", "grid": [h, w]}, ...]}``.
+
+    Raises:
+        InputError: a model without attention maps.
+    """
+    text_encoder, generator = attention_parts(model, source)
+    latent = feeds.latent_dim_of(generator)
+    z = np.repeat(np.random.default_rng(seed).standard_normal((1, latent)).astype(np.float32), len(captions), 0)
+    text = text_encoder(tf.constant([str(c) for c in captions]), training=False)
+    drawn = generator(feeds.feed(generator, z=tf.constant(z), condition=text), training=False)
+    images = np.clip((np.asarray(drawn["image"]) + 1.0) / 2.0, 0.0, 1.0)
+    attention = np.asarray(drawn["attention"])                     # [B, h*w, T]
+    side = int(round(np.sqrt(attention.shape[1])))
+    tokens = caption_tokens(text_encoder, captions)
+    entries = []
+    for k, (caption, words) in enumerate(zip(captions, tokens)):
+        maps = [_overlay(images[k], attention[k, :, t].reshape(side, side)) for t in range(len(words))]
+        name = f"attention_{k + 1}.png"
+        save_grid(pathlib.Path(outdir) / name, np.stack([images[k], *maps]), labels=["image", *words],
+                  ncols=len(words) + 1, scale=scale)
+        entries.append({"caption": str(caption), "file": name, "words": words, "grid": [side, side]})
+    return {"attention_maps": entries}
