@@ -8,6 +8,12 @@ over the sub-regions: the image and, beside it, every word's map (scaled to the 
 normalized to its own maximum, laid over a dimmed copy of the image) make one PNG per
 caption.
 
+:func:`attention_check` asks whether a colour word attends where its colour is: for the
+stroke colour's word, the share of its attention mass on the stroke's sub-regions (the
+readers' stroke mask of the generated image) against the share of the image they cover;
+and its mean weight per stroke sub-region against per background sub-region. The
+background colour's word gets the same numbers, which should lean the other way.
+
 Example:
     model = load_text2image("runs/attngan")
     summary = draw_attention(model, ["a thick red seven on a blue background"], "out/attention")
@@ -23,7 +29,7 @@ from tfopt.core.errors import InputError
 from tfopt.gan import feeds
 from tfopt.images import save_grid
 
-__all__ = ["attention_parts", "caption_tokens", "draw_attention"]
+__all__ = ["attention_parts", "caption_tokens", "draw_attention", "attention_check"]
 
 
 def _nested_models(model):
@@ -104,3 +110,60 @@ def draw_attention(model, captions, outdir, *, seed=0, scale=4, source="the mode
                   ncols=len(words) + 1, scale=scale)
         entries.append({"caption": str(caption), "file": name, "words": words, "grid": [side, side]})
     return {"attention_maps": entries}
+
+
+def _word_position(words, wanted):
+    return words.index(wanted) if wanted in words else -1
+
+
+def attention_check(generator, text_model, captions, attributes, *, seed=0, batch_size=250):
+    """Where the colour words attend: stroke against background sub-regions of the generated images.
+
+    Args:
+        generator: an AttnGAN generator (outputs ``image`` and ``attention`` ``[B, h*w, T]``).
+        text_model: the frozen text encoder.
+        captions: ``[N]`` captions of the captioned digits (each names its stroke and background colours).
+        attributes: ``{"stroke": [N], "background": [N]}`` colour indices (``COLOUR_NAMES``).
+        seed: seed of the noise.
+        batch_size: captions per generator call.
+
+    Returns:
+        ``{"stroke_word": {...}, "background_word": {...}, "num_captions": n}``, each with
+        ``mass_on_stroke`` (mean share of the word's attention mass on stroke sub-regions),
+        ``stroke_area`` (mean share of the sub-regions that are stroke), ``mean_on_stroke`` and
+        ``mean_on_background`` (its mean weight per stroke / background sub-region). Captions whose
+        colour words the tokens do not show are skipped.
+    """
+    from tfopt.data.captioned_digits import COLOUR_NAMES
+    from tfopt.text2image.readers import stroke_map
+
+    captions = [str(c) for c in captions]
+    images, maps = [], []
+    z = np.random.default_rng(seed).standard_normal((len(captions), feeds.latent_dim_of(generator))).astype(np.float32)
+    for start in range(0, len(captions), batch_size):
+        text = text_model(tf.constant(captions[start:start + batch_size]), training=False)
+        drawn = generator(feeds.feed(generator, z=tf.constant(z[start:start + batch_size]), condition=text),
+                          training=False)
+        images.append(np.asarray(drawn["image"]))
+        maps.append(np.asarray(drawn["attention"]))
+    images, attention = np.concatenate(images), np.concatenate(maps)          # [N, S, S, 3], [N, h*w, T]
+    side = int(round(np.sqrt(attention.shape[1])))
+    grey = tf.image.resize(stroke_map(images)[..., None], (side, side), method="area").numpy().reshape(len(images), -1)
+    stroke = grey > 0.5                                                        # [N, h*w]
+    tokens = caption_tokens(text_model, captions)  # padding comes last: a word's index is its column
+    scores = {}
+    for key, role in (("stroke_word", "stroke"), ("background_word", "background")):
+        rows = {"mass_on_stroke": [], "stroke_area": [], "mean_on_stroke": [], "mean_on_background": []}
+        for n, words in enumerate(tokens):
+            j = _word_position(words, COLOUR_NAMES[int(attributes[role][n])])
+            if j < 0 or not stroke[n].any() or stroke[n].all():
+                continue
+            column = attention[n, :, j]
+            rows["mass_on_stroke"].append(column[stroke[n]].sum() / max(column.sum(), 1e-12))
+            rows["stroke_area"].append(stroke[n].mean())
+            rows["mean_on_stroke"].append(column[stroke[n]].mean())
+            rows["mean_on_background"].append(column[~stroke[n]].mean())
+        scores[key] = {name: float(np.mean(v)) if v else None for name, v in rows.items()}
+        scores[key]["num_captions"] = len(rows["stroke_area"])
+    return scores
+

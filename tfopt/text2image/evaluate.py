@@ -14,6 +14,8 @@ encoder's sentence vector; see :mod:`tfopt.gan.feeds`).
 * **Diversity** for one caption: the mean pairwise distance of those features over
   samples of the same caption with different noise (what conditioning augmentation
   should raise).
+* **Attention check** (AttnGAN only, the captioned digits): where the stroke and
+  background colour words attend (:func:`tfopt.text2image.attention_maps.attention_check`).
 
 Example:
     scores = evaluate(generator, text_model, image_model, captioned_digits("held_out"), num=1000)
@@ -114,7 +116,7 @@ def caption_samples(generator, text_model, captions, *, per_caption=4, seed=0):
 
 
 def evaluate(generator, text_model, image_model, data, *, num=1000, seed=0, candidates=100, diversity_captions=20,
-             diversity_samples=8, ceilings=True):
+             diversity_samples=8, ceilings=True, attention_captions=200):
     """Scores a generator on the captions of a captioned set (e.g. the held-out combinations).
 
     Args:
@@ -128,11 +130,13 @@ def evaluate(generator, text_model, image_model, data, *, num=1000, seed=0, cand
             ``candidates - 1`` mismatches per image; the number used is reported).
         diversity_captions, diversity_samples: captions and samples per caption of the diversity score.
         ceilings: also score the real images (readers, R-precision): the ceilings.
+        attention_captions: captions of the attention check (a generator with attention maps and
+            colour attributes only).
 
     Returns:
         dict: ``num_images``, ``attributes`` ({digit, stroke, background, thickness, all}),
-        ``r_precision``, ``fid``, ``diversity``, and with ``ceilings`` ``real_attributes`` and
-        ``real_r_precision``.
+        ``r_precision``, ``fid``, ``diversity``, with ``ceilings`` ``real_attributes`` and
+        ``real_r_precision``, and for AttnGAN ``attention_check``.
     """
     num = len(data.images) if not num else min(int(num), len(data.images))
     rng = np.random.default_rng(seed)
@@ -156,6 +160,13 @@ def evaluate(generator, text_model, image_model, data, *, num=1000, seed=0, cand
     scores["fid"] = fid(_features(features, fake), _features(features, real))
     scores["diversity"] = diversity(generator, feeds.take(conditions, 0, diversity_captions),
                                     samples=diversity_samples, seed=seed + 2, features=features)
+    if "attention" in feeds.outputs(generator.output, "image") and {"stroke", "background"} <= set(attributes):
+        from tfopt.text2image.attention_maps import attention_check
+
+        count = min(int(attention_captions), num)
+        scores["attention_check"] = attention_check(generator, text_model, chosen[:count],
+                                                    {k: attributes[k][:count] for k in ("stroke", "background")},
+                                                    seed=seed + 3)
     if ceilings:
         if attributes:
             scores["real_attributes"] = readers.attribute_accuracy(real, attributes)
