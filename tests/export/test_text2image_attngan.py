@@ -67,7 +67,8 @@ def test_attngan_keras_file_reloads_in_a_fresh_process(model, tmp_path):
     program = ("import json, sys, numpy as np, tensorflow as tf\n"
                "from tfopt.text2image.sampling import load_text2image\n"
                "model = load_text2image(sys.argv[1])\n"
-               "out = model([tf.constant(json.loads(sys.argv[2])), tf.constant(np.load(sys.argv[3]))], training=False)\n"
+               "captions, z = tf.constant(json.loads(sys.argv[2])), tf.constant(np.load(sys.argv[3]))\n"
+               "out = model([captions, z], training=False)\n"
                "np.save(sys.argv[4], out.numpy())\n")
     done = subprocess.run([sys.executable, "-c", program, str(path), json.dumps(CAPTIONS[:2]), str(tmp_path / "z.npy"),
                            str(tmp_path / "out.npy")], capture_output=True, text=True, timeout=300)

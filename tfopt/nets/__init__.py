@@ -26,5 +26,6 @@ from tfopt.nets import text2image
 
 __all__ = ["register", "get", "build", "names",
            # the builder modules
-           "attngan", "biggan", "dcgan", "digits_cnn", "efficientnet_lite", "hed", "mlp", "pix2pix", "segmenter", "stylenet",
+           "attngan", "biggan", "dcgan", "digits_cnn", "efficientnet_lite", "hed", "mlp", "pix2pix", "segmenter",
+           "stylenet",
            "text2image"]

@@ -166,7 +166,8 @@ def attngan_stage_discriminator(embedding_dim=128, image_size=32, channels=3, fi
     if projection:
         pooled = layers.GlobalAveragePooling2D(name="pooled")(features)
         embedded = layers.Dense(width, use_bias=False, name="text_embedding")(projected)
-        cond = layers.Add(name="cond_with_projection")([cond, layers.Dot(axes=1, name="projection")([pooled, embedded])])
+        match = layers.Dot(axes=1, name="projection")([pooled, embedded])
+        cond = layers.Add(name="cond_with_projection")([cond, match])
     outputs = {"logits": layers.Reshape((1,), name="logits")(uncond), "cond_logits": layers.Identity(name="cond")(cond)}
     return keras.Model([image, sentence], outputs, name=name)
 

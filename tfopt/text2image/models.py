@@ -1,4 +1,4 @@
-"""GAN-INT-CLS and StackGAN as compiled GAN-core models, and the training stream of (image, caption embedding).
+"""GAN-INT-CLS, StackGAN and AttnGAN as compiled GAN-core models, and the training stream of (image, caption).
 
 Everything here is generic over arrays: images ``[N, S, S, C]`` in [-1, 1] and sentence
 embeddings ``[N, E]`` (or ``[N, captions, E]``, one drawn per example and step), as a
@@ -9,6 +9,12 @@ Per-model defaults live in :data:`DEFAULTS`: the papers' values (the fields of
 :class:`ModelDefaults`) changed by the digits recipe (width 32, learning rate 5e-4,
 text-conditional norms in G, a projection term in D, AttnGAN's sentence-level DAMSM
 loss in G, which needs the frozen DAMSM ``image_encoder``).
+
+AttnGAN (``"attngan"``, :mod:`tfopt.nets.attngan`, :mod:`tfopt.text2image.attngan_objectives`)
+trains both its stages at once; its condition is the text encoder's ``sentence``,
+``words`` and ``mask``, so its stream carries raw captions and encodes each batch
+(:func:`dataset`'s ``encode``), and its discriminator judges the real image and its
+half-size copy (``real_transform``) against the generator's two images.
 
 StackGAN trains in two runs. Stage I (``stage=1``) draws at ``image_size / 2``: the
 real images are average-pooled 2x inside the step, so both stages read the same
