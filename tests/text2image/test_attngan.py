@@ -222,3 +222,43 @@ def test_config_attngan_is_one_phase_of_its_measured_length_and_refuses_what_it_
     for bad in (dict(interpolation=True), dict(conditioning_augmentation=False)):
         with pytest.raises(InputError, match="attngan"):
             Text2ImageConfig(model="attngan", **bad).validated()
+
+
+class _DrawnGenerator:
+    """Stands in for an AttnGAN generator: fixed images (a red square on blue) and fixed attention maps."""
+
+    def __init__(self, images, attention):
+        from types import SimpleNamespace
+
+        self.inputs = [SimpleNamespace(name=n, shape=s) for n, s in
+                       (("z", (None, 3)), ("sentence", (None, 8)), ("words", (None, None, 8)), ("mask", (None, None)))]
+        self.images, self.attention = images, attention
+
+    def __call__(self, values, training=False):
+        n = int(values[0].shape[0])
+        return {"image": tf.constant(self.images[:n]), "attention": tf.constant(self.attention[:n])}
+
+
+def test_attention_check_reads_where_the_colour_words_attend():
+    from tfopt.data.captioned_digits import COLOUR_NAMES
+    from tfopt.text2image.attention_maps import attention_check
+    from tfopt.text2image.encoders import text_encoder
+
+    images = np.zeros((2, 32, 32, 3), np.float32)
+    images[...] = (-0.8, -0.6, 0.9)                 # blue background
+    images[:, 8:24, 8:24] = (0.8, -0.8, -0.8)       # a red 16 x 16 square: 8 x 8 of the 16 x 16 sub-regions
+    square = np.zeros((16, 16), bool)
+    square[4:12, 4:12] = True
+    attention = np.full((2, 256, 16), 0.01, np.float32)
+    attention[:, :, 2] = np.where(square.reshape(-1), 0.9, 0.1)    # "red", the stroke colour's word
+    attention[:, :, 6] = np.where(square.reshape(-1), 0.05, 0.5)   # "blue", the background's
+    captions = ["a thick red seven on a blue background"] * 2
+    attributes = {"stroke": [COLOUR_NAMES.index("red")] * 2, "background": [COLOUR_NAMES.index("blue")] * 2}
+    check = attention_check(_DrawnGenerator(images, attention), text_encoder(embedding_dim=8, word_dim=4), captions,
+                            attributes)
+    stroke, background = check["stroke_word"], check["background_word"]
+    assert stroke["num_captions"] == background["num_captions"] == 2
+    assert stroke["stroke_area"] == pytest.approx(0.25)
+    assert stroke["mass_on_stroke"] == pytest.approx(64 * 0.9 / (64 * 0.9 + 192 * 0.1), rel=1e-5)
+    assert (stroke["mean_on_stroke"], stroke["mean_on_background"]) == (pytest.approx(0.9), pytest.approx(0.1))
+    assert background["mass_on_stroke"] == pytest.approx(64 * 0.05 / (64 * 0.05 + 192 * 0.5), rel=1e-5)
