@@ -31,7 +31,7 @@ _NOT_IDENTITY = ("steps", "stage2_steps", "log_every", "sample_every", "checkpoi
 # StackGAN's Stage I (16 px) and Stage II (32 px) about 547 + 267 s (timed without CA). Both inside 15 minutes.
 _DEFAULT_STEPS = {"gan_int_cls": (4500, 0), "stackgan": (3000, 1000)}
 # AttnGAN trains both stages at once, in one phase (docs/text2image.md, "AttnGAN": its measured steps per second).
-_DEFAULT_STEPS["attngan"] = (800, 0)
+_DEFAULT_STEPS["attngan"] = (1200, 0)
 _DEFAULT_EMA = 0.999
 
 
@@ -69,7 +69,7 @@ class Text2ImageConfig:
             None: the recipe's; 0: untrained encoders, for smoke tests.
         batch_size: examples per step.
         steps: training steps (GAN-INT-CLS; StackGAN's Stage I; AttnGAN); None: the model's default (4,500 for
-            GAN-INT-CLS, 3,000 for StackGAN, 800 for AttnGAN).
+            GAN-INT-CLS, 3,000 for StackGAN, 1,200 for AttnGAN).
         stage2_steps: StackGAN's Stage II steps; None: 1,000.
         learning_rate: Adam learning rate of both networks; None: the model's default (5e-4; both papers: 2e-4).
         seed: seed of the data order, initialization and noise.
