@@ -262,3 +262,21 @@ def test_attention_check_reads_where_the_colour_words_attend():
     assert stroke["mass_on_stroke"] == pytest.approx(64 * 0.9 / (64 * 0.9 + 192 * 0.1), rel=1e-5)
     assert (stroke["mean_on_stroke"], stroke["mean_on_background"]) == (pytest.approx(0.9), pytest.approx(0.1))
     assert background["mass_on_stroke"] == pytest.approx(64 * 0.05 / (64 * 0.05 + 192 * 0.5), rel=1e-5)
+
+
+def test_nearest_upsampling_repeats_rows_and_columns():
+    from tfopt.nets.attngan import _nearest_x2
+
+    x = keras.Input((3, 4, 2))
+    model = keras.Model(x, _nearest_x2(x, "up"))
+    a = np.random.default_rng(0).standard_normal((2, 3, 4, 2)).astype(np.float32)
+    np.testing.assert_array_equal(model(a), np.repeat(np.repeat(a, 2, axis=1), 2, axis=2))
+
+
+def test_fit_compiles_with_xla():
+    """The default run compiles its step with XLA (a nearest resize, for one, has no XLA gradient on CPU)."""
+    gan = models.build_gan("attngan", seed=2, damsm_weight=0.0, jit_compile=True, **TINY)
+    start = [w.numpy().copy() for w in gan.generator.trainable_weights]
+    logs = gan.fit(_stream(), steps_per_epoch=1, epochs=1, verbose=0).history
+    assert np.isfinite(logs["g_loss"][-1])
+    assert max(float(np.abs(a - b.numpy()).max()) for a, b in zip(start, gan.generator.trainable_weights)) > 1e-6

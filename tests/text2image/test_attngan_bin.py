@@ -100,3 +100,15 @@ def test_attention_maps_of_a_model_without_attention_exit_2_in_one_line(env, tmp
     plain = _run(env, "text2image.py", f"--checkpoint={path}", f"--output={out}", "--captions=a red seven",
                  "--noread")
     assert plain.returncode == 0, plain.stderr[-2000:]
+
+
+def test_bin_export_serves_the_run_with_raw_captions(run_dir, env, tmp_path):
+    """bin/export.py on the run's text2image.keras: the text encoder's layers load, and TFLite takes the image part."""
+    out = tmp_path / "served"
+    done = _run(env, "export.py", f"--model={run_dir / 'text2image.keras'}", f"--output={out}", "--num_samples=4",
+                "--timing_runs=1", "--representative_count=8", "--captions=a thick red seven on a blue background")
+    assert done.returncode == 0, done.stderr[-3000:]
+    summary = json.loads(next(out.rglob("summary.json")).read_text())
+    assert summary["spec"]["kind"] == "text2image"
+    assert summary["formats"]["saved_model"]["max_abs_diff"] <= 1e-5
+    assert summary["formats"]["tflite_fp32"]["max_abs_diff"] <= 1e-4

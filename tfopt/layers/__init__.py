@@ -15,6 +15,7 @@ loads with ``keras.saving.load_model(path, safe_mode=True)``.
 * :mod:`.norms` also: ``ConditionalBatchNorm`` (BigGAN's class-conditional batch norm);
 * :mod:`.attention`: ``SelfAttention`` (SAGAN); :mod:`.latent`: ``LatentChunks`` (hierarchical z);
 * :mod:`.word_attention`: ``WordAttention`` (AttnGAN's sub-regions over words), ``GLU`` (gated linear unit);
+* :mod:`.text`: ``TokenMask``, ``MaskedWords`` (the DAMSM text encoder's padding);
 * :mod:`.progressive`: ``EqualizedDense``, ``EqualizedConv2D``, ``PixelNorm``, ``MinibatchStddev``,
   ``FadeIn`` (Progressive GAN's equalized learning rate, pixel norm, minibatch stddev, fade-in).
 
@@ -37,6 +38,7 @@ from tfopt.layers.preprocess import Preprocess
 from tfopt.layers.progressive import EqualizedConv2D, EqualizedDense, FadeIn, MinibatchStddev, PixelNorm
 from tfopt.layers.registration import PACKAGE, serializable
 from tfopt.layers.spectral import SpectralConv2D, SpectralDense, update_spectral_norms
+from tfopt.layers.text import MaskedWords, TokenMask
 from tfopt.layers.word_attention import GLU, WordAttention
 
 __all__ = ["PACKAGE", "serializable", "ReflectConv", "UpsampleConv", "CropLike", "ResizeLike", "InstanceNorm",
@@ -44,7 +46,7 @@ __all__ = ["PACKAGE", "serializable", "ReflectConv", "UpsampleConv", "CropLike",
            "Preprocess", "Maxout", "CategoricalCode", "categorical_code", "ClassProjection", "SpectralConv2D",
            "SpectralDense", "update_spectral_norms", "ConditionalBatchNorm", "SelfAttention", "LatentChunks",
            "EqualizedDense", "EqualizedConv2D", "PixelNorm", "MinibatchStddev", "FadeIn", "ConditioningAugmentation",
-           "WordAttention", "GLU"]
+           "WordAttention", "GLU", "TokenMask", "MaskedWords"]
 
 # Registered names used before all layers moved here, kept so files saved then still load:
 # the style network's layers were registered under the package "tfopt_style".
