@@ -3,12 +3,16 @@
 Writes ``<output>/samples.png`` (a row per caption; for the captioned digits the attribute
 readers' verdict under every image), ``images.npz`` (``images`` [N, H, W, C] in [0, 1],
 ``z``, ``captions``) and ``summary.json`` (the captions, the words the vocabulary does not
-know, and per caption what the readers saw).
+know, and per caption what the readers saw). With ``--attention_maps`` (AttnGAN runs only)
+also ``attention_<k>.png`` per caption: its image, then each word's attention map over the
+image's sub-regions (AttnGAN's Figure 2).
 
 Example:
     python bin/text2image.py --checkpoint=runs/int_cls --output=out/sevens \
         --captions="a thick red seven on a blue background;on black, a green three drawn in thin lines"
     python bin/text2image.py --checkpoint=runs/stackgan --captions_file=sentences.txt --num_per_caption=16 --output=out/s
+    python bin/text2image.py --checkpoint=runs/attngan --attention_maps --output=out/attn \
+        --captions="a thick red seven on a blue background"
 """
 from absl import flags
 
@@ -20,6 +24,8 @@ flags.DEFINE_string("captions_file", None, "A text file with one sentence per li
 flags.DEFINE_integer("num_per_caption", 8, "Images per sentence (each with its own noise).")
 flags.DEFINE_integer("scale", 3, "Pixel upsampling of samples.png.")
 flags.DEFINE_boolean("read", True, "Judge each image with the captioned digits' attribute readers.")
+flags.DEFINE_boolean("attention_maps", False, "AttnGAN only: also write attention_<k>.png per caption, each word's "
+                     "attention map over the image.")
 flags.mark_flag_as_required("checkpoint")
 cli.define_common_flags()
 FLAGS = flags.FLAGS
@@ -27,6 +33,7 @@ FLAGS = flags.FLAGS
 
 def main(argv):
     del argv
+    from tfopt.core import files
     from tfopt.text2image import sampling
 
     cli.check_positive("num_per_caption", FLAGS.num_per_caption)
@@ -34,9 +41,18 @@ def main(argv):
     cli.set_seed(FLAGS.seed)
     captions = sampling.read_captions(FLAGS.captions, FLAGS.captions_file)
     model = sampling.load_text2image(FLAGS.checkpoint)
+    if FLAGS.attention_maps:
+        from tfopt.text2image import attention_maps
+
+        attention_maps.attention_parts(model, repr(FLAGS.checkpoint))  # refused before anything is written
     with cli.output_dir(FLAGS.output, overwrite=FLAGS.overwrite) as outdir:
         summary = sampling.draw(model, captions, outdir, num_per_caption=FLAGS.num_per_caption, seed=FLAGS.seed,
                                 scale=FLAGS.scale, read=FLAGS.read)
+        if FLAGS.attention_maps:
+            summary.update(attention_maps.draw_attention(model, captions, outdir, seed=FLAGS.seed, scale=4,
+                                                         source=repr(FLAGS.checkpoint)))
+            summary["files"] += [entry["file"] for entry in summary["attention_maps"]]
+            files.write_summary(outdir, summary)
     if not FLAGS.quiet:
         unknown = summary["unknown_words"]
         note = f" (unknown words, drawn as [UNK]: {', '.join(unknown)})" if unknown else ""

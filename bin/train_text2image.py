@@ -1,7 +1,10 @@
-"""Trains a text-to-image GAN (GAN-INT-CLS or StackGAN) on captioned images, resumes in place, scores held-out captions.
+"""Trains a text-to-image GAN (GAN-INT-CLS, StackGAN, AttnGAN) on captioned images, resumes in place, scores held-out
+captions.
 
     python bin/train_text2image.py --model=gan_int_cls --output=runs/int_cls
     python bin/train_text2image.py --model=stackgan --output=runs/stackgan
+    python bin/train_text2image.py --model=attngan --output=runs/attngan
+    python bin/train_text2image.py --model=attngan --damsm_weight=0 --output=runs/attngan_no_damsm   # ablation
     python bin/train_text2image.py --model=gan_int_cls --nocls --output=runs/no_cls            # ablation
     python bin/train_text2image.py --model=stackgan --noconditioning_augmentation --output=runs/no_ca
     python bin/train_text2image.py --data=CUB_200_2011/ --image_size=64 --output=runs/birds
@@ -11,7 +14,7 @@
 some digit x colour pairs are held out of training and scored) or a folder with images/
 and text/ (one caption file per image, CUB / Oxford-102 style). The frozen DAMSM text
 encoder (trained once on first use, cached) turns captions into sentence vectors. Writes,
-in --output: config.json, one sub-directory per phase (gan, or stage1 and stage2: ckpt/,
+in --output: config.json, one sub-directory per phase (gan, or StackGAN's stage1 and stage2: ckpt/,
 samples/, history.json, losses.png, logs/ for TensorBoard), text2image.keras (raw captions
 in), captions.png (held-out captions with the readers' verdicts) and summary.json
 (attribute accuracies, R-precision, FID and diversity on held-out captions, with the real

@@ -33,7 +33,8 @@ def test_every_layer_is_registered_under_tfopt():
                                              "ClassProjection", "SpectralConv2D", "SpectralDense",
                                              "ConditionalBatchNorm", "SelfAttention", "LatentChunks",
                                              "EqualizedDense", "EqualizedConv2D", "PixelNorm", "MinibatchStddev",
-                                             "FadeIn", "ConditioningAugmentation"}
+                                             "FadeIn", "ConditioningAugmentation", "WordAttention", "GLU",
+                                             "TokenMask", "MaskedWords"}
     for cls in classes:
         assert keras.saving.get_registered_name(cls) == f"tfopt>{cls.__name__}"
         assert keras.saving.get_registered_object(f"tfopt>{cls.__name__}") is cls

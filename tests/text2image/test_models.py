@@ -104,7 +104,7 @@ def test_flags_choose_the_terms():
 
 def test_bad_model_arguments():
     with pytest.raises(InputError, match="model"):
-        models.build_gan("attngan", **TINY)
+        models.build_gan("attn_gan", **TINY)
     with pytest.raises(InputError, match="stage"):
         models.build_gan("gan_int_cls", stage=2, **TINY)
     with pytest.raises(InputError, match="stage1"):

@@ -5,7 +5,9 @@ dropout, as in pix2pix) and their condition inputs, discriminators take ``image`
 the same condition inputs. A condition is one tensor (fed to the input named
 ``condition``) or a dict of tensors (fed by key). Outputs are read as dicts: a
 generator's plain tensor is ``{"image": ...}``, a discriminator's is
-``{"logits": ...}``; multi-output networks return dicts themselves.
+``{"logits": ...}``; multi-output networks return dicts themselves. A discriminator
+that judges several images at once (one per generator stage) names them as inputs, and
+its ``image`` is then a dict of them, fed by key like a dict condition.
 
 Example:
     images = generate_from(generator, z, condition=np.arange(16) % 10)   # numpy [16, H, W, C]
@@ -87,7 +89,9 @@ def _named(z=None, image=None, condition=None):
     named = {}
     if z is not None:
         named["z"] = z
-    if image is not None:
+    if isinstance(image, dict):  # images of several scales, by input name (e.g. a multi-stage discriminator)
+        named.update(image)
+    elif image is not None:
         named["image"] = image
     if isinstance(condition, dict):
         named.update(condition)

@@ -63,6 +63,18 @@ def _is_image_like(condition, image):
             and condition.shape[1:3] == image.shape[1:3] and condition.dtype.is_floating)
 
 
+def _batch_size(images):
+    """The batch size of images given as a tensor or as a dict of tensors (one per scale)."""
+    return tf.shape(tf.nest.flatten(images)[0])[0]
+
+
+def _judged(generated, real):
+    """The generated images D judges: ``generated["image"]``, or a dict like ``real``'s of same-named outputs."""
+    if isinstance(real, dict):
+        return {name: generated[name] for name in real}
+    return generated["image"]
+
+
 def _clone_unless_frozen(layer):
     """A fresh copy of a trainable layer for the EMA generator; a frozen layer is returned itself, shared."""
     if isinstance(layer, keras.layers.Layer) and not layer.trainable:
@@ -97,7 +109,10 @@ class GAN(keras.Model):
             the generator optimizer's iterations; progressive growing, whose
             optimizers start afresh at each stage, passes its run-wide step).
         real_transform: a function applied to each real minibatch inside the step,
-            before anything reads it (progressive growing's fade of the real images).
+            before anything reads it (progressive growing's fade of the real images). It
+            may return a dict of images by discriminator input name (AttnGAN: the real
+            image and its half-size copy, one per generator stage); the generated images
+            D judges are then the generator's outputs of the same names.
         **kwargs: ``keras.Model`` arguments (``name``).
 
     Example:
@@ -207,6 +222,9 @@ class GAN(keras.Model):
         """DiffAugment of what D sees; an image condition moves with its image (same offsets)."""
         if not self.augment:
             return image, condition
+        if isinstance(image, dict):
+            raise InputError(f"expected one image per example with augment={','.join(self.augment)}; received: "
+                             f"images {sorted(image)}")
         paired = _is_image_like(condition, image)
         x = tf.concat([image, tf.cast(condition, image.dtype)], axis=-1) if paired else image
         batch, size = tf.shape(x)[0], x.shape[1]
@@ -241,12 +259,13 @@ class GAN(keras.Model):
         values = {("real" if name == "image" else name): value for name, value in batch.items()}
         if self.real_transform is not None:
             values["real"] = self.real_transform(values["real"])
-        local = tf.shape(values["real"])[0]
+        local = _batch_size(values["real"])
         values.setdefault("condition", None)
         producers = {
             "z": lambda r: self._noise(local),
             "generated": lambda r: self.generate_outputs(r["z"], r["condition"]),
-            "fake": lambda r: r["generated"]["image"],
+            # What D judges: the image, or (real images given as a dict of scales) the same-named outputs.
+            "fake": lambda r: _judged(r["generated"], r["real"]),
             # A wrong condition from the data if it has one, else the next example's (in this replica).
             "wrong_condition": lambda r: tf.nest.map_structure(lambda c: tf.roll(c, 1, axis=0), r["condition"]),
             "seen_real": lambda r: self._augment(r["real"], r["condition"]),
@@ -281,8 +300,8 @@ class GAN(keras.Model):
     def _d_step(self, batch):
         update_spectral_norms(self.discriminator)  # one power iteration per D step, whatever D is called on
         record = self._record(batch)
-        local = tf.shape(record["real"])[0]
-        record.set("fake", tf.stop_gradient(record["fake"]))  # G runs outside D's tape
+        local = _batch_size(record["real"])
+        record.set("fake", tf.nest.map_structure(tf.stop_gradient, record["fake"]))  # G runs outside D's tape
         with tf.GradientTape() as tape:
             loss, values = self._objective(self.d_terms, record, local)
         grads = tape.gradient(loss, self.discriminator.trainable_variables)
@@ -296,7 +315,7 @@ class GAN(keras.Model):
     def _g_step(self, batch):
         update_spectral_norms(self.generator)
         record = self._record(batch)
-        local = tf.shape(record["real"])[0]
+        local = _batch_size(record["real"])
         with tf.GradientTape() as tape:
             loss, values = self._objective(self.g_terms, record, local)
         grads = tape.gradient(loss, self.generator.trainable_variables)

@@ -14,6 +14,8 @@ loads with ``keras.saving.load_model(path, safe_mode=True)``.
 * :mod:`.spectral`: ``SpectralConv2D``, ``SpectralDense`` (spectral norm, one power iteration per step);
 * :mod:`.norms` also: ``ConditionalBatchNorm`` (BigGAN's class-conditional batch norm);
 * :mod:`.attention`: ``SelfAttention`` (SAGAN); :mod:`.latent`: ``LatentChunks`` (hierarchical z);
+* :mod:`.word_attention`: ``WordAttention`` (AttnGAN's sub-regions over words), ``GLU`` (gated linear unit);
+* :mod:`.text`: ``TokenMask``, ``MaskedWords`` (the DAMSM text encoder's padding);
 * :mod:`.progressive`: ``EqualizedDense``, ``EqualizedConv2D``, ``PixelNorm``, ``MinibatchStddev``,
   ``FadeIn`` (Progressive GAN's equalized learning rate, pixel norm, minibatch stddev, fade-in).
 
@@ -36,12 +38,15 @@ from tfopt.layers.preprocess import Preprocess
 from tfopt.layers.progressive import EqualizedConv2D, EqualizedDense, FadeIn, MinibatchStddev, PixelNorm
 from tfopt.layers.registration import PACKAGE, serializable
 from tfopt.layers.spectral import SpectralConv2D, SpectralDense, update_spectral_norms
+from tfopt.layers.text import MaskedWords, TokenMask
+from tfopt.layers.word_attention import GLU, WordAttention
 
 __all__ = ["PACKAGE", "serializable", "ReflectConv", "UpsampleConv", "CropLike", "ResizeLike", "InstanceNorm",
            "ResidualBlock",
            "Preprocess", "Maxout", "CategoricalCode", "categorical_code", "ClassProjection", "SpectralConv2D",
            "SpectralDense", "update_spectral_norms", "ConditionalBatchNorm", "SelfAttention", "LatentChunks",
-           "EqualizedDense", "EqualizedConv2D", "PixelNorm", "MinibatchStddev", "FadeIn", "ConditioningAugmentation"]
+           "EqualizedDense", "EqualizedConv2D", "PixelNorm", "MinibatchStddev", "FadeIn", "ConditioningAugmentation",
+           "WordAttention", "GLU", "TokenMask", "MaskedWords"]
 
 # Registered names used before all layers moved here, kept so files saved then still load:
 # the style network's layers were registered under the package "tfopt_style".

@@ -12,6 +12,7 @@ Example:
 from tfopt.nets.registry import build, get, names, register
 
 # Builder modules, one a line: importing one registers its networks.
+from tfopt.nets import attngan
 from tfopt.nets import biggan
 from tfopt.nets import dcgan
 from tfopt.nets import digits_cnn
@@ -25,5 +26,6 @@ from tfopt.nets import text2image
 
 __all__ = ["register", "get", "build", "names",
            # the builder modules
-           "biggan", "dcgan", "digits_cnn", "efficientnet_lite", "hed", "mlp", "pix2pix", "segmenter", "stylenet",
+           "attngan", "biggan", "dcgan", "digits_cnn", "efficientnet_lite", "hed", "mlp", "pix2pix", "segmenter",
+           "stylenet",
            "text2image"]

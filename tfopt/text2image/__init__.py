@@ -1,4 +1,4 @@
-"""Text to image: captioned data readers, text and image encoders (DAMSM), GAN-INT-CLS and StackGAN.
+"""Text to image: captioned data readers, text and image encoders (DAMSM), GAN-INT-CLS, StackGAN and AttnGAN.
 
 The captioned digits themselves live in :mod:`tfopt.data.captioned_digits` (a real captioned folder in
 :mod:`tfopt.data.captioned_folder`); this package holds what reads, encodes and draws them:

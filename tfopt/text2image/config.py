@@ -20,7 +20,7 @@ __all__ = ["Text2ImageConfig", "KIND", "MODELS"]
 KIND = "text2image"
 """The ``kind`` written into a run's config.json (other binaries refuse a run of another kind)."""
 
-MODELS = ("gan_int_cls", "stackgan")
+MODELS = ("gan_int_cls", "stackgan", "attngan")
 
 # Not part of what a run *is*: a resumed run may change these.
 _NOT_IDENTITY = ("steps", "stage2_steps", "log_every", "sample_every", "checkpoint_every", "eval_samples",
@@ -30,6 +30,8 @@ _NOT_IDENTITY = ("steps", "stage2_steps", "log_every", "sample_every", "checkpoi
 # The digits recipes' lengths and EMA, where a field is left at None. Training alone on 2 cores: GAN-INT-CLS 744 s;
 # StackGAN's Stage I (16 px) and Stage II (32 px) about 547 + 267 s (timed without CA). Both inside 15 minutes.
 _DEFAULT_STEPS = {"gan_int_cls": (4500, 0), "stackgan": (3000, 1000)}
+# AttnGAN trains both stages at once, in one phase (docs/text2image.md, "AttnGAN": its measured steps per second).
+_DEFAULT_STEPS["attngan"] = (1200, 0)
 _DEFAULT_EMA = 0.999
 
 
@@ -38,8 +40,9 @@ class Text2ImageConfig:
     """A text-to-image run: data, model, ablation switches, training and evaluation.
 
     Attributes:
-        model: gan_int_cls (Reed et al. 2016) or stackgan (Zhang et al. 2017: Stage I at half the size, then
-            Stage II with Stage I frozen).
+        model: gan_int_cls (Reed et al. 2016), stackgan (Zhang et al. 2017: Stage I at half the size, then
+            Stage II with Stage I frozen) or attngan (Xu et al. 2018: both stages trained together, the second
+            attending over the words, with the word- and sentence-level DAMSM loss).
         data: captioned_digits (offline, made by the package) or a folder of images with caption files
             (images/ and text/, CUB / Oxford-102 style).
         train_images: train on the first N images of the training split (0: all of it).
@@ -54,9 +57,9 @@ class Text2ImageConfig:
             papers, where the text enters once); None: the model's default.
         projection: the discriminator adds a projection term, the inner product of the projected text with its pooled
             image features (Miyato & Koyama 2018; not in the papers); None: the model's default.
-        damsm_weight: weight of AttnGAN's sentence-level DAMSM loss (generated images must match their captions
-            through the frozen DAMSM encoders) in the generator's loss (not in either paper); None: the model's
-            default.
+        damsm_weight: weight of the DAMSM loss (generated images must match their captions through the frozen
+            DAMSM encoders) in the generator's loss: AttnGAN's lambda (word and sentence level; 5 by default), for
+            the other two the sentence level only (not in either paper); None: the model's default.
         hard_mismatch: the share of the matching-aware D's wrong captions that are right but for the digit (the
             captioned digits only; a folder set has no attributes and gets random ones); 0: all random, as in Reed
             et al.
@@ -65,8 +68,8 @@ class Text2ImageConfig:
         encoder_epochs: epochs of the DAMSM text and image encoders' training on first use (cached per recipe);
             None: the recipe's; 0: untrained encoders, for smoke tests.
         batch_size: examples per step.
-        steps: training steps (GAN-INT-CLS; StackGAN's Stage I); None: the model's default (4,500 for GAN-INT-CLS,
-            3,000 for StackGAN).
+        steps: training steps (GAN-INT-CLS; StackGAN's Stage I; AttnGAN); None: the model's default (4,500 for
+            GAN-INT-CLS, 3,000 for StackGAN, 1,200 for AttnGAN).
         stage2_steps: StackGAN's Stage II steps; None: 1,000.
         learning_rate: Adam learning rate of both networks; None: the model's default (5e-4; both papers: 2e-4).
         seed: seed of the data order, initialization and noise.
@@ -119,10 +122,14 @@ class Text2ImageConfig:
         if self.model == "gan_int_cls" and self.conditioning_augmentation:
             raise InputError("expected conditioning_augmentation only with model=stackgan; received: "
                              "model=gan_int_cls --conditioning_augmentation")
+        if self.model == "attngan" and (self.conditioning_augmentation is False or self.interpolation):
+            raise InputError("expected attngan with conditioning augmentation and without interpolation; received: "
+                             f"conditioning_augmentation={self.conditioning_augmentation}, "
+                             f"interpolation={self.interpolation}")
         return self
 
     def phases(self):
-        """``((name, stage, steps), ...)``: one phase for GAN-INT-CLS, two for StackGAN."""
+        """``((name, stage, steps), ...)``: one phase for GAN-INT-CLS and AttnGAN, two for StackGAN."""
         steps, stage2_steps = _DEFAULT_STEPS[self.model]
         steps = steps if self.steps is None else self.steps
         if self.model == "stackgan":

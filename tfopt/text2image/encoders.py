@@ -20,10 +20,9 @@ Example:
 import math
 
 import keras
-from keras import ops
 
 from tfopt.core.errors import InputError
-from tfopt.layers.registration import serializable
+from tfopt.layers.text import MaskedWords, TokenMask  # registered with tfopt.layers, so an exporter loads them
 from tfopt.models.digits import _seeded
 
 __all__ = ["TokenMask", "MaskedWords", "text_encoder", "image_encoder", "REGION_GRID"]
@@ -31,40 +30,6 @@ __all__ = ["TokenMask", "MaskedWords", "text_encoder", "image_encoder", "REGION_
 REGION_GRID = 8
 """Side of the image encoder's region grid: R = 8 x 8 = 64 sub-regions at every image size."""
 _SEQUENCE_LENGTH = 16  # tfopt.data.captioned_digits.SEQUENCE_LENGTH, repeated so this module imports without it
-
-
-@serializable
-class TokenMask(keras.layers.Layer):
-    """Token ids ``[B, T]`` -> float32 ``[B, T]``: 1 for a real token, 0 for padding (id 0).
-
-    Example:
-        mask = TokenMask()(ids)
-    """
-
-    def call(self, ids):
-        return ops.cast(ops.not_equal(ids, 0), "float32")
-
-    def compute_output_shape(self, input_shape):
-        return tuple(input_shape)
-
-
-@serializable
-class MaskedWords(keras.layers.Layer):
-    """Zeroes the word features of padded tokens: ``(words [B, T, D], mask [B, T]) -> words * mask``.
-
-    Example:
-        words = MaskedWords()([lstm_outputs, mask])
-    """
-
-    def call(self, inputs, mask=None):  # the Keras mask arriving with the words is consumed: the float mask is kept
-        words, token_mask = inputs
-        return words * ops.expand_dims(ops.cast(token_mask, words.dtype), -1)
-
-    def compute_mask(self, inputs, mask=None):
-        return None
-
-    def compute_output_shape(self, input_shape):
-        return tuple(input_shape[0])
 
 
 def _check_positive(name, value):

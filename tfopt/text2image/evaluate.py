@@ -14,6 +14,8 @@ encoder's sentence vector; see :mod:`tfopt.gan.feeds`).
 * **Diversity** for one caption: the mean pairwise distance of those features over
   samples of the same caption with different noise (what conditioning augmentation
   should raise).
+* **Attention check** (AttnGAN only, the captioned digits): where the stroke and
+  background colour words attend (:func:`tfopt.text2image.attention_maps.attention_check`).
 
 Example:
     scores = evaluate(generator, text_model, image_model, captioned_digits("held_out"), num=1000)
@@ -27,7 +29,7 @@ from tfopt.gan import feeds
 from tfopt.gan.metrics import digits_feature_network, fid
 from tfopt.text2image import damsm, readers
 
-__all__ = ["encode_captions", "evaluate", "diversity", "caption_samples"]
+__all__ = ["encode_captions", "encode_conditions", "evaluate", "diversity", "caption_samples"]
 
 _BATCH = 250
 
@@ -44,13 +46,42 @@ def encode_captions(text_model, captions, *, batch_size=_BATCH):
     return vectors.reshape(captions.shape + vectors.shape[-1:])
 
 
+def encode_conditions(text_model, captions, generator, *, batch_size=_BATCH):
+    """The conditions ``generator`` takes for captions ``[N]``: sentence vectors, or a dict of the text outputs.
+
+    A generator with one ``condition`` input (GAN-INT-CLS, StackGAN) gets the sentence
+    vectors ``[N, E]``; one whose condition inputs are named after the text encoder's
+    outputs (AttnGAN: ``sentence``, ``words``, ``mask``) gets those, as a dict of numpy arrays.
+    """
+    names = feeds.condition_names(generator)
+    if names == ["condition"]:
+        return encode_captions(text_model, captions, batch_size=batch_size)
+    flat = [str(c) for c in np.asarray(captions).reshape(-1)]
+    if not flat:
+        raise InputError("expected at least one caption; received: none")
+    parts = [text_model(tf.constant(flat[i : i + batch_size]), training=False) for i in range(0, len(flat), batch_size)]
+    missing = [name for name in names if name not in parts[0]]
+    if missing:
+        raise InputError(f"expected a generator fed by the text encoder's outputs {sorted(parts[0])}; received one "
+                         f"with condition inputs {names}")
+    return {name: np.concatenate([p[name].numpy() for p in parts]).astype(np.float32) for name in names}
+
+
+def _repeat(condition, count):
+    """Each row of a condition (an array or a dict of arrays) ``count`` times."""
+    if isinstance(condition, dict):
+        return {k: np.repeat(v, count, axis=0) for k, v in condition.items()}
+    return np.repeat(condition, count, axis=0)
+
+
 def _noise(generator, count, seed):
     dim = feeds.latent_dim_of(generator)
     return np.random.default_rng(seed).standard_normal((count, dim)).astype(np.float32) if dim else None
 
 
-def _generate(generator, sentences, seed):
-    return feeds.generate_from(generator, _noise(generator, len(sentences), seed), condition=sentences)
+def _generate(generator, condition, seed):
+    count = len(next(iter(condition.values()))) if isinstance(condition, dict) else len(condition)
+    return feeds.generate_from(generator, _noise(generator, count, seed), condition=condition)
 
 
 def diversity(generator, sentences, *, samples=16, seed=0, features=None):
@@ -58,7 +89,7 @@ def diversity(generator, sentences, *, samples=16, seed=0, features=None):
 
     Args:
         generator: the generator (``z``, ``condition``).
-        sentences: float ``[K, E]``: K captions' sentence vectors.
+        sentences: float ``[K, E]``: K captions' sentence vectors (or the dict of :func:`encode_conditions`).
         samples: images per caption (>= 2), each with its own noise.
         seed: seed of the noise.
         features: a :class:`~tfopt.gan.metrics.FeatureNetwork` (None: the digits classifier's).
@@ -69,10 +100,10 @@ def diversity(generator, sentences, *, samples=16, seed=0, features=None):
     if samples < 2:
         raise InputError(f"expected samples >= 2; received: samples={samples!r}")
     features = features or digits_feature_network()
-    sentences = np.asarray(sentences, np.float32)
-    repeated = np.repeat(sentences, samples, axis=0)
-    images = _generate(generator, repeated, seed)
-    feats = features((images + 1.0) / 2.0)[0].reshape(len(sentences), samples, -1)
+    if not isinstance(sentences, dict):
+        sentences = np.asarray(sentences, np.float32)
+    images = _generate(generator, _repeat(sentences, samples), seed)
+    feats = features((images + 1.0) / 2.0)[0].reshape(len(images) // samples, samples, -1)
     distances = np.sqrt(((feats[:, :, None] - feats[:, None, :]) ** 2).sum(-1))
     pairs = samples * (samples - 1)
     return float(distances.sum(axis=(1, 2)).mean() / pairs)
@@ -80,12 +111,12 @@ def diversity(generator, sentences, *, samples=16, seed=0, features=None):
 
 def caption_samples(generator, text_model, captions, *, per_caption=4, seed=0):
     """``[len(captions) * per_caption, S, S, C]`` images in [-1, 1], each caption's samples consecutive."""
-    sentences = encode_captions(text_model, np.repeat(np.asarray(captions), per_caption))
-    return _generate(generator, sentences, seed)
+    return _generate(generator, encode_conditions(text_model, np.repeat(np.asarray(captions), per_caption), generator),
+                     seed)
 
 
 def evaluate(generator, text_model, image_model, data, *, num=1000, seed=0, candidates=100, diversity_captions=20,
-             diversity_samples=8, ceilings=True):
+             diversity_samples=8, ceilings=True, attention_captions=200):
     """Scores a generator on the captions of a captioned set (e.g. the held-out combinations).
 
     Args:
@@ -99,11 +130,13 @@ def evaluate(generator, text_model, image_model, data, *, num=1000, seed=0, cand
             ``candidates - 1`` mismatches per image; the number used is reported).
         diversity_captions, diversity_samples: captions and samples per caption of the diversity score.
         ceilings: also score the real images (readers, R-precision): the ceilings.
+        attention_captions: captions of the attention check (a generator with attention maps and
+            colour attributes only).
 
     Returns:
         dict: ``num_images``, ``attributes`` ({digit, stroke, background, thickness, all}),
-        ``r_precision``, ``fid``, ``diversity``, and with ``ceilings`` ``real_attributes`` and
-        ``real_r_precision``.
+        ``r_precision``, ``fid``, ``diversity``, with ``ceilings`` ``real_attributes`` and
+        ``real_r_precision``, and for AttnGAN ``attention_check``.
     """
     num = len(data.images) if not num else min(int(num), len(data.images))
     rng = np.random.default_rng(seed)
@@ -112,7 +145,8 @@ def evaluate(generator, text_model, image_model, data, *, num=1000, seed=0, cand
     attributes = {k: np.asarray(v)[:num] for k, v in (data.attributes or {}).items()}
     real = np.asarray(data.images[:num], np.float32)
     sentences = encode_captions(text_model, chosen)
-    fake = _generate(generator, sentences, seed + 1)
+    conditions = encode_conditions(text_model, chosen, generator)
+    fake = _generate(generator, conditions, seed + 1)
     labels = damsm.class_ids(attributes, num) if attributes else None
     if labels is not None:  # each image needs candidates - 1 captions of images with other attributes
         candidates = min(candidates, num - int(np.bincount(labels).max()) + 1)
@@ -124,8 +158,15 @@ def evaluate(generator, text_model, image_model, data, *, num=1000, seed=0, cand
                                               seed=seed, labels=labels)
     features = digits_feature_network()
     scores["fid"] = fid(_features(features, fake), _features(features, real))
-    scores["diversity"] = diversity(generator, sentences[:diversity_captions], samples=diversity_samples,
-                                    seed=seed + 2, features=features)
+    scores["diversity"] = diversity(generator, feeds.take(conditions, 0, diversity_captions),
+                                    samples=diversity_samples, seed=seed + 2, features=features)
+    if "attention" in feeds.outputs(generator.output, "image") and {"stroke", "background"} <= set(attributes):
+        from tfopt.text2image.attention_maps import attention_check
+
+        count = min(int(attention_captions), num)
+        scores["attention_check"] = attention_check(generator, text_model, chosen[:count],
+                                                    {k: attributes[k][:count] for k in ("stroke", "background")},
+                                                    seed=seed + 3)
     if ceilings:
         if attributes:
             scores["real_attributes"] = readers.attribute_accuracy(real, attributes)

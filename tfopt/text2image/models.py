@@ -1,4 +1,4 @@
-"""GAN-INT-CLS and StackGAN as compiled GAN-core models, and the training stream of (image, caption embedding).
+"""GAN-INT-CLS, StackGAN and AttnGAN as compiled GAN-core models, and the training stream of (image, caption).
 
 Everything here is generic over arrays: images ``[N, S, S, C]`` in [-1, 1] and sentence
 embeddings ``[N, E]`` (or ``[N, captions, E]``, one drawn per example and step), as a
@@ -9,6 +9,12 @@ Per-model defaults live in :data:`DEFAULTS`: the papers' values (the fields of
 :class:`ModelDefaults`) changed by the digits recipe (width 32, learning rate 5e-4,
 text-conditional norms in G, a projection term in D, AttnGAN's sentence-level DAMSM
 loss in G, which needs the frozen DAMSM ``image_encoder``).
+
+AttnGAN (``"attngan"``, :mod:`tfopt.nets.attngan`, :mod:`tfopt.text2image.attngan_objectives`)
+trains both its stages at once; its condition is the text encoder's ``sentence``,
+``words`` and ``mask``, so its stream carries raw captions and encodes each batch
+(:func:`dataset`'s ``encode``), and its discriminator judges the real image and its
+half-size copy (``real_transform``) against the generator's two images.
 
 StackGAN trains in two runs. Stage I (``stage=1``) draws at ``image_size / 2``: the
 real images are average-pooled 2x inside the step, so both stages read the same
@@ -34,8 +40,9 @@ import tensorflow as tf
 from tfopt.core.errors import InputError
 from tfopt.gan.inputs import group_minibatches
 from tfopt.gan.models import GAN
+from tfopt.nets import attngan as attngan_nets
 from tfopt.nets import text2image as nets
-from tfopt.text2image import objectives
+from tfopt.text2image import attngan_objectives, objectives
 
 __all__ = ["ModelDefaults", "DEFAULTS", "MODELS", "build_networks", "build_gan", "dataset"]
 
@@ -93,8 +100,11 @@ _DIGITS_RECIPE = dict(filters=32, learning_rate=5e-4, text_norm=True, projection
 DEFAULTS = {
     "gan_int_cls": ModelDefaults(interpolation=True, **{**_DIGITS_RECIPE, "damsm_weight": 4.0}),
     "stackgan": ModelDefaults(conditioning_augmentation=True, kl_weight=1.0, **_DIGITS_RECIPE),
+    # AttnGAN's DAMSM loss is word + sentence level with the paper's lambda = 5 (birds).
+    "attngan": ModelDefaults(conditioning_augmentation=True, kl_weight=1.0, **{**_DIGITS_RECIPE, "damsm_weight": 5.0}),
 }
-"""``{model: ModelDefaults}``: GAN-INT-CLS (Reed et al. 2016) and StackGAN (Zhang et al. 2017)."""
+"""``{model: ModelDefaults}``: GAN-INT-CLS (Reed et al. 2016), StackGAN (Zhang et al. 2017), AttnGAN (Xu et al.
+2018)."""
 
 MODELS = tuple(DEFAULTS)
 
@@ -102,7 +112,7 @@ MODELS = tuple(DEFAULTS)
 def _check(model, stage, image_size, embedding_dim):
     if model not in DEFAULTS:
         raise InputError(f"expected model to be one of {', '.join(MODELS)}; received: model={model!r}")
-    if stage not in (1, 2) or (model == "gan_int_cls" and stage != 1):
+    if stage not in (1, 2) or (model != "stackgan" and stage != 1):
         raise InputError(f"expected stage 1 (or 2 for stackgan); received: model={model!r}, stage={stage!r}")
     if isinstance(image_size, bool) or not isinstance(image_size, int) or image_size < 16 or image_size & (image_size - 1):
         raise InputError(f"expected image_size to be a power of two >= 16; received: image_size={image_size!r}")
@@ -121,7 +131,7 @@ def build_networks(model, *, stage=1, image_size=32, embedding_dim=256, channels
     """``(generator, discriminator)`` of a model, with :data:`DEFAULTS` updated by ``overrides``.
 
     Args:
-        model: ``"gan_int_cls"`` or ``"stackgan"``.
+        model: ``"gan_int_cls"``, ``"stackgan"`` or ``"attngan"``.
         stage: StackGAN's stage (1: draws at ``image_size / 2``; 2: at ``image_size``).
         image_size: side of the data's images (a power of two >= 16).
         embedding_dim: size of the sentence embeddings.
@@ -139,6 +149,12 @@ def build_networks(model, *, stage=1, image_size=32, embedding_dim=256, channels
         fields = [f.name for f in dataclasses.fields(ModelDefaults)]
         raise InputError(f"expected options among {fields}; received: {sorted(overrides)}") from None
     common = dict(embedding_dim=embedding_dim, channels=channels, projection_dim=d.projection_dim)
+    if model == "attngan":
+        g = attngan_nets.attngan_generator(latent_dim=d.latent_dim, embedding_dim=embedding_dim, channels=channels,
+                                           image_size=image_size, filters=d.filters, ca_dim=d.ca_dim,
+                                           residual_blocks=d.residual_blocks, text_norm=d.text_norm)
+        return g, attngan_nets.attngan_discriminator(image_size=image_size, filters=d.filters,
+                                                     projection=d.projection, **common)
     if model == "gan_int_cls":
         g = nets.gan_int_cls_generator(latent_dim=d.latent_dim, image_size=image_size, filters=d.filters,
                                        text_norm=d.text_norm, **common)
@@ -164,13 +180,18 @@ def _halve(images):
     return tf.nn.avg_pool2d(images, 2, 2, "VALID")
 
 
+def _both_scales(images):
+    """AttnGAN's real images, one per stage (the discriminator's inputs): full size and halved."""
+    return {"image": images, "stage1_image": _halve(images)}
+
+
 def build_gan(model, *, stage=1, image_size=32, embedding_dim=256, latent_dim=None, seed=0, cls=None,
               interpolation=None, conditioning_augmentation=None, kl_weight=None, stage1=None, channels=3,
               loss="non_saturating", ema_decay=None, jit_compile=False, image_encoder=None, **overrides):
     """A compiled GAN-INT-CLS or StackGAN (one stage) on the GAN core; call inside a strategy's scope.
 
     Args:
-        model: ``"gan_int_cls"`` or ``"stackgan"``.
+        model: ``"gan_int_cls"``, ``"stackgan"`` or ``"attngan"``.
         stage: StackGAN's stage (1 or 2).
         image_size: side of the data's images (Stage I draws at half of it).
         embedding_dim: size of the sentence embeddings fed as ``condition``.
@@ -200,6 +221,10 @@ def build_gan(model, *, stage=1, image_size=32, embedding_dim=256, latent_dim=No
     overrides.update({k: v for k, v in given.items() if v is not None})
     if model == "gan_int_cls" and overrides.get("conditioning_augmentation"):
         raise InputError("expected conditioning_augmentation only for stackgan; received: model='gan_int_cls'")
+    if model == "attngan" and (overrides.get("conditioning_augmentation") is False or overrides.get("interpolation")):
+        raise InputError("expected attngan with conditioning augmentation and without interpolation; received: "
+                         f"conditioning_augmentation={overrides.get('conditioning_augmentation')!r}, "
+                         f"interpolation={overrides.get('interpolation')!r}")
     if stage == 2 and stage1 is None:
         raise InputError("expected stage1 (the trained Stage I GAN or generator) for stage=2; received: stage1=None")
     keras.utils.set_random_seed(seed)
@@ -207,22 +232,27 @@ def build_gan(model, *, stage=1, image_size=32, embedding_dim=256, latent_dim=No
                                               embedding_dim=embedding_dim, channels=channels, stage1=stage1,
                                               **overrides)
     d = dataclasses.replace(DEFAULTS[model], **overrides)
-    transform = _halve if (model == "stackgan" and stage == 1) else None
+    transform = {"stackgan": _halve if stage == 1 else None, "attngan": _both_scales}.get(model)
     gan = GAN(generator, discriminator, seed=seed, ema_decay=ema_decay, real_transform=transform,
               name=f"{model}{'_stage%d' % stage if model == 'stackgan' else ''}")
-    kl = d.kl_weight if (model == "stackgan" and d.conditioning_augmentation) else 0.0
-    g_terms = objectives.generator_terms(loss=loss, interpolation_weight=d.interpolation_weight * d.interpolation,
-                                         kl_weight=kl, damsm_weight=d.damsm_weight, image_encoder=image_encoder)
+    if model == "attngan":
+        d_terms = attngan_objectives.discriminator_terms(loss=loss, cls=d.cls)
+        g_terms = attngan_objectives.generator_terms(loss=loss, damsm_weight=d.damsm_weight, kl_weight=d.kl_weight,
+                                                     image_encoder=image_encoder)
+    else:
+        kl = d.kl_weight if (model == "stackgan" and d.conditioning_augmentation) else 0.0
+        d_terms = objectives.discriminator_terms(loss=loss, cls=d.cls)
+        g_terms = objectives.generator_terms(loss=loss, interpolation_weight=d.interpolation_weight * d.interpolation,
+                                             kl_weight=kl, damsm_weight=d.damsm_weight, image_encoder=image_encoder)
 
     def adam():
         return keras.optimizers.Adam(d.learning_rate, beta_1=d.beta_1)
 
-    gan.compile(adam(), adam(), d_terms=objectives.discriminator_terms(loss=loss, cls=d.cls), g_terms=g_terms,
-                jit_compile=jit_compile)
+    gan.compile(adam(), adam(), d_terms=d_terms, g_terms=g_terms, jit_compile=jit_compile)
     return gan
 
 
-def dataset(images, embeddings, *, batch_size, seed=0, k=1, hard_wrong=None, hard_share=0.5):
+def dataset(images, embeddings, *, batch_size, seed=0, k=1, hard_wrong=None, hard_share=0.5, encode=None):
     """The training stream: shuffled ``{"image", "condition", "wrong_condition"}`` grouped ``[B, k, ...]``, forever.
 
     ``wrong_condition`` (the mismatched caption of the matching-aware D and GAN-INT's
@@ -236,15 +266,25 @@ def dataset(images, embeddings, *, batch_size, seed=0, k=1, hard_wrong=None, har
     longer asks it to read the digit, and the generator is not pushed to draw it. The
     hard ones keep asking (not in the papers).
 
+    With ``encode`` the stream carries raw captions (strings) instead of embeddings, and
+    ``encode`` (the frozen text encoder) turns each batch's captions into the conditions
+    in the pipeline, after batching: AttnGAN needs each caption's word features, which
+    for the captioned digits (10,000 images x 5 captions x 16 words x 128) would take
+    410 MB as float32 if precomputed, and the pipeline holds another copy; the BiLSTM on
+    a batch's captions costs little beside the networks' step.
+
     Args:
         images: float ``[N, S, S, C]`` in [-1, 1].
         embeddings: float ``[N, E]`` (one caption per image) or ``[N, captions, E]``: then
-            each time an example is drawn one of its captions is picked at random.
+            each time an example is drawn one of its captions is picked at random. With
+            ``encode``: strings ``[N]`` or ``[N, captions]``.
         batch_size: global batch size.
         seed: the shuffle and caption draws (the same seed, the same stream).
         k: discriminator steps per generator step (the GAN's ``k_d_steps``).
         hard_wrong: None, or float ``[N, H, E]``: H hard wrong captions per example.
         hard_share: the share of wrong captions taken from ``hard_wrong``, in [0, 1].
+        encode: None, or ``captions string [n] -> condition`` (a tensor or dict of tensors ``[n, ...]``),
+            applied to ``condition`` and ``wrong_condition`` of every batch.
 
     Returns:
         A ``tf.data.Dataset`` for ``GAN.fit``.
@@ -253,24 +293,27 @@ def dataset(images, embeddings, *, batch_size, seed=0, k=1, hard_wrong=None, har
         InputError: shapes that do not match, or images outside [-1, 1].
     """
     images = np.asarray(images, np.float32)
-    embeddings = np.asarray(embeddings, np.float32)
+    item = 0 if encode is not None else 1  # the rank of one caption: a string, or an embedding [E]
+    embeddings = np.asarray(embeddings, str if encode is not None else np.float32)
     if images.ndim != 4 or images.shape[1] != images.shape[2] or not len(images):
         raise InputError(f"expected images [N, S, S, C]; received: shape {images.shape}")
-    if embeddings.ndim not in (2, 3) or len(embeddings) != len(images):
-        raise InputError(f"expected embeddings [N={len(images)}, E] or [N, captions, E]; received: shape "
-                         f"{embeddings.shape}")
+    if embeddings.ndim not in (1 + item, 2 + item) or len(embeddings) != len(images):
+        what = "captions" if encode is not None else "embeddings"
+        raise InputError(f"expected {what} [N={len(images)}{', E' * item}] or [N, captions{', E' * item}]; received: "
+                         f"shape {embeddings.shape}")
     if images.min() < -1.0 - 1e-6 or images.max() > 1.0 + 1e-6:
         raise InputError(f"expected images in [-1, 1]; received: values in [{images.min():.3g}, {images.max():.3g}]")
-    if embeddings.ndim == 2:
+    if embeddings.ndim == 1 + item:
         embeddings = embeddings[:, None]
     if not 0.0 <= hard_share <= 1.0:
         raise InputError(f"expected 0 <= hard_share <= 1; received: hard_share={hard_share!r}")
     if hard_wrong is None:
         hard_wrong, hard_share = embeddings[:, :1], 0.0  # a placeholder never picked
-    hard_wrong = np.asarray(hard_wrong, np.float32)
-    if hard_wrong.ndim != 3 or hard_wrong.shape[0] != len(images) or hard_wrong.shape[2] != embeddings.shape[2]:
-        raise InputError(f"expected hard_wrong [N={len(images)}, H, E={embeddings.shape[2]}]; received: shape "
-                         f"{hard_wrong.shape}")
+    hard_wrong = np.asarray(hard_wrong, embeddings.dtype)
+    if hard_wrong.shape[:1] != (len(images),) or hard_wrong.ndim != 2 + item or \
+            hard_wrong.shape[2:] != embeddings.shape[2:]:
+        raise InputError(f"expected hard_wrong [N={len(images)}, H{', E=%d' % embeddings.shape[2] if item else ''}]; "
+                         f"received: shape {hard_wrong.shape}")
     captions, hards = embeddings.shape[1], hard_wrong.shape[1]
     ds = tf.data.Dataset.from_tensor_slices((images, embeddings, hard_wrong))
     ds = ds.shuffle(len(images), seed=seed, reshuffle_each_iteration=True).repeat()
@@ -289,4 +332,17 @@ def dataset(images, embeddings, *, batch_size, seed=0, k=1, hard_wrong=None, har
                 "wrong_condition": wrong}
 
     ds = tf.data.Dataset.zip(ds, others, picks).map(pick, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
-    return group_minibatches(ds, batch_size=batch_size, k=k)
+    grouped = group_minibatches(ds, batch_size=batch_size, k=k)
+    if encode is None:
+        return grouped
+
+    def encoded(captions):  # [B, k] strings -> condition leaves [B, k, ...], static shapes kept where known
+        def unflatten(t):
+            shape = captions.shape.as_list() + t.shape.as_list()[1:]
+            return tf.reshape(t, shape if None not in shape else tf.concat([tf.shape(captions), tf.shape(t)[1:]], 0))
+
+        return tf.nest.map_structure(unflatten, tf.nest.map_structure(tf.convert_to_tensor,
+                                                                      encode(tf.reshape(captions, [-1]))))
+
+    return grouped.map(lambda b: {**b, "condition": encoded(b["condition"]),
+                                  "wrong_condition": encoded(b["wrong_condition"])}).prefetch(2)

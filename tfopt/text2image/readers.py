@@ -24,7 +24,7 @@ from tfopt.core.errors import InputError
 from tfopt.data.captioned_digits import (COLOURS, THICKNESS_WIDTHS, captioned_digits, stroke_width,
                                          with_stroke_width)
 
-__all__ = ["ATTRIBUTES", "CLASSIFIER_WIDTH", "read_attributes", "attribute_accuracy", "reader_ceiling"]
+__all__ = ["ATTRIBUTES", "CLASSIFIER_WIDTH", "read_attributes", "stroke_map", "attribute_accuracy", "reader_ceiling"]
 
 ATTRIBUTES = ("digit", "stroke", "background", "thickness")
 CLASSIFIER_WIDTH = 7.5
@@ -63,6 +63,19 @@ def _colours_and_grey(x):
     line = stroke - background
     grey = (offset * line[:, None, None]).sum(-1) / np.maximum((line ** 2).sum(-1), 1e-6)[:, None, None]
     return background, stroke, np.clip(grey, 0.0, 1.0)
+
+
+def stroke_map(images, *, value_range=(-1.0, 1.0)):
+    """The readers' grey map of images: each pixel's place between the background (0) and stroke (1) colours.
+
+    Args:
+        images: float ``[N, S, S, 3]`` in ``value_range``.
+        value_range: ``(low, high)`` of the images' values.
+
+    Returns:
+        float ``[N, S, S]`` in [0, 1] (the stroke mask is ``> 0.5``).
+    """
+    return _colours_and_grey(_check_images(images, value_range))[2]
 
 
 def _probabilities(classifier, grey):

@@ -4,7 +4,9 @@ The text encoder is DAMSM's (:func:`tfopt.text2image.damsm.load_damsm`, trained 
 first use and cached), frozen: every caption's sentence vector is computed once before
 training, as Reed et al. precompute theirs, and the GAN core
 (:mod:`tfopt.text2image.models`) trains on ``(image, one of its captions' vectors)``.
-GAN-INT-CLS is one phase; StackGAN is two, Stage I then Stage II with Stage I frozen,
+AttnGAN's stream carries the captions instead, and the frozen encoder gives each batch its
+sentence vectors, word features and masks in the pipeline (see :func:`train`).
+GAN-INT-CLS and AttnGAN are one phase; StackGAN is two, Stage I then Stage II with Stage I frozen,
 each phase in its own sub-directory that resumes in place (a SIGKILL loses at most
 ``checkpoint_every`` steps; a run killed in Stage II resumes there with Stage I restored).
 
@@ -25,6 +27,7 @@ import time
 
 import keras
 import numpy as np
+import tensorflow as tf
 
 from tfopt import report
 from tfopt.core import files
@@ -35,7 +38,7 @@ from tfopt.gan import feeds
 from tfopt.images import save_grid
 from tfopt.text2image import damsm, models, readers
 from tfopt.text2image.config import Text2ImageConfig
-from tfopt.text2image.evaluate import encode_captions, evaluate
+from tfopt.text2image.evaluate import encode_captions, encode_conditions, evaluate
 from tfopt.training.rundir import prepare_run_dir, write_config
 
 __all__ = ["train", "load_data", "combined_model", "MODEL_FILE", "DataSplits", "SHOWN", "verdicts"]
@@ -97,11 +100,15 @@ def _first(captioned, count):
 
 
 def combined_model(text_model, generator, name="text2image"):
-    """One model, raw captions and noise in: ``{"captions": string [B], "z": [B, latent]}`` -> images [-1, 1]."""
+    """One model, raw captions and noise in: ``{"captions": string [B], "z": [B, latent]}`` -> images [-1, 1].
+
+    The generator gets the sentence vector as ``condition``, or (AttnGAN) the text encoder's outputs by name.
+    """
     captions = keras.Input((), dtype="string", name="captions")
     z = keras.Input((feeds.latent_dim_of(generator),), name="z")
-    sentence = text_model(captions)["sentence"]
-    drawn = generator(feeds.feed(generator, z=z, condition=sentence))
+    text = text_model(captions)
+    condition = text["sentence"] if feeds.condition_names(generator) == ["condition"] else text
+    drawn = generator(feeds.feed(generator, z=z, condition=condition))
     image = drawn["image"] if isinstance(drawn, dict) else drawn
     return keras.Model({"captions": captions, "z": z}, image, name=name)
 
@@ -139,7 +146,7 @@ def _write_caption_grid(path, generator, text_model, config, captioned):
     if not captions:
         return None
     repeated = np.repeat(np.asarray(captions), _PER_CAPTION)
-    sentences = encode_captions(text_model, repeated)
+    sentences = encode_conditions(text_model, repeated, generator)
     z = np.random.default_rng(config.seed + 3).standard_normal((_PER_CAPTION, feeds.latent_dim_of(generator)))
     z = np.tile(z, (len(captions), 1)).astype(np.float32)  # the same noise in every row
     images = feeds.generate_from(generator, z, condition=sentences)
@@ -160,7 +167,7 @@ def _phase(config, run_dir, name, stage, steps, stream_args, embedding_dim, stag
                            **config.model_options())
     run = cb.Run(phase_dir)
     grid_sentences, grid_captions = stream_args["grid"]
-    z = np.random.default_rng(config.seed + 1).standard_normal((len(grid_sentences), gan.latent_dim))
+    z = np.random.default_rng(config.seed + 1).standard_normal((len(grid_captions), gan.latent_dim))
     grids = cb.SampleGrids(run, every=config.sample_every, total=steps, z=z.astype(np.float32),
                            condition=grid_sentences, ncols=8, labels=None)
     checkpoints = cb.Checkpoints(run, gan, every=config.checkpoint_every, total=steps)
@@ -171,7 +178,7 @@ def _phase(config, run_dir, name, stage, steps, stream_args, embedding_dim, stag
     if remaining:
         stream = models.dataset(stream_args["images"], stream_args["embeddings"], batch_size=config.batch_size,
                                 seed=config.seed + start + 7919 * stage, hard_wrong=stream_args["hard_wrong"],
-                                hard_share=config.hard_mismatch)
+                                hard_share=config.hard_mismatch, encode=stream_args["encode"])
         began = time.perf_counter()
         gan.fit(stream, steps_per_epoch=remaining, epochs=1, verbose=0, shuffle=False, callbacks=[
             cb.ProgressBar(bar), cb.MetricsLog(run, every=config.log_every, total=steps), grids, checkpoints])
@@ -220,17 +227,23 @@ def train(config, output_dir, *, overwrite=False, quiet=False):
     recipe = {} if config.encoder_epochs is None else {"epochs": config.encoder_epochs}
     text_model, image_model, encoder_metrics = damsm.load_damsm(image_size=config.image_size, quiet=quiet,
                                                                 with_metrics=True, **recipe)
-    embeddings = encode_captions(text_model, data.train.captions)  # [N, C, E], once: the encoder is frozen
+    # The text encoder is frozen: GAN-INT-CLS and StackGAN read each caption's sentence vector, computed once here
+    # ([N, C, E]); AttnGAN also reads the word features, which would take 410 MB for the captioned digits, so its
+    # stream carries the captions and the encoder runs on each batch in the pipeline (models.dataset's encode).
+    attention = config.model == "attngan"
+    encode = (lambda captions: text_model(captions, training=False)) if attention else None
+    embeddings = np.asarray(data.train.captions) if attention else encode_captions(text_model, data.train.captions)
     grid_count = 16
     grid_captions = np.asarray(data.held_out.captions)[:grid_count, 0]
-    stream_args = {"images": data.train.images, "embeddings": embeddings, "hard_wrong": None,
+    grid = {k: v.numpy() for k, v in text_model(tf.constant(list(grid_captions)), training=False).items()}
+    stream_args = {"images": data.train.images, "embeddings": embeddings, "hard_wrong": None, "encode": encode,
                    "image_encoder": image_model,
-                   "grid": (encode_captions(text_model, grid_captions), list(grid_captions))}
+                   "grid": (grid if attention else grid["sentence"], list(grid_captions))}
     if config.hard_mismatch and data.train.attributes:
         from tfopt.data.captioned_digits import digit_swapped_captions
 
-        stream_args["hard_wrong"] = encode_captions(text_model, digit_swapped_captions(data.train.attributes,
-                                                                                       seed=config.seed))
+        hard = digit_swapped_captions(data.train.attributes, seed=config.seed)
+        stream_args["hard_wrong"] = np.asarray(hard) if attention else encode_captions(text_model, hard)
     if overwrite and output_dir.is_dir():
         shutil.rmtree(output_dir)
     output_dir.mkdir(parents=True, exist_ok=True)
@@ -240,7 +253,7 @@ def train(config, output_dir, *, overwrite=False, quiet=False):
     with progress(total, quiet=quiet, desc=config.model) as bar:
         for name, stage, steps in config.phases():
             gan, phases[name] = _phase(config, output_dir, name, stage, steps, stream_args,
-                                       embeddings.shape[-1], gan, bar, quiet)
+                                       grid["sentence"].shape[-1], gan, bar, quiet)
     generator = gan.sampler
     served = combined_model(text_model, generator)
     with files.atomic_path(output_dir / MODEL_FILE) as tmp:
@@ -249,8 +262,8 @@ def train(config, output_dir, *, overwrite=False, quiet=False):
     shown = _write_caption_grid(output_dir / "captions.png", generator, text_model, config, captioned)
     summary = {
         "model": config.model,
-        "title": {"gan_int_cls": "GAN-INT-CLS (Reed et al. 2016)",
-                  "stackgan": "StackGAN (Zhang et al. 2017)"}[config.model],
+        "title": {"gan_int_cls": "GAN-INT-CLS (Reed et al. 2016)", "stackgan": "StackGAN (Zhang et al. 2017)",
+                  "attngan": "AttnGAN (Xu et al. 2018)"}[config.model],
         "options": dataclasses.asdict(dataclasses.replace(models.DEFAULTS[config.model], **config.model_options())),
         "data": {"name": data.name, "train_images": len(data.train.images),
                  "held_out_images": len(data.held_out.images)},
