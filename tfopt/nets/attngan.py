@@ -32,7 +32,7 @@ from tfopt.layers.word_attention import GLU, WordAttention
 from tfopt.nets.checks import check_int, check_power_of_two
 from tfopt.nets.ops import leaky_relu
 from tfopt.nets.registry import register
-from tfopt.nets.text2image import _augmented, _bn, _init, _project
+from tfopt.nets.text2image import _augmented, _bn, _down_to_4x4, _init, _project
 
 __all__ = ["attngan_generator", "attngan_stage_discriminator", "attngan_discriminator", "STAGE_IMAGES"]
 
@@ -162,13 +162,7 @@ def attngan_stage_discriminator(embedding_dim=128, image_size=32, channels=3, fi
     check_int("projection_dim", projection_dim)
     image = keras.Input((image_size, image_size, channels), name="image")
     sentence = keras.Input((embedding_dim,), name="sentence")
-    h, width = image, filters
-    for i in range(int(math.log2(image_size)) - 2):
-        h = layers.Conv2D(width, 4, strides=2, padding="same", use_bias=i == 0, kernel_initializer=_init(),
-                          name=f"conv_{i}")(h)
-        h = leaky_relu(h if i == 0 else _bn(h, f"bn_{i}", sync_batch_norm), f"lrelu_{i}")
-        width *= 2
-    width //= 2
+    h, width = _down_to_4x4(image, filters, sync_batch_norm)
     features = h
     uncond = layers.Conv2D(1, 4, padding="valid", kernel_initializer=_init(), name="uncond_conv")(features)
     projected = _project(sentence, projection_dim, "text_projection")

@@ -88,6 +88,17 @@ def _upsample(h, width, name, sync, text=None):
     return layers.ReLU(name=f"{name}_relu")(_bn(h, f"{name}_bn", sync, text))
 
 
+def _down_to_4x4(image, filters, sync):
+    """DCGAN's discriminator trunk: stride-2 4x4 convolutions down to 4x4 (no norm on the first); ``(h, width)``."""
+    h, width = image, filters
+    for i in range(int(math.log2(image.shape[1])) - 2):
+        h = layers.Conv2D(width, 4, strides=2, padding="same", use_bias=i == 0, kernel_initializer=_init(),
+                          name=f"conv_{i}")(h)
+        h = leaky_relu(h if i == 0 else _bn(h, f"bn_{i}", sync), f"lrelu_{i}")
+        width *= 2
+    return h, width // 2
+
+
 def _augmented(condition, z, latent_dim, ca_dim, conditioning_augmentation, name):
     """``(noise, c, extra outputs)``: CA on the condition with ``eps`` from z's tail, or a plain projection."""
     if not conditioning_augmentation:
@@ -167,13 +178,7 @@ def text_discriminator(embedding_dim=256, image_size=32, channels=3, filters=64,
     _check_common(image_size, embedding_dim, channels, filters)
     image = keras.Input((image_size, image_size, channels), name="image")
     condition = keras.Input((embedding_dim,), name="condition")
-    h, width = image, filters
-    for i in range(int(math.log2(image_size)) - 2):
-        h = layers.Conv2D(width, 4, strides=2, padding="same", use_bias=i == 0, kernel_initializer=_init(),
-                          name=f"conv_{i}")(h)
-        h = leaky_relu(h if i == 0 else _bn(h, f"bn_{i}", sync_batch_norm), f"lrelu_{i}")
-        width *= 2
-    width //= 2
+    h, width = _down_to_4x4(image, filters, sync_batch_norm)
     projected = _project(condition, projection_dim, "text_projection")
     text = layers.Reshape((4, 4, projection_dim), name="text_tiled")(
         layers.RepeatVector(16, name="text_repeat")(projected))
