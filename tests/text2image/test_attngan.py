@@ -265,10 +265,10 @@ def test_attention_check_reads_where_the_colour_words_attend():
 
 
 def test_nearest_upsampling_repeats_rows_and_columns():
-    from tfopt.nets.attngan import _nearest_x2
+    from tfopt.nets.ops import nearest_x2
 
     x = keras.Input((3, 4, 2))
-    model = keras.Model(x, _nearest_x2(x, "up"))
+    model = keras.Model(x, nearest_x2(x, "up"))
     a = np.random.default_rng(0).standard_normal((2, 3, 4, 2)).astype(np.float32)
     np.testing.assert_array_equal(model(a), np.repeat(np.repeat(a, 2, axis=1), 2, axis=2))
 

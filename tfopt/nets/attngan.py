@@ -30,7 +30,7 @@ from keras import layers
 
 from tfopt.layers.word_attention import GLU, WordAttention
 from tfopt.nets.checks import check_int, check_power_of_two
-from tfopt.nets.ops import leaky_relu
+from tfopt.nets.ops import leaky_relu, nearest_x2
 from tfopt.nets.registry import register
 from tfopt.nets.text2image import _augmented, _bn, _down_to_4x4, _init, _project
 
@@ -40,23 +40,9 @@ STAGE_IMAGES = ("stage1_image", "image")
 """The generator's image outputs (and the discriminator's image inputs), stage by stage."""
 
 
-def _nearest_x2(h, name):
-    """Nearest-neighbour x2 by repeating rows, then columns (reshape and concatenate, static shapes).
-
-    Not ``UpSampling2D``: two of them in a row left the second convolution's height unknown, and
-    TFLite refused that Conv2D; not ``Resizing``: XLA on CPU has no gradient of a nearest resize.
-    """
-    height, width, channels = (int(d) for d in h.shape[1:])
-    rows = layers.Reshape((height, 1, width * channels), name=f"{name}_rows")(h)
-    rows = layers.Concatenate(axis=2, name=f"{name}_repeat_rows")([rows, rows])
-    cols = layers.Reshape((2 * height, width, 1, channels), name=f"{name}_cols")(rows)
-    cols = layers.Concatenate(axis=3, name=f"{name}_repeat_cols")([cols, cols])
-    return layers.Reshape((2 * height, 2 * width, channels), name=name)(cols)
-
-
 def _up_glu(h, width, name, sync, text=None):
     """AttnGAN's up block: nearest x2, 3x3 convolution to ``2 * width``, batch norm, GLU."""
-    h = _nearest_x2(h, f"{name}_up")
+    h = nearest_x2(h, f"{name}_up")
     h = layers.Conv2D(2 * width, 3, padding="same", use_bias=False, kernel_initializer=_init(),
                       name=f"{name}_conv")(h)
     return GLU(name=f"{name}_glu")(_bn(h, f"{name}_bn", sync, text))

@@ -1,7 +1,7 @@
 """Small pieces of network graphs shared by the builders (built-in Keras layers only)."""
 from keras import layers
 
-__all__ = ["leaky_relu"]
+__all__ = ["leaky_relu", "nearest_x2"]
 
 
 def leaky_relu(h, name, slope=0.2):
@@ -18,3 +18,22 @@ def leaky_relu(h, name, slope=0.2):
         slope: the negative slope (0.2 as in DCGAN, pix2pix and progressive GANs).
     """
     return layers.Maximum(name=name)([h, layers.Rescaling(slope, name=f"{name}_slope")(h)])
+
+
+def nearest_x2(h, name):
+    """Nearest-neighbour x2 upsampling by repeating rows, then columns (reshape and concatenate, static shapes).
+
+    Not ``UpSampling2D``: two of them in a row left the second convolution's height unknown in the
+    TFLite converter, which then refused that Conv2D; not ``Resizing``: XLA on CPU has no gradient
+    of a nearest resize.
+
+    Args:
+        h: a symbolic ``[B, H, W, C]`` tensor with static H, W, C.
+        name: the name of the last ``Reshape`` (the others are ``<name>_rows`` and so on).
+    """
+    height, width, channels = (int(d) for d in h.shape[1:])
+    rows = layers.Reshape((height, 1, width * channels), name=f"{name}_rows")(h)
+    rows = layers.Concatenate(axis=2, name=f"{name}_repeat_rows")([rows, rows])
+    cols = layers.Reshape((2 * height, width, 1, channels), name=f"{name}_cols")(rows)
+    cols = layers.Concatenate(axis=3, name=f"{name}_repeat_cols")([cols, cols])
+    return layers.Reshape((2 * height, 2 * width, channels), name=name)(cols)

@@ -43,7 +43,7 @@ from tfopt.core.errors import InputError
 from tfopt.layers.conditioning_augmentation import ConditioningAugmentation
 from tfopt.layers.norms import ConditionalBatchNorm
 from tfopt.nets.checks import check_int, check_power_of_two
-from tfopt.nets.ops import leaky_relu
+from tfopt.nets.ops import leaky_relu, nearest_x2
 from tfopt.nets.registry import register
 
 __all__ = ["gan_int_cls_generator", "text_discriminator", "stackgan_stage1_generator", "stackgan_stage2_generator"]
@@ -83,7 +83,7 @@ def _check_common(image_size, embedding_dim, channels, filters, lo=8):
 
 def _upsample(h, width, name, sync, text=None):
     """StackGAN's up block: nearest x2, 3x3 convolution, batch norm (text-conditional with ``text``), ReLU."""
-    h = layers.UpSampling2D(2, interpolation="nearest", name=f"{name}_up")(h)
+    h = nearest_x2(h, f"{name}_up")  # not UpSampling2D: two in a row did not convert to TFLite
     h = layers.Conv2D(width, 3, padding="same", use_bias=False, kernel_initializer=_init(), name=f"{name}_conv")(h)
     return layers.ReLU(name=f"{name}_relu")(_bn(h, f"{name}_bn", sync, text))
 
