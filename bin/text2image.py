@@ -26,6 +26,8 @@ flags.DEFINE_integer("scale", 3, "Pixel upsampling of samples.png.")
 flags.DEFINE_boolean("read", True, "Judge each image with the captioned digits' attribute readers.")
 flags.DEFINE_boolean("attention_maps", False, "AttnGAN only: also write attention_<k>.png per caption, each word's "
                      "attention map over the image.")
+flags.DEFINE_list("attention_words", None, "With --attention_maps: show only these words' maps (e.g. red,seven); "
+                  "default: every word.")
 flags.mark_flag_as_required("checkpoint")
 cli.define_common_flags()
 FLAGS = flags.FLAGS
@@ -50,7 +52,8 @@ def main(argv):
                                 scale=FLAGS.scale, read=FLAGS.read)
         if FLAGS.attention_maps:
             summary.update(attention_maps.draw_attention(model, captions, outdir, seed=FLAGS.seed, scale=4,
-                                                         source=repr(FLAGS.checkpoint)))
+                                                         source=repr(FLAGS.checkpoint),
+                                                         words=FLAGS.attention_words))
             summary["files"] += [entry["file"] for entry in summary["attention_maps"]]
             files.write_summary(outdir, summary)
     if not FLAGS.quiet:

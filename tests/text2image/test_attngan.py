@@ -216,7 +216,10 @@ def test_config_attngan_is_one_phase_of_its_measured_length_and_refuses_what_it_
     """docs/text2image.md times the default length (AttnGAN section); a change must be re-measured."""
     from tfopt.text2image.config import Text2ImageConfig
 
-    assert Text2ImageConfig(model="attngan").validated().phases() == (("gan", 1, 1200),)
+    assert Text2ImageConfig(model="attngan").validated().phases() == (("gan", 1, 2000),)
+    assert models.DEFAULTS["attngan"].filters == 16 and models.DEFAULTS["gan_int_cls"].filters == 32
+    assert not Text2ImageConfig(model="attngan").jit() and Text2ImageConfig(model="attngan", jit_compile=True).jit()
+    assert Text2ImageConfig(model="stackgan").jit() and not Text2ImageConfig(model="stackgan", jit_compile=False).jit()
     assert Text2ImageConfig(model="attngan", steps=5).validated().phases() == (("gan", 1, 5),)
     assert Text2ImageConfig(model="stackgan").validated().phases()[1] == ("stage2", 2, 1000)  # the others unchanged
     for bad in (dict(interpolation=True), dict(conditioning_augmentation=False)):

@@ -77,6 +77,20 @@ def test_attention_maps_one_per_word(run_dir, env, tmp_path):
     assert np.load(out / "images.npz")["images"].shape == (4, 32, 32, 3)
 
 
+def test_attention_maps_of_chosen_words_only(run_dir, env, tmp_path):
+    out = tmp_path / "chosen"
+    done = _run(env, "text2image.py", f"--checkpoint={run_dir}", f"--output={out}", "--num_per_caption=1",
+                "--attention_maps", "--attention_words=red,seven,blue", "--noread",
+                "--captions=a thick red seven on a blue background")
+    assert done.returncode == 0, done.stderr[-2000:]
+    (entry,) = json.loads((out / "summary.json").read_text())["attention_maps"]
+    assert entry["words"] == ["red", "seven", "blue"]
+    from PIL import Image
+
+    with Image.open(out / entry["file"]) as png:  # the image and three maps: narrower than the 9 tiles of every word
+        assert 4 * 4 * 32 <= png.size[0] < 5 * 4 * 32
+
+
 def test_attention_maps_of_a_model_without_attention_exit_2_in_one_line(env, tmp_path):
     """A GAN-INT-CLS text2image.keras (built here, untrained: what matters is that it has no attention)."""
     import keras

@@ -76,7 +76,7 @@ def _overlay(image, weights):
     return np.clip(0.35 * image + 0.65 * heat[..., None] * colour, 0.0, 1.0)
 
 
-def draw_attention(model, captions, outdir, *, seed=0, scale=4, source="the model"):
+def draw_attention(model, captions, outdir, *, seed=0, scale=4, source="the model", words=None):
     """Writes ``attention_<k>.png`` per caption (its image, then each word's map) into ``outdir``.
 
     Args:
@@ -86,6 +86,8 @@ def draw_attention(model, captions, outdir, *, seed=0, scale=4, source="the mode
         seed: seed of the one ``z`` every caption is drawn with.
         scale: pixel upsampling of the PNGs.
         source: how errors name the model (e.g. its path).
+        words: optional words to show (e.g. the colour and digit words); a caption's other words are left out of
+            its PNG and its ``words`` (None: every word).
 
     Returns:
         ``{"attention_maps": [{"caption", "file", "words", "grid": [h, w]}, ...]}``.
@@ -103,12 +105,15 @@ def draw_attention(model, captions, outdir, *, seed=0, scale=4, source="the mode
     side = int(round(np.sqrt(attention.shape[1])))
     tokens = caption_tokens(text_encoder, captions)
     entries = []
-    for k, (caption, words) in enumerate(zip(captions, tokens)):
-        maps = [_overlay(images[k], attention[k, :, t].reshape(side, side)) for t in range(len(words))]
+    wanted = None if words is None else set(words)
+    for k, (caption, read) in enumerate(zip(captions, tokens)):
+        shown = [t for t, word in enumerate(read) if wanted is None or word in wanted]
+        maps = [_overlay(images[k], attention[k, :, t].reshape(side, side)) for t in shown]
         name = f"attention_{k + 1}.png"
-        save_grid(pathlib.Path(outdir) / name, np.stack([images[k], *maps]), labels=["image", *words],
-                  ncols=len(words) + 1, scale=scale)
-        entries.append({"caption": str(caption), "file": name, "words": words, "grid": [side, side]})
+        save_grid(pathlib.Path(outdir) / name, np.stack([images[k], *maps]), labels=["image", *(read[t] for t in shown)],
+                  ncols=len(shown) + 1, scale=scale)
+        entries.append({"caption": str(caption), "file": name, "words": [read[t] for t in shown],
+                        "grid": [side, side]})
     return {"attention_maps": entries}
 
 

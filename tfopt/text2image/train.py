@@ -162,7 +162,7 @@ def _phase(config, run_dir, name, stage, steps, stream_args, embedding_dim, stag
     """Trains (or restores) one phase in ``run_dir/name``; returns ``(gan, record)``."""
     phase_dir = run_dir / name
     gan = models.build_gan(config.model, stage=stage, image_size=config.image_size, embedding_dim=embedding_dim,
-                           seed=config.seed + stage - 1, stage1=stage1, jit_compile=config.jit_compile,
+                           seed=config.seed + stage - 1, stage1=stage1, jit_compile=config.jit(),
                            ema_decay=config.ema() or None, image_encoder=stream_args["image_encoder"],
                            **config.model_options())
     run = cb.Run(phase_dir)
