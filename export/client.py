@@ -15,6 +15,9 @@ Examples:
     python export/client.py --mode=rest --model_name=style --signature=png --image=photo.jpg --output=out.png
     # no server: answer the request from the exported directory
     python export/client.py --mode=local --model_dir=models/dcgan/1 --output=samples.png
+    # a text-to-image model: raw sentences in, one image per sentence
+    python export/client.py --mode=rest --model_name=attngan --latent_dim=228 \
+        --captions="a thick red seven on a blue background;a green three on black"
 """
 import argparse
 import base64
@@ -43,8 +46,8 @@ __all__ = [
 ]
 
 
-def generator_inputs(latent_dim, *, batch=1, seed=0, labels=None, truncation=None):
-    """Named inputs for a generator: ``z`` ~ N(0, 1), optional ``labels`` and ``truncation``.
+def generator_inputs(latent_dim, *, batch=1, seed=0, labels=None, truncation=None, captions=None):
+    """Named inputs for a generator: ``z`` ~ N(0, 1), optional ``labels``, ``truncation`` or ``captions``.
 
     Args:
         latent_dim: length of z.
@@ -53,16 +56,23 @@ def generator_inputs(latent_dim, *, batch=1, seed=0, labels=None, truncation=Non
         labels: class ids for a conditional generator.
         truncation: per-request truncation threshold (``truncated`` signature: entries of z beyond it
             are resampled inside it, as BigGAN does, not clipped).
+        captions: sentences for a text-to-image generator (one sample per sentence, sent as plain strings).
 
     Returns:
         ``{"z": float32 [B, latent_dim], ...}``.
     """
     if labels is not None:
         batch = len(labels)
+    if captions is not None:
+        if not captions or any(not str(c).strip() for c in captions):
+            raise ValueError(f"expected non-empty captions; received {list(captions)!r}")
+        batch = len(captions)
     rng = np.random.default_rng(seed)
     inputs = {"z": rng.standard_normal((batch, latent_dim)).astype(np.float32)}
     if labels is not None:
         inputs["labels"] = np.asarray(labels, np.int32)
+    if captions is not None:
+        inputs["captions"] = np.asarray([str(c) for c in captions])  # unicode: JSON strings, DT_STRING over gRPC
     if truncation is not None:
         inputs["truncation"] = np.full((batch,), truncation, np.float32)
     return inputs
@@ -237,6 +247,7 @@ def _parse(argv):
     p.add_argument("--truncation", type=float, default=None, help="truncation threshold: entries of z beyond it are "
                    "resampled inside it (signature truncated)")
     p.add_argument("--image", help="comma-separated image files (image networks)")
+    p.add_argument("--captions", help="sentences separated by ';' (text-to-image models)")
     p.add_argument("--columnar", action="store_true", help='send {"inputs": ...} instead of {"instances": ...}')
     p.add_argument("--output", default="prediction.png")
     p.add_argument("--save_request", help="also write the JSON request body here")
@@ -276,8 +287,9 @@ def main(argv=None):
             truncation = args.truncation if args.signature == "truncated" else None
             if args.signature == "truncated" and truncation is None:
                 _fail("expected --truncation=T with --signature=truncated; received none")
+            captions = args.captions.split(";") if args.captions is not None else None
             inputs = generator_inputs(_latent_dim(args), batch=args.batch, seed=args.seed, labels=labels,
-                                      truncation=truncation)
+                                      truncation=truncation, captions=captions)
     except (OSError, ValueError) as err:
         _fail(str(err).splitlines()[0])
     payload = build_rest_payload(inputs, signature_name=args.signature, row_format=not args.columnar)

@@ -100,3 +100,27 @@ def test_bin_export_refuses_an_empty_caption(model_file, run, python, tmp_path):
     assert result.stderr.strip().count("\n") == 0, result.stderr[-2000:]
     assert "expected non-empty captions separated by ';'" in result.stderr
     assert not (tmp_path / "out").exists()
+
+
+def test_client_sends_sentences_and_writes_their_images(exported, model, run, python, tmp_path, client):
+    out, result = exported
+    assert result.returncode == 0, result.stderr[-3000:]
+    sentences = ["a red seven on blue", "thin green three, on a blue background"]
+    done = run([python, "export/client.py", "--mode=local", f"--model_dir={out / 'tiny_t2i' / '1'}", "--seed=4",
+                f"--captions={';'.join(sentences)}", f"--output={tmp_path / 'row.png'}",
+                f"--save_request={tmp_path / 'request.json'}"])
+    assert done.returncode == 0, done.stderr[-2000:]
+    request = json.loads((tmp_path / "request.json").read_text())
+    assert [row["captions"] for row in request["instances"]] == sentences  # plain JSON strings, one per sample
+    z = client.generator_inputs(T2I.LATENT, seed=4, captions=sentences)["z"]
+    from PIL import Image
+
+    with Image.open(tmp_path / "row.png") as png:  # the two images side by side, as the Keras model draws them
+        row = np.asarray(png.convert("RGB"))
+    expected = np.round(T2I.keras_images(model, sentences, z) * 255.0)
+    assert row.shape == (8, 8 + 2 + 8, 3)
+    assert np.abs(row[:, :8].astype(float) - expected[0]).max() <= 1.0
+    assert np.abs(row[:, 10:].astype(float) - expected[1]).max() <= 1.0
+    empty = run([python, "export/client.py", "--mode=local", f"--model_dir={out / 'tiny_t2i' / '1'}",
+                 "--captions=a red seven;", f"--output={tmp_path / 'none.png'}"])
+    assert empty.returncode == 2 and "non-empty captions" in empty.stderr and not (tmp_path / "none.png").exists()

@@ -1,37 +1,21 @@
 """bin/train_text2image.py --model=attngan and bin/text2image.py --attention_maps end to end on a tiny run: files,
 scores, resume, one attention map per word, and attention maps refused in one line for a model without them."""
 import json
-import os
-import subprocess
-import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
 TINY = ["--model=attngan", "--batch_size=8", "--train_images=64", "--checkpoint_every=2", "--log_every=2",
         "--sample_every=100", "--eval_samples=120", "--encoder_epochs=0", "--filters=8", "--nojit_compile", "--quiet"]
 
 
 @pytest.fixture(scope="module")
-def env(tmp_path_factory, digits_cache, seed_cache):
-    cache = seed_cache(tmp_path_factory.mktemp("attngan_cache"), digits_cache, "digits_cnn")
-    return {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2", "PYTHONPATH": str(ROOT), "TFOPT_CACHE": str(cache)}
-
-
-def _run(env, binary, *args, timeout=600):
-    return subprocess.run([sys.executable, str(ROOT / "bin" / binary), *args], capture_output=True, text=True,
-                          env=env, cwd=ROOT, timeout=timeout)
-
-
-@pytest.fixture(scope="module")
-def run_dir(tmp_path_factory, env):
+def run_dir(tmp_path_factory, run_bin):
     """An AttnGAN run of 2 steps, then resumed in place to 4."""
     run = tmp_path_factory.mktemp("attngan") / "run"
-    first = _run(env, "train_text2image.py", f"--output={run}", "--steps=2", *TINY)
+    first = run_bin("train_text2image.py", f"--output={run}", "--steps=2", *TINY)
     assert first.returncode == 0, first.stderr[-3000:]
-    resumed = _run(env, "train_text2image.py", f"--output={run}", "--steps=4", *TINY)
+    resumed = run_bin("train_text2image.py", f"--output={run}", "--steps=4", *TINY)
     assert resumed.returncode == 0, resumed.stderr[-3000:]
     return run
 
@@ -58,9 +42,9 @@ def test_attngan_trains_resumes_and_writes_scores(run_dir):
         assert (run_dir / name).is_file(), name
 
 
-def test_attention_maps_one_per_word(run_dir, env, tmp_path):
+def test_attention_maps_one_per_word(run_dir, tmp_path, run_bin):
     out = tmp_path / "drawn"
-    done = _run(env, "text2image.py", f"--checkpoint={run_dir}", f"--output={out}", "--num_per_caption=2",
+    done = run_bin("text2image.py", f"--checkpoint={run_dir}", f"--output={out}", "--num_per_caption=2",
                 "--attention_maps", "--captions=a thick red seven on a blue background;a crimson three")
     assert done.returncode == 0, done.stderr[-2000:]
     summary = json.loads((out / "summary.json").read_text())
@@ -77,9 +61,9 @@ def test_attention_maps_one_per_word(run_dir, env, tmp_path):
     assert np.load(out / "images.npz")["images"].shape == (4, 32, 32, 3)
 
 
-def test_attention_maps_of_chosen_words_only(run_dir, env, tmp_path):
+def test_attention_maps_of_chosen_words_only(run_dir, tmp_path, run_bin):
     out = tmp_path / "chosen"
-    done = _run(env, "text2image.py", f"--checkpoint={run_dir}", f"--output={out}", "--num_per_caption=1",
+    done = run_bin("text2image.py", f"--checkpoint={run_dir}", f"--output={out}", "--num_per_caption=1",
                 "--attention_maps", "--attention_words=red,seven,blue", "--noread",
                 "--captions=a thick red seven on a blue background")
     assert done.returncode == 0, done.stderr[-2000:]
@@ -91,7 +75,7 @@ def test_attention_maps_of_chosen_words_only(run_dir, env, tmp_path):
         assert 4 * 4 * 32 <= png.size[0] < 5 * 4 * 32
 
 
-def test_attention_maps_of_a_model_without_attention_exit_2_in_one_line(env, tmp_path):
+def test_attention_maps_of_a_model_without_attention_exit_2_in_one_line(tmp_path, run_bin):
     """A GAN-INT-CLS text2image.keras (built here, untrained: what matters is that it has no attention)."""
     import keras
 
@@ -104,22 +88,22 @@ def test_attention_maps_of_a_model_without_attention_exit_2_in_one_line(env, tmp
     path = tmp_path / "int_cls.keras"
     model.save(path)
     out = tmp_path / "nothing"
-    done = _run(env, "text2image.py", f"--checkpoint={path}", f"--output={out}", "--attention_maps",
+    done = run_bin("text2image.py", f"--checkpoint={path}", f"--output={out}", "--attention_maps",
                 "--captions=a red seven")
     assert done.returncode == 2
     lines = [line for line in done.stderr.splitlines() if line.strip()]
     assert len(lines) == 1 and "AttnGAN" in lines[0] and "attention" in lines[0], done.stderr
     assert not out.exists()
     keras.saving.load_model(path, safe_mode=True)  # the model itself is fine: only attention maps are refused
-    plain = _run(env, "text2image.py", f"--checkpoint={path}", f"--output={out}", "--captions=a red seven",
+    plain = run_bin("text2image.py", f"--checkpoint={path}", f"--output={out}", "--captions=a red seven",
                  "--noread")
     assert plain.returncode == 0, plain.stderr[-2000:]
 
 
-def test_bin_export_serves_the_run_with_raw_captions(run_dir, env, tmp_path):
+def test_bin_export_serves_the_run_with_raw_captions(run_dir, tmp_path, run_bin):
     """bin/export.py on the run's text2image.keras: the text encoder's layers load, and TFLite takes the image part."""
     out = tmp_path / "served"
-    done = _run(env, "export.py", f"--model={run_dir / 'text2image.keras'}", f"--output={out}", "--num_samples=4",
+    done = run_bin("export.py", f"--model={run_dir / 'text2image.keras'}", f"--output={out}", "--num_samples=4",
                 "--timing_runs=1", "--representative_count=8", "--captions=a thick red seven on a blue background")
     assert done.returncode == 0, done.stderr[-3000:]
     summary = json.loads(next(out.rglob("summary.json")).read_text())

@@ -1,7 +1,6 @@
 """bin/train_text2image.py and bin/text2image.py end to end on a tiny run: files, scores with ceilings, SIGKILL and
 resume, sentences in (unknown words named), bad input refused in one line with exit 2 and nothing written."""
 import json
-import os
 import re
 import subprocess
 import sys
@@ -16,20 +15,7 @@ TINY = ["--steps=6", "--batch_size=8", "--train_images=64", "--checkpoint_every=
 
 
 @pytest.fixture(scope="module")
-def env(tmp_path_factory, digits_cache, seed_cache):
-    """One cache for the module: the DAMSM encoders are trained once and shared by every run here; it starts with
-    the session's trained digits CNN (the attribute readers' digit judge), which would otherwise be trained again."""
-    cache = seed_cache(tmp_path_factory.mktemp("t2i_cache"), digits_cache, "digits_cnn")
-    return {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2", "PYTHONPATH": str(ROOT), "TFOPT_CACHE": str(cache)}
-
-
-def _run(env, binary, *args, timeout=600):
-    return subprocess.run([sys.executable, str(ROOT / "bin" / binary), *args], capture_output=True, text=True,
-                          env=env, cwd=ROOT, timeout=timeout)
-
-
-@pytest.fixture(scope="module")
-def run_dir(tmp_path_factory, env, kill_after_checkpoint):
+def run_dir(tmp_path_factory, env, kill_after_checkpoint, run_bin):
     """A GAN-INT-CLS run killed with SIGKILL right after its checkpoint at step 4, then resumed to step 6."""
     run = tmp_path_factory.mktemp("int_cls") / "run"
     flags = [f"--output={run}", "--model=gan_int_cls", *TINY]
@@ -39,7 +25,7 @@ def run_dir(tmp_path_factory, env, kill_after_checkpoint):
     assert killed.returncode == -9, killed.stderr[-2000:]
     assert re.search(r'model_checkpoint_path: "ckpt-4"', (run / "gan" / "ckpt" / "checkpoint").read_text())
     assert not (run / "summary.json").exists()
-    resumed = _run(env, "train_text2image.py", *flags)
+    resumed = run_bin("train_text2image.py", *flags)
     assert resumed.returncode == 0, resumed.stderr[-3000:]
     return run
 
@@ -66,9 +52,9 @@ def test_a_killed_run_resumes_and_writes_scores_with_their_ceilings(run_dir):
         assert (run_dir / name).is_file(), name
 
 
-def test_sentences_in_images_out_and_unknown_words_are_named(run_dir, env, tmp_path):
+def test_sentences_in_images_out_and_unknown_words_are_named(run_dir, tmp_path, run_bin):
     out = tmp_path / "drawn"
-    done = _run(env, "text2image.py", f"--checkpoint={run_dir}", f"--output={out}", "--num_per_caption=3",
+    done = run_bin("text2image.py", f"--checkpoint={run_dir}", f"--output={out}", "--num_per_caption=3",
                 "--captions=a thick red seven on a blue background;a crimson seven on a blue background")
     assert done.returncode == 0, done.stderr[-2000:]
     assert "crimson" in done.stdout
@@ -79,7 +65,7 @@ def test_sentences_in_images_out_and_unknown_words_are_named(run_dir, env, tmp_p
     arrays = np.load(out / "images.npz", allow_pickle=False)
     assert arrays["images"].shape == (6, 32, 32, 3) and 0.0 <= arrays["images"].min() <= arrays["images"].max() <= 1.0
     assert (out / "samples.png").is_file()
-    again = _run(env, "text2image.py", f"--checkpoint={run_dir}", f"--output={out}", "--captions=a red seven")
+    again = run_bin("text2image.py", f"--checkpoint={run_dir}", f"--output={out}", "--captions=a red seven")
     assert again.returncode == 2 and "overwrite" in again.stderr
 
 
@@ -87,25 +73,25 @@ def test_sentences_in_images_out_and_unknown_words_are_named(run_dir, env, tmp_p
     (["--captions=a red seven;;a blue one"], "empty"),
     (["--captions= "], "empty"),
 ])
-def test_an_empty_caption_exits_2_in_one_line_and_writes_nothing(run_dir, env, tmp_path, args, message):
+def test_an_empty_caption_exits_2_in_one_line_and_writes_nothing(run_dir, tmp_path, args, message, run_bin):
     out = tmp_path / "nothing"
-    done = _run(env, "text2image.py", f"--checkpoint={run_dir}", f"--output={out}", *args)
+    done = run_bin("text2image.py", f"--checkpoint={run_dir}", f"--output={out}", *args)
     assert done.returncode == 2
     lines = [line for line in done.stderr.splitlines() if line.strip()]
     assert len(lines) == 1 and message in lines[0], done.stderr
     assert not out.exists()
 
 
-def test_a_changed_config_in_the_same_directory_is_refused(run_dir, env):
+def test_a_changed_config_in_the_same_directory_is_refused(run_dir, run_bin):
     before = sorted(p.name for p in run_dir.iterdir())
-    done = _run(env, "train_text2image.py", f"--output={run_dir}", "--model=gan_int_cls", "--nocls", *TINY)
+    done = run_bin("train_text2image.py", f"--output={run_dir}", "--model=gan_int_cls", "--nocls", *TINY)
     assert done.returncode == 2 and "cls" in done.stderr
     assert sorted(p.name for p in run_dir.iterdir()) == before
 
 
-def test_stackgan_trains_stage_two_on_a_frozen_stage_one_and_draws_at_full_size(env, tmp_path):
+def test_stackgan_trains_stage_two_on_a_frozen_stage_one_and_draws_at_full_size(tmp_path, run_bin):
     run = tmp_path / "stackgan"
-    done = _run(env, "train_text2image.py", f"--output={run}", "--model=stackgan", "--stage2_steps=2", *TINY,
+    done = run_bin("train_text2image.py", f"--output={run}", "--model=stackgan", "--stage2_steps=2", *TINY,
                 "--steps=2", "--eval_samples=100")
     assert done.returncode == 0, done.stderr[-3000:]
     summary = json.loads((run / "summary.json").read_text())

@@ -36,7 +36,7 @@ D_WEIGHTS = {"real_part": 1 / 2, "cond_real": 1 / 2, "fake_part": 1 / 3, "cond_f
 
 DAMSM_GROUP = 32
 """Images matched against each other's captions in the generator's DAMSM loss: the DAMSM encoders' training
-batch (:data:`tfopt.text2image.damsm._RECIPE`), near AttnGAN's 20 for birds. The word level costs ``B^2``
+batch (:data:`tfopt.text2image.damsm_training._RECIPE`), near AttnGAN's 20 for birds. The word level costs ``B^2``
 attention maps; groups of 32 in a batch of 64 halve it."""
 
 

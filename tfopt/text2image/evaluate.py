@@ -121,7 +121,7 @@ def evaluate(generator, text_model, image_model, data, *, num=1000, seed=0, cand
 
     Args:
         generator: the generator (``z``, ``condition``).
-        text_model, image_model: the frozen DAMSM encoders (:func:`tfopt.text2image.damsm.load_damsm`).
+        text_model, image_model: the frozen DAMSM encoders (:func:`tfopt.text2image.damsm_training.load_damsm`).
         data: a ``CaptionedSet`` (images, captions ``[N, C]``, attributes; attributes may be empty
             for a folder set: then only R-precision, FID and diversity are scored).
         num: images scored (0: all), each with one of its captions (drawn with ``seed``).

@@ -1,6 +1,6 @@
 """Training a text-to-image run end to end: captions, frozen encoders, the GAN core, scores on held-out captions.
 
-The text encoder is DAMSM's (:func:`tfopt.text2image.damsm.load_damsm`, trained once on
+The text encoder is DAMSM's (:func:`tfopt.text2image.damsm_training.load_damsm`, trained once on
 first use and cached), frozen: every caption's sentence vector is computed once before
 training, as Reed et al. precompute theirs, and the GAN core
 (:mod:`tfopt.text2image.models`) trains on ``(image, one of its captions' vectors)``.
@@ -36,7 +36,7 @@ from tfopt.core.progress import progress
 from tfopt.gan import callbacks as cb
 from tfopt.gan import feeds
 from tfopt.images import save_grid
-from tfopt.text2image import damsm, models, readers
+from tfopt.text2image import damsm_training, models, readers
 from tfopt.text2image.config import Text2ImageConfig
 from tfopt.text2image.evaluate import encode_captions, encode_conditions, evaluate
 from tfopt.training.rundir import prepare_run_dir, write_config
@@ -225,7 +225,7 @@ def train(config, output_dir, *, overwrite=False, quiet=False):
     # The same config resumes in place (each phase restores its own latest checkpoint); another is refused.
     prepare_run_dir(output_dir, config.identity(), overwrite=overwrite)
     recipe = {} if config.encoder_epochs is None else {"epochs": config.encoder_epochs}
-    text_model, image_model, encoder_metrics = damsm.load_damsm(image_size=config.image_size, quiet=quiet,
+    text_model, image_model, encoder_metrics = damsm_training.load_damsm(image_size=config.image_size, quiet=quiet,
                                                                 with_metrics=True, **recipe)
     # The text encoder is frozen: GAN-INT-CLS and StackGAN read each caption's sentence vector, computed once here
     # ([N, C, E]); AttnGAN also reads the word features, which would take 410 MB for the captioned digits, so its
