@@ -75,7 +75,7 @@ def run(outdir, *, seed, quiet):
         + f". Ceilings (the readers on the real held-out images): digit {ceiling['digit']:.2f}, stroke "
         f"{ceiling['stroke']:.2f}, background {ceiling['background']:.2f}, thickness {ceiling['thickness']:.2f}; "
         f"R-precision {held['real_r_precision']:.2f} (chance 0.01). {_attention_line(check)} These runs are a few "
-        f"hundred steps: colours are learnt first, digits last, and AttnGAN's attention is still nearly uniform. "
+        f"hundred steps: colours are learnt first, digits last. "
         f"The default recipes (bin/train_text2image.py --model=gan_int_cls|stackgan|attngan, with the DAMSM "
         f"encoders' default 6 epochs), their numbers side by side and the ablations (bench/bench_text2image.py) "
         f"are in docs/text2image.md."
