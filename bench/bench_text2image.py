@@ -60,11 +60,6 @@ def _train(name, out, overrides, steps, stage2_steps):
     return row, held
 
 
-def _rows_of(part, rows):
-    """Names of the runs of one part, in their order."""
-    return [name for name, _ in _RUNS[part] if name in rows]
-
-
 def _attention_line(check):
     parts = []
     for key in ("stroke_word", "background_word"):
@@ -112,13 +107,13 @@ def main():
     print("real images (ceiling) | | | " + " | ".join(f"{ceilings[k]:.3f}" for k in _COLUMNS)
           + f" | {ceilings['r_precision']:.3f} | |")
     for part in parts:
-        on, off = _RUNS[part][:2]
-        a, b = rows[on[0]], rows[off[0]]
-        if part == "models":
-            order = sorted(_rows_of(part, rows), key=lambda n: -rows[n]["r_precision"])
+        if part == "models":  # every part's runs were trained above
+            order = sorted((name for name, _ in _RUNS[part]), key=lambda n: -rows[n]["r_precision"])
             print(f"R-precision order: {' > '.join(order)} (the papers': attngan > stackgan > gan_int_cls: "
                   f"{'holds' if order == ['attngan', 'stackgan', 'gan_int_cls'] else 'does not hold'})")
             continue
+        (on, _), (off, _) = _RUNS[part]
+        a, b = rows[on], rows[off]
         if part == "damsm":
             print(f"DAMSM off (lambda 0): R-precision {b['r_precision']:.3f} -> with DAMSM {a['r_precision']:.3f} "
                   f"({'rises' if a['r_precision'] > b['r_precision'] else 'does not rise'} with DAMSM)")

@@ -107,13 +107,13 @@ def draw_attention(model, captions, outdir, *, seed=0, scale=4, source="the mode
     entries = []
     wanted = None if words is None else set(words)
     for k, (caption, read) in enumerate(zip(captions, tokens)):
-        shown = [t for t, word in enumerate(read) if wanted is None or word in wanted]
-        maps = [_overlay(images[k], attention[k, :, t].reshape(side, side)) for t in shown]
+        shown = [(t, word) for t, word in enumerate(read) if wanted is None or word in wanted]
+        maps = [_overlay(images[k], attention[k, :, t].reshape(side, side)) for t, _ in shown]
+        shown_words = [word for _, word in shown]
         name = f"attention_{k + 1}.png"
-        save_grid(pathlib.Path(outdir) / name, np.stack([images[k], *maps]), labels=["image", *(read[t] for t in shown)],
+        save_grid(pathlib.Path(outdir) / name, np.stack([images[k], *maps]), labels=["image", *shown_words],
                   ncols=len(shown) + 1, scale=scale)
-        entries.append({"caption": str(caption), "file": name, "words": [read[t] for t in shown],
-                        "grid": [side, side]})
+        entries.append({"caption": str(caption), "file": name, "words": shown_words, "grid": [side, side]})
     return {"attention_maps": entries}
 
 
