@@ -11,11 +11,11 @@ from tfopt.gan import terms as T
 
 
 def _gan(k=1, ema_decay=None, loss="non_saturating", d_lr=1e-2, g_lr=0.0, norm="batch", d_terms=None, g_terms=None,
-         num_classes=0, augment=None):
+         num_classes=0, augment=None, ema_statistics="forward"):
     keras.utils.set_random_seed(0)
     g = nets.build("dcgan_generator", latent_dim=4, image_size=8, channels=1, filters=4, num_classes=num_classes)
     d = nets.build("dcgan_discriminator", image_size=8, channels=1, filters=4, norm=norm, num_classes=num_classes)
-    gan = GAN(g, d, k_d_steps=k, ema_decay=ema_decay, seed=1, augment=augment)
+    gan = GAN(g, d, k_d_steps=k, ema_decay=ema_decay, seed=1, augment=augment, ema_statistics=ema_statistics)
     if d_terms is None and loss == "wasserstein":
         d_terms = [(1.0, T.d_adversarial(loss)), (10.0, T.gradient_penalty())]
     gan.compile(keras.optimizers.Adam(d_lr, beta_1=0.5), keras.optimizers.SGD(g_lr), loss=loss, d_terms=d_terms,
@@ -96,6 +96,21 @@ def test_ema_generator_keeps_its_own_batch_norm_statistics():
     live = gan.generator.get_layer("bn_0").moving_mean.numpy()
     np.testing.assert_array_equal(live, np.zeros_like(live))
     assert np.abs(expected).max() > 1e-4  # a real move away from the initial zeros
+
+
+def test_ema_generator_can_average_the_live_batch_norm_statistics_instead():
+    gan = _gan(ema_decay=0.5, ema_statistics="average")
+    ema_bn, live_bn = gan.ema_generator.get_layer("bn_0"), gan.generator.get_layer("bn_0")
+    live_bn.moving_mean.assign(np.full(live_bn.moving_mean.shape, 2.0, np.float32))
+    live_bn.moving_variance.assign(np.full(live_bn.moving_variance.shape, 5.0, np.float32))
+    gan.g_optimizer.iterations.assign(20)  # past the warm-up: decay min(0.5, 21 / 30) = 0.5
+    z = np.random.default_rng(0).normal(1.0, 1.0, size=(16, 4)).astype(np.float32)
+    gan._update_ema(tf.constant(z), None)
+    # (0.5 * 0 + 0.5 * 2) and (0.5 * 1 + 0.5 * 5): the average of the live statistics, not the batch's.
+    np.testing.assert_allclose(ema_bn.moving_mean.numpy(), 1.0, rtol=1e-6)
+    np.testing.assert_allclose(ema_bn.moving_variance.numpy(), 3.0, rtol=1e-6)
+    with pytest.raises(InputError, match="ema_statistics"):
+        _gan(ema_decay=0.5, ema_statistics="standing")
 
 
 def test_conditions_reach_both_networks_and_every_example_form_is_accepted():

@@ -4,7 +4,7 @@ import pytest
 
 from tfopt.core.errors import InputError
 from tfopt.gan import sample_metrics
-from tfopt.gan.truncation import truncated_normal
+from tfopt.gan.truncation import class_rows, truncated_normal
 
 
 def test_precision_and_recall_separate_fidelity_from_variety():
@@ -44,3 +44,37 @@ def test_truncated_normal_resamples_instead_of_clipping():
     np.testing.assert_array_equal(plain, np.random.default_rng(2).standard_normal((5, 3)).astype(np.float32))
     with pytest.raises(InputError, match="truncation=-1"):
         truncated_normal(np.random.default_rng(0), (2, 2), -1)
+
+
+def _toy_conditional_generator(num_classes=3, latent_dim=2):
+    """image[..., 0] = 0.5 * class / num_classes + 0.1 * tanh(z_0): the class and the noise read back apart."""
+    import keras
+
+    z = keras.Input((latent_dim,), name="z")
+    y = keras.Input((), dtype="int32", name="condition")
+    embedding = keras.layers.Embedding(num_classes, 1)
+    level = embedding(y)
+    mixed = keras.layers.Lambda(lambda t: t[0] + 0.1 * keras.ops.tanh(t[1][:, :1]))([level, z])
+    image = keras.layers.Reshape((1, 1, 1))(mixed)
+    model = keras.Model([z, y], keras.layers.UpSampling2D(4)(image))
+    embedding.set_weights([np.arange(num_classes, dtype=np.float32)[:, None] / num_classes])
+    return model
+
+
+def test_class_rows_puts_each_class_on_its_own_row_with_shared_noise():
+    generator = _toy_conditional_generator()
+    images = class_rows(generator, columns=4, truncation=0.5, seed=3)
+    assert images.shape == (12, 4, 4, 1)
+    value = images[:, 0, 0, 0].reshape(3, 4) * 2.0 - 1.0  # back to [-1, 1]: class / 3 + 0.1 tanh(z_0)
+    noise = value - np.arange(3)[:, None] / 3.0
+    np.testing.assert_allclose(noise, np.broadcast_to(noise[0], noise.shape), atol=1e-6)  # same z in every row
+    z = truncated_normal(np.random.default_rng(3), (4, 2), 0.5)
+    np.testing.assert_allclose(noise[0], 0.1 * np.tanh(z[:, 0]), atol=1e-6)  # the truncated draw of that seed
+    assert np.all(np.abs(noise) <= 0.1 * np.tanh(0.5) + 1e-6)
+    wider = class_rows(generator, columns=4, truncation=None, seed=3)[:, 0, 0, 0].reshape(3, 4) * 2.0 - 1.0
+    assert not np.allclose(wider, value)
+    import keras
+
+    z = keras.Input((2,), name="z")
+    with pytest.raises(InputError, match="class-conditional"):
+        class_rows(keras.Model(z, keras.layers.Reshape((1, 1, 2))(z)), columns=2)

@@ -41,6 +41,16 @@ def test_each_block_reads_its_own_chunk_of_z_and_the_class():
     assert np.abs(g([z, np.array([2], np.int32)], training=False).numpy() - base).max() > 1e-3
 
 
+def test_the_first_layer_has_a_spatial_template_that_survives_zero_noise():
+    g, _ = _pair()
+    project = g.get_layer("project")
+    project.bias.assign(np.random.default_rng(2).normal(size=project.bias.shape).astype(np.float32))
+    start = keras.Model(g.inputs, g.get_layer("reshape").output)
+    h = keras.ops.convert_to_numpy(start([np.zeros((1, 9), np.float32), np.array([0], np.int32)]))
+    # z = 0 (the limit of truncation) still gives each channel a 4x4 pattern, which batch norm keeps.
+    assert h.shape == (1, 4, 4, 8) and h.std(axis=(1, 2)).min() > 0.1
+
+
 def test_projection_head_and_one_hot_planes_baseline():
     _, d = _pair()
     _, planes = _pair(projection=False)

@@ -82,6 +82,15 @@ def _clone_unless_frozen(layer):
     return layer.__class__.from_config(layer.get_config())
 
 
+_EMA_STATISTICS = ("forward", "average")
+
+
+def _moving_statistics(model):
+    """The moving means and variances of every batch norm in ``model`` (nested layers included), in layer order."""
+    return [v for layer in model._flatten_layers() if isinstance(layer, keras.layers.BatchNormalization)
+            for v in (layer.moving_mean, layer.moving_variance)]
+
+
 class GAN(keras.Model):
     """A generator and a discriminator trained by Algorithm 1 (k D steps, then one G step).
 
@@ -94,9 +103,13 @@ class GAN(keras.Model):
         ema_decay: if set (e.g. 0.999), keep ``ema_generator``, an exponential moving
             average of the generator's weights, updated after every G step with the
             decay ``min(ema_decay, (1 + t) / (10 + t))`` at G step ``t``; it is what
-            :meth:`call` and :meth:`generate` use. Its batch-norm statistics are its
-            own: after every average it runs forward in training mode on the G step's
-            inputs, so its moving statistics follow the averaged weights.
+            :meth:`call` and :meth:`generate` use. Its batch-norm statistics follow
+            ``ema_statistics``.
+        ema_statistics: how the EMA generator's batch-norm moving statistics are kept:
+            ``"forward"`` (after every average it runs forward in training mode on the G
+            step's inputs, so they are the averaged weights' own) or ``"average"`` (they are
+            averaged with the same decay from the live generator's, as BigGAN's reference
+            code averages every buffer of its state: no extra forward pass).
         seed: seed of the ``keras.random.SeedGenerator`` behind every random draw.
         augment: DiffAugment policy for everything the discriminator sees (real and
             generated, in both steps): ``"translation"``, ``"cutout"``, both
@@ -120,13 +133,16 @@ class GAN(keras.Model):
     """
 
     def __init__(self, generator, discriminator, *, k_d_steps=1, ema_decay=None, seed=0, augment=None,
-                 ema_generator=None, ema_step=None, real_transform=None, **kwargs):
+                 ema_generator=None, ema_step=None, real_transform=None, ema_statistics="forward", **kwargs):
         kwargs.setdefault("name", "gan")
         super().__init__(**kwargs)
         if isinstance(k_d_steps, bool) or not isinstance(k_d_steps, int) or k_d_steps < 1:
             raise InputError(f"expected k_d_steps to be an integer >= 1; received: k_d_steps={k_d_steps!r}")
         if ema_decay is not None and not 0.0 <= float(ema_decay) < 1.0:
             raise InputError(f"expected 0 <= ema_decay < 1 or None; received: ema_decay={ema_decay!r}")
+        if ema_statistics not in _EMA_STATISTICS:
+            raise InputError(f"expected ema_statistics in {_EMA_STATISTICS}; received: ema_statistics={ema_statistics!r}")
+        self.ema_statistics = ema_statistics
         if "image" not in feeds.input_names(discriminator):
             raise InputError(f"expected a discriminator input named 'image'; received: "
                              f"{feeds.input_names(discriminator)}")
@@ -334,7 +350,10 @@ class GAN(keras.Model):
         for ema_var, var in zip(self.ema_generator.trainable_variables, self.generator.trainable_variables):
             ema_var.assign(decay * ema_var + (1.0 - decay) * var)
         update_spectral_norms(self.ema_generator)  # the average's own singular vectors
-        if self.ema_generator.non_trainable_variables:
+        if self.ema_statistics == "average":
+            for ema_var, var in zip(_moving_statistics(self.ema_generator), _moving_statistics(self.generator)):
+                ema_var.assign(decay * ema_var + (1.0 - decay) * var)
+        elif self.ema_generator.non_trainable_variables:
             # Batch-norm moving statistics of the averaged weights: one forward pass in
             # training mode updates them (momentum as configured in the layers).
             self.ema_generator(feeds.feed(self.ema_generator, z=z, condition=condition), training=True)

@@ -52,7 +52,7 @@ def build_gan(config, *, num_classes=0):
     spec = zoo.get(config.model.name)
     generator, discriminator = spec.networks(config, num_classes=num_classes)
     gan = GAN(generator, discriminator, k_d_steps=config.train.k_d_steps, ema_decay=config.model.ema_decay or None,
-              seed=config.train.seed, augment=config.model.augment)
+              seed=config.train.seed, augment=config.model.augment, ema_statistics=spec.ema_statistics)
     d_terms, g_terms = spec.terms(config)
     d_optimizer, g_optimizer = make_optimizers(config)
     gan.compile(d_optimizer, g_optimizer, d_terms=d_terms, g_terms=g_terms)

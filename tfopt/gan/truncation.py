@@ -7,12 +7,13 @@ variety for fidelity as the threshold falls. Clipping instead piles the mass at
 
 Example:
     z = truncated_normal(np.random.default_rng(0), (16, 128), 0.5)     # |z| <= 0.5 everywhere
+    images = class_rows(generator, columns=8, truncation=0.5)          # [10 * 8, H, W, C], a class per row
 """
 import numpy as np
 
 from tfopt.core.errors import InputError
 
-__all__ = ["truncated_normal", "check_truncation"]
+__all__ = ["truncated_normal", "check_truncation", "class_rows"]
 
 
 def check_truncation(threshold):
@@ -47,3 +48,31 @@ def truncated_normal(rng, shape, threshold=None):
             z[outside] = rng.standard_normal(int(outside.sum()))
             outside = np.abs(z) > threshold
     return z.astype(np.float32)
+
+
+def class_rows(generator, *, columns=8, truncation=None, seed=0):
+    """Images of every class of a class-conditional generator, one row per class, one column per noise vector.
+
+    Every row reuses the same ``columns`` noise vectors (drawn with ``seed``), so a column shows
+    what the class changes and a row what the noise does; the same seed at another threshold
+    shows what truncation does.
+
+    Args:
+        generator: a class-conditional generator (inputs ``z`` and a class).
+        columns: noise vectors (images per class).
+        truncation: the threshold (> 0), or None for plain ``N(0, I)``.
+        seed: the noise seed.
+
+    Returns:
+        numpy float32 ``[num_classes * columns, H, W, C]`` in [0, 1], class 0's row first.
+    """
+    from tfopt.gan import feeds
+
+    num_classes = feeds.num_classes_of(generator)
+    if not num_classes:
+        raise InputError(f"expected a class-conditional generator; received one with inputs "
+                         f"{feeds.input_names(generator)}")
+    z = truncated_normal(np.random.default_rng(seed), (columns, feeds.latent_dim_of(generator)), truncation)
+    classes = np.repeat(np.arange(num_classes, dtype=np.int32), columns)
+    images = feeds.generate_from(generator, np.tile(z, (num_classes, 1)), condition=classes)
+    return np.clip((images + 1.0) / 2.0, 0.0, 1.0)

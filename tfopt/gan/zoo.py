@@ -39,6 +39,8 @@ class ModelSpec:
         codes: whether the model can carry an InfoGAN categorical code.
         progressive: whether it grows by stages (trained by :mod:`tfopt.gan.progressive`,
             ``build`` returning a :class:`~tfopt.nets.progressive.ProgressiveNetworks`).
+        ema_statistics: how the EMA generator keeps its batch-norm statistics (see
+            :class:`~tfopt.gan.models.GAN`): ``"forward"`` or ``"average"``.
     """
 
     name: str
@@ -50,6 +52,7 @@ class ModelSpec:
     conditional: bool = False
     codes: bool = False
     progressive: bool = False
+    ema_statistics: str = "forward"
 
     def defaults_for(self, dataset):
         """The defaults a run on ``dataset`` gets: the paper's, then that dataset's recipe."""
@@ -215,6 +218,9 @@ register(ModelSpec(
               "truncations": "2,1,0.5,0.25"},
     recipes={"digits": {"latent_dim": 32, "filters": 16, "embed_dim": 32, "ema_decay": 0.999, "batch_size": 64,
                         "steps": 2500}},
+    # BigGAN-PyTorch's EMA averages every buffer of G's state, batch-norm statistics included: no extra
+    # forward pass per step (a sixth of a digits step on 2 cores).
+    ema_statistics="average",
 ))
 
 

@@ -101,7 +101,10 @@ def biggan_generator(latent_dim=128, image_size=32, channels=3, width=64, num_cl
     shared = layers.Embedding(num_classes, embed_dim, name="shared_embedding",
                               embeddings_initializer=keras.initializers.RandomNormal(stddev=1.0))(y)
     chunks = LatentChunks(blocks + 1, name="z_chunks")(z)
-    h = SpectralDense(4 * 4 * widths[0], use_bias=False, name="project")(chunks[0])
+    # With a bias, as BigGAN's linear layer: it is a learnt 4x4 template per channel, which the next batch
+    # norm does not remove (that removes one mean per channel, not per position). Without it, z -> 0 under
+    # truncation leaves G no spatial input at all, and low thresholds drew blurred class averages.
+    h = SpectralDense(4 * 4 * widths[0], name="project")(chunks[0])
     h = layers.Reshape((4, 4, widths[0]), name="reshape")(h)
     resolution = 4
     for i, w in enumerate(widths):
