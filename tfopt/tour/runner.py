@@ -37,8 +37,8 @@ def section_names(package="tfopt.tour"):
 # Seconds each section took in a tour on 2 cores, 2 sections at a time (the longest start first; measured
 # 2026-12-02, s68 before its GAN-INT-CLS and StackGAN runs were shortened).
 _SECONDS = {"s68_text_to_image": 764, "s70_pix2pix": 246, "s60_gan": 150, "s65_conditional_gan": 150,
-            "s67_progressive_gan": 109, "s40_inversion": 105, "s50_style": 99, "s10_class_models": 55, "s30_fooling": 44,
-            "s20_adversarial": 28, "s45_dream": 16}
+            "s66_biggan": 100, "s67_progressive_gan": 109, "s40_inversion": 105, "s50_style": 99,
+            "s10_class_models": 55, "s30_fooling": 44, "s20_adversarial": 28, "s45_dream": 16}
 
 
 def _run_section(name, outdir, seed, quiet, package="tfopt.tour"):

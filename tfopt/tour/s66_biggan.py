@@ -10,18 +10,19 @@ __all__ = ["TITLE", "run"]
 TITLE = "BigGAN: any class asked for, and the truncation knob"
 
 # The digits recipe (bin/train_gan.py --model=biggan: 32 px, 2,500 steps) does not fit beside the other
-# sections; at 16 px (the digits are 8x8 scans, so nothing is lost) a step is ~4x cheaper. Two up-blocks
-# there: z in 3 chunks, so 30 entries instead of the recipe's 32.
-_STEPS = 600
+# sections. At 16 px (the digits are 8x8 scans, so nothing is lost) with batch 32 a step is ~6x cheaper, and
+# higher learning rates learn the classes in 1,200 steps (measured: class accuracy 0.998; with the paper's
+# 1e-4 / 4e-4 and batch 64, 0.54). Two up-blocks at 16 px: z in 3 chunks, so 30 entries.
+_STEPS = 1200
 _SIZE = 16
-_LATENT = 30
+_RECIPE = {"image_size": _SIZE, "latent_dim": 30, "batch_size": 32, "learning_rate": 4e-4, "d_learning_rate": 1e-3}
 _SHOWN = (1.0, 0.5, 0.25)
 
 
 def run(outdir, *, seed, quiet):
     """Trains a short BigGAN; shows each class at three truncations and the sweep's curve (see tfopt.tour)."""
-    config = GANConfig.from_flat(model="biggan", steps=_STEPS, image_size=_SIZE, latent_dim=_LATENT, sample_every=_STEPS,
-                                 checkpoint_every=_STEPS, log_every=10, eval_samples=500, seed=seed).resolved()
+    config = GANConfig.from_flat(model="biggan", steps=_STEPS, sample_every=_STEPS, checkpoint_every=_STEPS,
+                                 log_every=10, eval_samples=500, seed=seed, **_RECIPE).resolved()
     summary = train(config, outdir / "run", overwrite=True, quiet=quiet)
     generator, _ = load_generator(outdir / "run")
     grids = [image_grid(class_rows(generator, columns=8, truncation=t, seed=seed), ncols=8, scale=3) for t in _SHOWN]
@@ -34,8 +35,10 @@ def run(outdir, *, seed, quiet):
                             "at truncation 1, 0.5 and 0.25 (EMA generator)"),
         ("run/truncation.png", "class accuracy, precision and recall of 500 samples against the truncation"),
     ]
+    o = config.optimizer
     text = (
-        f"{summary['model']['title']} (Brock et al. 2019) at {_SIZE} px: residual blocks, class-conditional batch "
+        f"{summary['model']['title']} (Brock et al. 2019) at {_SIZE} px, batch {config.train.batch_size}, learning "
+        f"rates {o.learning_rate:g} (G) and {o.d_learning_rate:g} (D): residual blocks, class-conditional batch "
         f"norm fed by a shared class embedding and the block's chunk of z, spectral norm everywhere, and a "
         f"projection discriminator psi(h) + <embed(y), h>; hinge loss, {config.train.k_d_steps} D steps per G step, "
         f"EMA generator, orthogonal regularization. Truncation redraws every entry of z beyond the threshold (not "
