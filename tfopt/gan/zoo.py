@@ -216,8 +216,10 @@ register(ModelSpec(
               "learning_rate": 1e-4, "d_learning_rate": 4e-4, "beta_1": 0.0, "beta_2": 0.999, "ema_decay": 0.9999,
               "ortho_weight": 1e-4, "augment": "", "batch_size": 256, "steps": 20000,
               "truncations": "2,1,0.5,0.25"},
+    # Digits: a 32 px model of width 16. Twice the paper's learning rates learn the classes in 1,500 steps
+    # (class accuracy 0.996, 8.7 minutes on 2 cores) where the paper's needed 2,500 (0.998, 13.3 minutes).
     recipes={"digits": {"latent_dim": 32, "filters": 16, "embed_dim": 32, "ema_decay": 0.999, "batch_size": 64,
-                        "steps": 2500}},
+                        "learning_rate": 2e-4, "d_learning_rate": 8e-4, "steps": 1500}},
     # BigGAN-PyTorch's EMA averages every buffer of G's state, batch-norm statistics included: no extra
     # forward pass per step (a sixth of a digits step on 2 cores).
     ema_statistics="average",
