@@ -7,7 +7,7 @@ __all__ = ["TITLE", "run"]
 TITLE = "Progressive GAN: growing from 4 to 32 px, each new layer faded in"
 
 # The digits recipe's networks; fewer images per phase than its 8,000, to fit the tour.
-_IMAGES = 1500
+_IMAGES = 1100
 
 
 def run(outdir, *, seed, quiet):

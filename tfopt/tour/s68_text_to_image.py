@@ -13,10 +13,10 @@ TITLE = "Text to image: GAN-INT-CLS, StackGAN and AttnGAN draw the sentence, hel
 # Shorter than the defaults, to fit the tour: one epoch of DAMSM (its own cache entry), a few hundred GAN steps.
 _ENCODER_EPOCHS = 1
 # AttnGAN's step costs about 6 of GAN-INT-CLS's (docs/text2image.md). Measured in the tour (2 sections at a time):
-# GAN-INT-CLS 500 steps in 224 s, StackGAN 150 + 150 in 205 s, AttnGAN 100 in 94 s; the first two were shortened
-# to pay for the third.
-_STEPS = {"gan_int_cls": (400, 0), "stackgan": (100, 100), "attngan": (100, 0)}
-_EVAL_SAMPLES = 300
+# GAN-INT-CLS 400 steps in 207 s, StackGAN 100 + 100 in 146 s, AttnGAN 100 in 95 s, plus about 80 s of scoring
+# each; all shortened by a quarter to fit the tour's budget.
+_STEPS = {"gan_int_cls": (300, 0), "stackgan": (75, 75), "attngan": (75, 0)}
+_EVAL_SAMPLES = 200
 
 
 def _line(summary):
