@@ -42,7 +42,9 @@ _COMMON = textwrap.dedent("""
                 common = dict(image_size=16, channels=1, filters=4, num_classes=classes)
                 g = nets.build("dcgan_generator", latent_dim=8, **common)
                 d = nets.build("dcgan_discriminator", norm="layer" if loss == "wasserstein" else "batch", **common)
-            gan = GAN(g, d, k_d_steps=k, ema_decay=0.9, seed=3, augment="translation,cutout" if k == 2 else None)
+            # BigGAN's EMA averages the batch-norm statistics too (assigned in replica context).
+            gan = GAN(g, d, k_d_steps=k, ema_decay=0.9, seed=3, augment="translation,cutout" if k == 2 else None,
+                      ema_statistics="average" if model == "biggan" else "forward")
             d_terms = [(1.0, T.d_adversarial(loss))]
             if loss == "wasserstein":
                 d_terms.append((10.0, T.gradient_penalty()))
