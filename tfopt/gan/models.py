@@ -141,7 +141,8 @@ class GAN(keras.Model):
         if ema_decay is not None and not 0.0 <= float(ema_decay) < 1.0:
             raise InputError(f"expected 0 <= ema_decay < 1 or None; received: ema_decay={ema_decay!r}")
         if ema_statistics not in _EMA_STATISTICS:
-            raise InputError(f"expected ema_statistics in {_EMA_STATISTICS}; received: ema_statistics={ema_statistics!r}")
+            raise InputError(f"expected ema_statistics in {_EMA_STATISTICS}; received: "
+                             f"ema_statistics={ema_statistics!r}")
         self.ema_statistics = ema_statistics
         if "image" not in feeds.input_names(discriminator):
             raise InputError(f"expected a discriminator input named 'image'; received: "
