@@ -221,7 +221,7 @@ register(ModelSpec(
     recipes={"digits": {"latent_dim": 32, "filters": 16, "embed_dim": 32, "ema_decay": 0.999, "batch_size": 64,
                         "learning_rate": 2e-4, "d_learning_rate": 8e-4, "steps": 1500}},
     # BigGAN-PyTorch's EMA averages every buffer of G's state, batch-norm statistics included: no extra
-    # forward pass per step (a sixth of a digits step on 2 cores).
+    # forward pass of G per step.
     ema_statistics="average",
 ))
 
