@@ -36,10 +36,10 @@ def section_names(package="tfopt.tour"):
 
 
 # Seconds each section took in a tour on 2 cores, 2 sections at a time (the longest start first; measured
-# 2026-12-02, before s66's, s67's, s68's and s70's runs were shortened to fit the budget).
-_SECONDS = {"s68_text_to_image": 691, "s70_pix2pix": 253, "s66_biggan": 166, "s67_progressive_gan": 144,
-            "s50_style": 113, "s40_inversion": 107, "s60_gan": 96, "s30_fooling": 47, "s10_class_models": 47,
-            "s20_adversarial": 31, "s45_dream": 15}
+# 2026-12-02 in a 731 s tour, before s60's, s68's GAN-INT-CLS and s70's runs were shortened again).
+_SECONDS = {"s68_text_to_image": 607, "s70_pix2pix": 190, "s66_biggan": 135, "s50_style": 96, "s67_progressive_gan": 95,
+            "s40_inversion": 90, "s60_gan": 81, "s10_class_models": 50, "s30_fooling": 48, "s20_adversarial": 31,
+            "s45_dream": 15}
 
 
 def _run_section(name, outdir, seed, quiet, package="tfopt.tour"):

@@ -6,7 +6,7 @@ __all__ = ["TITLE", "run"]
 
 TITLE = "GAN training: DCGAN on digits (Algorithm 1 as a Keras train_step)"
 
-_STEPS = 500
+_STEPS = 400
 _GRIDS = 4
 
 

@@ -14,8 +14,8 @@ TITLE = "Text to image: GAN-INT-CLS, StackGAN and AttnGAN draw the sentence, hel
 _ENCODER_EPOCHS = 1
 # AttnGAN's step costs about 6 of GAN-INT-CLS's (docs/text2image.md). Measured in the tour (2 sections at a time):
 # GAN-INT-CLS 400 steps in 207 s, StackGAN 100 + 100 in 146 s, AttnGAN 100 in 95 s, plus about 80 s of scoring
-# each; all shortened by a quarter to fit the tour's budget.
-_STEPS = {"gan_int_cls": (300, 0), "stackgan": (75, 75), "attngan": (75, 0)}
+# each; all shortened by a quarter or more to fit the tour's budget.
+_STEPS = {"gan_int_cls": (250, 0), "stackgan": (75, 75), "attngan": (75, 0)}
 _EVAL_SAMPLES = 200
 
 
