@@ -153,7 +153,8 @@ def test_biggan_run_sweeps_truncations_and_its_export_refuses_bad_labels(tmp_pat
     assert summary["model"]["title"] == "BigGAN" and summary["config"]["train"]["k_d_steps"] == 2
     assert [row["truncation"] for row in summary["truncation_sweep"]] == [1.0, 0.5]
     assert {"class_accuracy", "precision", "recall", "intra_class_fid", "fid"} <= set(summary["truncation_sweep"][0])
-    assert (run / "truncation.png").is_file() and "g_ortho" in summary["final_losses"]
+    assert (run / "truncation.png").is_file() and (run / "truncation_fid.png").is_file()
+    assert "g_ortho" in summary["final_losses"]
     out = tmp_path / "served"
     done = subprocess.run(_cmd("export.py", f"--checkpoint={run}", f"--output={out}",
                                "--formats=saved_model,tflite_fp32", "--nowarmup", "--quiet"),

@@ -120,7 +120,8 @@ _SWEPT = ("fid", "class_accuracy", "precision", "recall", "intra_class_fid")
 
 
 def _truncation_sweep(gan, config, reference, output_dir):
-    """The scores at each of the config's truncations, plotted as truncation.png (empty list: none)."""
+    """The scores at each of the config's truncations, plotted as truncation.png (shares) and truncation_fid.png
+    (FID, intra-class FID); an empty list when there are none."""
     thresholds = parse_truncations(config.eval.truncations)
     if not thresholds or not gan.latent_dim:
         return []
@@ -132,6 +133,9 @@ def _truncation_sweep(gan, config, reference, output_dir):
     rates = {k: [r[k] for r in rows] for k in ("class_accuracy", "precision", "recall") if k in rows[0]}
     report.plot_curves(output_dir / "truncation.png", rates, title="truncation: fidelity against variety", xlabel="truncation",
                        ylabel="share", x=thresholds, logx=True)
+    distances = {k: [r[k] for r in rows] for k in ("fid", "intra_class_fid") if k in rows[0]}
+    report.plot_curves(output_dir / "truncation_fid.png", distances, title="truncation: FID", xlabel="truncation",
+                       ylabel="FID", x=thresholds, logx=True, logy=True)
     return rows
 
 
