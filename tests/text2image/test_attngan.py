@@ -277,7 +277,8 @@ def test_nearest_upsampling_repeats_rows_and_columns():
 
 
 def test_fit_compiles_with_xla():
-    """The default run compiles its step with XLA (a nearest resize, for one, has no XLA gradient on CPU)."""
+    """--jit_compile (off by default for AttnGAN since stop 30) still compiles its step with XLA (a nearest resize,
+    for one, has no XLA gradient on CPU)."""
     gan = models.build_gan("attngan", seed=2, damsm_weight=0.0, jit_compile=True, **TINY)
     start = [w.numpy().copy() for w in gan.generator.trainable_weights]
     logs = gan.fit(_stream(), steps_per_epoch=1, epochs=1, verbose=0).history
