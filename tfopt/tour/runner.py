@@ -36,10 +36,10 @@ def section_names(package="tfopt.tour"):
 
 
 # Seconds each section took in a tour on 2 cores, 2 sections at a time (the longest start first; measured
-# 2026-12-02 in a 731 s tour, before s60's, s68's GAN-INT-CLS and s70's runs were shortened again).
-_SECONDS = {"s68_text_to_image": 607, "s70_pix2pix": 190, "s66_biggan": 135, "s50_style": 96, "s67_progressive_gan": 95,
-            "s40_inversion": 90, "s60_gan": 81, "s10_class_models": 50, "s30_fooling": 48, "s20_adversarial": 31,
-            "s45_dream": 15}
+# 2026-12-02 from an empty cache, 674.8 s in all).
+_SECONDS = {"s68_text_to_image": 551, "s66_biggan": 140, "s70_pix2pix": 135, "s40_inversion": 100, "s50_style": 91,
+            "s67_progressive_gan": 89, "s60_gan": 67, "s10_class_models": 50, "s30_fooling": 47, "s20_adversarial": 31,
+            "s45_dream": 14}
 
 
 def _run_section(name, outdir, seed, quiet, package="tfopt.tour"):
