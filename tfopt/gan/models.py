@@ -348,13 +348,13 @@ class GAN(keras.Model):
         # average forgets the random initial weights quickly.
         step = tf.cast(self.g_optimizer.iterations if self.ema_step is None else self.ema_step, tf.float32)
         decay = tf.minimum(self.ema_decay, (1.0 + step) / (10.0 + step))
-        for ema_var, var in zip(self.ema_generator.trainable_variables, self.generator.trainable_variables):
+        averaged = list(zip(self.ema_generator.trainable_variables, self.generator.trainable_variables))
+        if self.ema_statistics == "average":
+            averaged += zip(_moving_statistics(self.ema_generator), _moving_statistics(self.generator))
+        for ema_var, var in averaged:
             ema_var.assign(decay * ema_var + (1.0 - decay) * var)
         update_spectral_norms(self.ema_generator)  # the average's own singular vectors
-        if self.ema_statistics == "average":
-            for ema_var, var in zip(_moving_statistics(self.ema_generator), _moving_statistics(self.generator)):
-                ema_var.assign(decay * ema_var + (1.0 - decay) * var)
-        elif self.ema_generator.non_trainable_variables:
+        if self.ema_statistics == "forward" and self.ema_generator.non_trainable_variables:
             # Batch-norm moving statistics of the averaged weights: one forward pass in
             # training mode updates them (momentum as configured in the layers).
             self.ema_generator(feeds.feed(self.ema_generator, z=z, condition=condition), training=True)
