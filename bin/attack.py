@@ -53,8 +53,6 @@ FLAGS = flags.FLAGS
 
 def main(argv):
     del argv
-    from tfopt.attacks.run import AttackConfig, run_attack
-
     for name in ("eps", "steps", "step_size", "restarts", "num_images", "learning_rate", "search_steps",
                  "initial_const"):
         cli.check_positive(name, getattr(FLAGS, name))
@@ -62,6 +60,8 @@ def main(argv):
         cli.check_nonnegative(name, getattr(FLAGS, name))
     if (FLAGS.norm == "linf" and FLAGS.method != "cw_l2") or FLAGS.method.startswith("apgd"):
         cli.check_in_range("eps", FLAGS.eps, 0.0, 1.0)
+    from tfopt.attacks.run import AttackConfig, run_attack  # after the flag checks: TensorFlow loads here
+
     cli.set_seed(FLAGS.seed)
     config = AttackConfig(
         model=FLAGS.model, weights=FLAGS.weights, method=FLAGS.method, norm=FLAGS.norm, eps=FLAGS.eps,

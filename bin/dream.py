@@ -30,12 +30,12 @@ FLAGS = flags.FLAGS
 
 def main(argv):
     del argv
-    from tfopt.visualize.run import DreamConfig, run_dream
-
     for name in ("max_side", "octaves", "steps", "step_size", "tile_size"):
         cli.check_positive(name, getattr(FLAGS, name))
     if not FLAGS.octave_scale > 1:
         cli.fail(f"expected octave_scale > 1; received: octave_scale={FLAGS.octave_scale}")
+    from tfopt.visualize.run import DreamConfig, run_dream  # after the flag checks: TensorFlow loads here
+
     cli.set_seed(FLAGS.seed)
     config = DreamConfig(image=FLAGS.image, model=FLAGS.model, weights=FLAGS.weights, layers=tuple(FLAGS.layers),
                          max_side=FLAGS.max_side, octaves=FLAGS.octaves, octave_scale=FLAGS.octave_scale,

@@ -25,15 +25,15 @@ FLAGS = flags.FLAGS
 
 def main(argv):
     del argv
-    from tfopt.attacks.robustness import SUITE
+    cli.check_in_range("eps", FLAGS.eps, 0.0, 1.0)
+    cli.check_positive("num_images", FLAGS.num_images)
+    from tfopt.attacks.robustness import SUITE  # TensorFlow loads here, after the plain flag checks
     from tfopt.attacks.robustness_run import run_robustness
 
-    cli.check_in_range("eps", FLAGS.eps, 0.0, 1.0)
     if not FLAGS.attacks:
         cli.fail(f"expected --attacks from {', '.join(SUITE)}; received none")
     for name in FLAGS.attacks:
         cli.check_choice("an attack", name, SUITE)
-    cli.check_positive("num_images", FLAGS.num_images)
     cli.set_seed(FLAGS.seed)
     with cli.output_dir(FLAGS.output, overwrite=FLAGS.overwrite) as outdir:
         summary = run_robustness(outdir, model=FLAGS.model, weights=FLAGS.weights, eps=FLAGS.eps,

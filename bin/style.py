@@ -44,15 +44,15 @@ FLAGS = flags.FLAGS
 
 def main(argv):
     del argv
-    from tfopt.style.gatys import StyleConfig
-    from tfopt.style.run import run_style
-
     cli.check_positive("size", FLAGS.size)
     cli.check_positive("steps", FLAGS.steps)
     if FLAGS.learning_rate is not None:
         cli.check_positive("learning_rate", FLAGS.learning_rate)
     cli.check_positive("polish_learning_rate", FLAGS.polish_learning_rate)
     blend = tuple(_floats("style_blend", FLAGS.style_blend)) or None
+    from tfopt.style.gatys import StyleConfig  # after the flag checks: TensorFlow loads here
+    from tfopt.style.run import run_style
+
     cli.set_seed(FLAGS.seed)
     config = StyleConfig(size=FLAGS.size, steps=FLAGS.steps, fine_steps=FLAGS.fine_steps, optimizer=FLAGS.optimizer,
                          learning_rate=FLAGS.learning_rate, param=FLAGS.param, polish_steps=FLAGS.polish_steps,

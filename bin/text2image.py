@@ -35,11 +35,11 @@ FLAGS = flags.FLAGS
 
 def main(argv):
     del argv
-    from tfopt.core import files
-    from tfopt.text2image import sampling
-
     cli.check_positive("num_per_caption", FLAGS.num_per_caption)
     cli.check_positive("scale", FLAGS.scale)
+    from tfopt.core import files
+    from tfopt.text2image import sampling  # after the flag checks: TensorFlow loads here
+
     cli.set_seed(FLAGS.seed)
     captions = sampling.read_captions(FLAGS.captions, FLAGS.captions_file)
     model = sampling.load_text2image(FLAGS.checkpoint)

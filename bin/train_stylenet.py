@@ -44,8 +44,6 @@ def main(argv):
     del argv
     logging.set_verbosity(logging.WARNING)  # checkpoint INFO lines are noise here
     from tfopt.core.errors import InputError
-    from tfopt.style.fast import TrainConfig
-    from tfopt.style.run import run_train
 
     for name in ("steps", "batch_size", "crop_size", "style_size", "learning_rate", "checkpoint_every", "log_every"):
         cli.check_positive(name, getattr(FLAGS, name))
@@ -58,6 +56,9 @@ def main(argv):
                          f"--filters={','.join(FLAGS.filters)} --style_blend={','.join(FLAGS.style_blend)}") from None
     if len(filters) != 3 or min(filters) < 1:
         raise InputError(f"expected --filters as three positive integers; received: {','.join(FLAGS.filters)}")
+    from tfopt.style.fast import TrainConfig  # after the flag checks: TensorFlow loads here
+    from tfopt.style.run import run_train
+
     cli.set_seed(FLAGS.seed)
     config = TrainConfig(steps=FLAGS.steps, batch_size=FLAGS.batch_size, crop_size=FLAGS.crop_size,
                          learning_rate=FLAGS.learning_rate, style_size=FLAGS.style_size, filters=filters,

@@ -34,9 +34,9 @@ FLAGS = flags.FLAGS
 def main(argv):
     del argv
     logging.set_verbosity(logging.WARNING)
-    from tfopt.text2image.train import train
-
     config = config_from_flags(Text2ImageConfig, FLAGS).validated()
+    from tfopt.text2image.train import train  # after the flag checks: TensorFlow loads here
+
     summary = train(config, FLAGS.output, overwrite=FLAGS.overwrite, quiet=FLAGS.quiet)
     if not FLAGS.quiet and "held_out" in summary:
         h = summary["held_out"]

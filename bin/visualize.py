@@ -55,8 +55,6 @@ FLAGS = flags.FLAGS
 
 def main(argv):
     del argv
-    from tfopt.visualize.run import VisualizeConfig, run_visualize
-
     for name in ("steps", "learning_rate"):
         if getattr(FLAGS, name) is not None:
             cli.check_positive(name, getattr(FLAGS, name))
@@ -66,6 +64,8 @@ def main(argv):
         if getattr(FLAGS, name) is not None:
             cli.check_nonnegative(name, getattr(FLAGS, name))
     cli.check_in_range("threshold", FLAGS.threshold, 1e-6, 1 - 1e-7)
+    from tfopt.visualize.run import VisualizeConfig, run_visualize  # after the flag checks: TensorFlow loads here
+
     cli.set_seed(FLAGS.seed)
     config = VisualizeConfig(
         mode=FLAGS.mode, model=FLAGS.model, weights=FLAGS.weights, classes=tuple(FLAGS.classes), steps=FLAGS.steps,

@@ -23,6 +23,12 @@ if not (_CACHE and os.path.isdir(_CACHE)):
     os.environ["TFOPT_TEST_RUN_CACHE"] = _CACHE  # for the xdist workers this process starts
     atexit.register(shutil.rmtree, _CACHE, ignore_errors=True)
 os.environ["TFOPT_CACHE"] = _CACHE
+if os.environ.get("PYTEST_XDIST_WORKER_COUNT"):
+    # Each TensorFlow process otherwise sizes its thread pools to every core; with a test in each xdist worker
+    # (and the binaries they start) that oversubscribes the cores. Its share per worker, as the tour's workers do.
+    _share = max(1, (os.cpu_count() or 1) // int(os.environ["PYTEST_XDIST_WORKER_COUNT"]))
+    os.environ.setdefault("TF_NUM_INTRAOP_THREADS", str(_share))
+    os.environ.setdefault("TF_NUM_INTEROP_THREADS", "1")
 
 import numpy as np
 import pytest

@@ -26,6 +26,8 @@ missing user file) prints one line ``<binary>: error: <message>`` to stderr and 
 with status 2; :func:`output_dir` guarantees nothing partial is left behind.
 """
 import contextlib
+import importlib.abc
+import importlib.util
 import math
 import numbers
 import os
@@ -60,40 +62,91 @@ EXIT_BAD_INPUT = 2
 """Exit status of a binary given bad input (flags, files, values)."""
 
 
+@contextlib.contextmanager
+def _stderr_silenced():
+    """Points file descriptor 2 at /dev/null for the block (C++ writes bypass sys.stderr)."""
+    sys.stderr.flush()
+    saved, null = os.dup(2), os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(null, 2)
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+        os.close(null)
+
+
 def import_tensorflow_quietly():
     """Imports TensorFlow with file descriptor 2 silenced, so binaries keep a clean stderr.
 
     TensorFlow's C++ runtime writes several lines to stderr while loading (oneDNN notes,
     "Could not find cuda drivers", cuInit errors) before any logging setting applies;
     they would bury the one-line error of a binary. This sets ``TF_CPP_MIN_LOG_LEVEL=2``
-    unless already set, imports TensorFlow and lists devices with stderr pointed at
+    unless already set, and imports TensorFlow and lists devices with stderr pointed at
     /dev/null, then restores it. A failing import still raises with its traceback.
-    Does nothing if TensorFlow is already imported or ``TFOPT_VERBOSE_TF`` is set.
-    Called when this module is imported.
+    If TensorFlow is already imported or ``TFOPT_VERBOSE_TF`` is set, it is a plain
+    ``import tensorflow``.
+
+    Binaries need not call it: importing this module arranges for the first import of
+    TensorFlow, by any module (``import keras`` too), to be quiet in this way. Nothing
+    imports TensorFlow before that, so a binary that checks its flags before importing
+    the modules that need TensorFlow refuses bad flags in a fraction of a second rather
+    than after TensorFlow's ~5 s import.
 
     Returns:
         The ``tensorflow`` module.
     """
-    if "tensorflow" in sys.modules or os.environ.get("TFOPT_VERBOSE_TF"):
-        import tensorflow as tf
+    if "tensorflow" not in sys.modules and not os.environ.get("TFOPT_VERBOSE_TF"):
+        _QuietTensorFlow.install()
+    import tensorflow as tf
 
-        return tf
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    sys.stderr.flush()
-    saved, null = os.dup(2), os.open(os.devnull, os.O_WRONLY)
-    try:
-        os.dup2(null, 2)
-        import tensorflow as tf
-
-        tf.config.list_physical_devices()
-    finally:
-        os.dup2(saved, 2)
-        os.close(saved)
-        os.close(null)
     return tf
 
 
-import_tensorflow_quietly()
+class _QuietLoader(importlib.abc.Loader):
+    """Runs TensorFlow's own loader with stderr silenced, and lists devices (the cuInit
+    error comes then) before giving stderr back."""
+
+    def __init__(self, loader):
+        self.loader = loader
+
+    def create_module(self, spec):
+        return self.loader.create_module(spec)
+
+    def exec_module(self, module):
+        module.__loader__ = module.__spec__.loader = self.loader  # TensorFlow keeps its own loader
+        with _stderr_silenced():
+            self.loader.exec_module(module)
+            module.config.list_physical_devices()
+
+
+class _QuietTensorFlow(importlib.abc.MetaPathFinder):
+    """A finder that answers only for ``tensorflow``: the usual finders locate it, and its
+    loader runs inside :class:`_QuietLoader`. Hand-written because a meta-path finder is
+    Python's only hook that runs when a given module is first imported, wherever from."""
+
+    @classmethod
+    def install(cls):
+        os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+        if not any(isinstance(f, cls) for f in sys.meta_path):
+            sys.meta_path.insert(0, cls())
+
+    @classmethod
+    def uninstall(cls):
+        sys.meta_path[:] = [f for f in sys.meta_path if not isinstance(f, cls)]
+
+    def find_spec(self, name, path=None, target=None):
+        if name != "tensorflow":
+            return None
+        self.uninstall()
+        spec = importlib.util.find_spec(name)
+        if spec is not None and spec.loader is not None:
+            spec.loader = _QuietLoader(spec.loader)
+        return spec
+
+
+if "tensorflow" not in sys.modules and not os.environ.get("TFOPT_VERBOSE_TF"):
+    _QuietTensorFlow.install()
 
 
 def _binary_name():

@@ -9,7 +9,6 @@ Example (in a binary):
 from absl import flags
 
 from tfopt.cli import check_nonnegative
-from tfopt.style.losses import LossWeights
 
 __all__ = ["define_loss_flags", "define_model_flag", "loss_weights"]
 
@@ -44,4 +43,6 @@ def loss_weights(values):
     for name, value in given.items():
         if value is not None:
             check_nonnegative(name, value)
+    from tfopt.style.losses import LossWeights  # here: TensorFlow loads with it, after the flag checks
+
     return LossWeights.defaults(given["content_weight"], given["style_weight"], given["tv_weight"])
