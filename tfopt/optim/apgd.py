@@ -30,7 +30,7 @@ step ``< N``, so the list below is all that is ever needed.
 import tensorflow as tf
 
 from tfopt.core.errors import InputError
-from tfopt.optim.rules import Rule, per_sample, unit_l2
+from tfopt.optim.rules import Rule, per_sample, select_samples, unit_l2
 
 __all__ = ["APGD", "checkpoint_hundredths", "checkpoints", "NORMS"]
 
@@ -95,8 +95,8 @@ class APGD(Rule):
         eta, x_prev, f_prev, x_max, g_max, f_max, f_check, reduced, count, last = state
         # The best point by f, with its gradient (restarts go back to it).
         better = f > f_max
-        x_max = tf.where(per_sample(better, p), p, x_max)
-        g_max = tf.where(per_sample(better, p), ascent, g_max)
+        x_max = select_samples(better, p, x_max)
+        g_max = select_samples(better, ascent, g_max)
         f_max = tf.where(better, f, f_max)
         count = count + tf.cast((k > 0) & (f > f_prev), tf.int32)
         # Checkpoint w_j (j >= 1): halve eta and restart from x_max where the step size failed.
@@ -106,8 +106,8 @@ class APGD(Rule):
         stalled = ~reduced & (f_max <= f_check)
         halve = is_check & (few_increases | stalled)
         eta = tf.where(halve, 0.5 * eta, eta)
-        p = tf.where(per_sample(halve, p), x_max, p)
-        ascent = tf.where(per_sample(halve, p), g_max, ascent)
+        p = select_samples(halve, x_max, p)
+        ascent = select_samples(halve, g_max, ascent)
         f_from = tf.where(halve, f_max, f)
         reduced = tf.where(is_check, halve, reduced)
         f_check = tf.where(is_check | (k == 0), f_max, f_check)

@@ -32,7 +32,7 @@ from tfopt.optim import lbfgs, loop as loops
 from tfopt.optim.objectives import Context, Objective
 from tfopt.optim.param import get_param
 from tfopt.optim.apgd import APGD
-from tfopt.optim.rules import SGD, Adam, L2Step, Sign, per_sample
+from tfopt.optim.rules import SGD, Adam, L2Step, Sign, per_sample, select_samples
 from tfopt.optim.transforms import compose
 
 __all__ = ["optimize", "optimize_tensors", "evaluate", "OptimResult", "OPTIMIZERS", "DECAYS"]
@@ -105,7 +105,7 @@ def _line_search_trial(prog):
             f_try = -v_try if prog.maximize else v_try
             ok = pending & (f_try <= f0 + 1e-4 * lbfgs.dot(g0, p_try - p0))
             p_acc, g_acc, v_acc, s_acc = acc
-            acc = (tf.where(per_sample(ok, p0), p_try, p_acc), tf.where(per_sample(ok, g0), -ascent, g_acc),
+            acc = (select_samples(ok, p_try, p_acc), select_samples(ok, -ascent, g_acc),
                    tf.where(ok, v_try, v_acc), tf.where(ok, s_try, s_acc))
             pending = pending & ~ok
             return acc, pending, tf.where(pending, t * 0.5, t)
@@ -138,7 +138,7 @@ def _lbfgs_run(prog, state, inputs, steps, learning_rate, memory, max_line_searc
         d = hist.direction(g)
         slope = lbfgs.dot(g, d)
         bad = slope >= 0  # not a descent direction: fall back to steepest descent
-        d = tf.where(per_sample(bad, d), -g, d)
+        d = select_samples(bad, -g, d)
         first = learning_rate / (tf.reduce_max(tf.reshape(tf.abs(g), [tf.shape(g)[0], -1]), -1) + 1e-12)
         t = first if not hist.count else tf.where(bad, first, tf.ones_like(f))
         p0, g0, f0 = state["p"], g, f
@@ -152,7 +152,7 @@ def _lbfgs_run(prog, state, inputs, steps, learning_rate, memory, max_line_searc
         p_acc, g_acc, v_acc, s_acc = acc
         # Samples whose line search failed have converged (no descent found): freeze them.
         state["active"] = state["active"] & ~pending
-        state["p"] = tf.where(per_sample(state["active"], p_acc), p_acc, state["p"])
+        state["p"] = select_samples(state["active"], p_acc, state["p"])
         state["steps"] = state["steps"] + tf.cast(state["active"], tf.int32)
         hist.push(p_acc - p0, g_acc - g0)
         v, g, s = v_acc, g_acc, s_acc
@@ -335,7 +335,7 @@ def _starts(origin, b, restarts, random_start, noise, constraint, value_range, s
     if random_start:
         return rand
     first = tf.concat([tf.ones([b], tf.bool), tf.zeros([b * (restarts - 1)], tf.bool)], 0)
-    return tf.where(per_sample(first, origin), origin, rand)
+    return select_samples(first, origin, rand)
 
 
 def _result(state, param, history, b, restarts, maximize, seconds, evals, name):

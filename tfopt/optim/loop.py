@@ -19,7 +19,7 @@ import time
 import tensorflow as tf
 
 from tfopt.optim.objectives import Context
-from tfopt.optim.rules import per_sample
+from tfopt.optim.rules import select_samples
 
 __all__ = ["Stop", "Program", "get_program", "feature_model", "clear_cache", "trace_count", "CACHE_SIZE", "CHUNK"]
 
@@ -191,7 +191,7 @@ class Program:
         newly = active & s
         take = (active & self._better(v, state["best_v"])) | newly
         state["best_v"] = tf.where(take, v, state["best_v"])
-        state["best_p"] = tf.where(per_sample(take, state["p"]), state["p"], state["best_p"])
+        state["best_p"] = select_samples(take, state["p"], state["best_p"])
         state["stopped"] = state["stopped"] | newly
         state["active"] = active & ~s
         return state
@@ -205,7 +205,7 @@ class Program:
         p_new, rule_state = self.rule.step(k, state["p"], ascent, f, state["rule"], hp,
                                            lambda q: self.project(q, inputs))
         active = state["active"]
-        state["p"] = tf.where(per_sample(active, p_new), p_new, state["p"])
+        state["p"] = select_samples(active, p_new, state["p"])
         state["steps"] = state["steps"] + tf.cast(active, tf.int32)
         state["rule"] = rule_state
         state["k"] = k + 1

@@ -22,12 +22,23 @@ SGD with Keras's momentum form); learning-rate schedules stay Keras schedules.
 """
 import tensorflow as tf
 
-__all__ = ["Rule", "Sign", "L2Step", "Adam", "SGD", "per_sample", "unit_l1", "unit_l2"]
+__all__ = ["Rule", "Sign", "L2Step", "Adam", "SGD", "per_sample", "select_samples", "unit_l1", "unit_l2"]
 
 
 def per_sample(v, like):
     """Broadcasts per-sample ``v`` [N] against ``like`` [N, ...]."""
     return tf.reshape(v, tf.concat([tf.shape(v), tf.ones([tf.rank(like) - 1], tf.int32)], 0))
+
+
+def select_samples(mask, a, b):
+    """Per sample, ``a`` where ``mask`` [N] is true, else ``b`` ([N, ...] each).
+
+    Written with the v1 ``Select`` op rather than ``tf.where(per_sample(mask, a), a, b)``: given a
+    rank-1 condition, ``Select`` copies whole rows, while ``tf.where``'s broadcasting kernel indexes
+    every element; on a CPU that is 4x slower for a batch of 128 32x32 images and 7x for 224 px
+    ones, and the engine's loop selects whole images several times a step.
+    """
+    return tf.raw_ops.Select(condition=mask, x=a, y=b)
 
 
 def _flat(t):
