@@ -117,6 +117,18 @@ def test_digit_swapped_captions_change_only_the_digit_and_never_name_a_held_out_
         cd.digit_swapped_captions(train.attributes, per_image=0)
 
 
+def test_grey_maps_are_measured_once_then_read_from_the_cache(tmp_path, monkeypatch):
+    monkeypatch.setenv("TFOPT_CACHE", str(tmp_path))
+    maps, y = cd._grey_maps_32("test")
+    (saved,) = (tmp_path / "captioned_digits").glob("grey_maps_test_*.npz")
+    assert maps.shape == (3, len(y), 32, 32) and maps.dtype == np.float32
+    again, y_again = cd._grey_maps_32("test")
+    assert np.array_equal(again, maps) and np.array_equal(y_again, y)
+    np.savez(saved, maps=maps[:, :2] * 0.5, y=y[:2])  # a second call reads the file, not the digits
+    read, _ = cd._grey_maps_32("test")
+    assert np.array_equal(read, maps[:, :2] * 0.5)
+
+
 def test_describe_canonical_parses_back():
     assert cd.describe(7, "red", "blue", "thick") == "a thick red seven on a blue background"
     rng = np.random.default_rng(0)

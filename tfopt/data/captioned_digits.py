@@ -25,12 +25,15 @@ Example:
 """
 import dataclasses
 import functools
+import hashlib
+import pathlib
 
 import numpy as np
 import scipy.ndimage as ndi
 import tensorflow as tf
 from skimage.morphology import skeletonize
 
+from tfopt.core import files
 from tfopt.core.errors import InputError
 from tfopt.data import digits
 
@@ -225,6 +228,26 @@ def with_stroke_width(grey, width):
     return _with_widths(grey, [width])[0]
 
 
+def _grey_maps_32(part):
+    """The 32 px grey digits of ``part`` in the three thicknesses, and their labels.
+
+    Measuring stroke widths takes ~4 s a process (a skeleton per map and per variant), so the
+    maps are cached in the tfopt cache, under a name that changes with the widths and tone curves.
+    """
+    key = hashlib.sha256(repr((THICKNESS_WIDTHS, _GAMMAS, 1)).encode()).hexdigest()[:10]
+    path = pathlib.Path(files.cache_dir()) / "captioned_digits" / f"grey_maps_{part}_{key}.npz"
+    if path.is_file():
+        with np.load(path, allow_pickle=False) as saved:
+            return saved["maps"], saved["y"]
+    arrays = digits(seed=0)
+    x, y = arrays[f"x_{part}"][..., 0], arrays[f"y_{part}"]
+    maps = _with_widths(x, THICKNESS_WIDTHS)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with files.atomic_path(path) as tmp:
+        np.savez(tmp, maps=maps, y=y)
+    return maps, y
+
+
 @functools.lru_cache(maxsize=4)
 def _grey_maps(split, image_size):
     """The split's grey digits at ``image_size`` in the three thicknesses: float32 [3, N, S, S], int64 [N]."""
@@ -233,10 +256,7 @@ def _grey_maps(split, image_size):
         maps = tf.image.resize(maps.reshape(-1, 32, 32, 1), (image_size, image_size), method="bilinear").numpy()
         maps = np.clip(maps, 0.0, 1.0).reshape(3, -1, image_size, image_size)
     else:
-        part = "train" if split == "train" else "test"
-        arrays = digits(seed=0)
-        x, y = arrays[f"x_{part}"][..., 0], arrays[f"y_{part}"]
-        maps = _with_widths(x, THICKNESS_WIDTHS)
+        maps, y = _grey_maps_32("train" if split == "train" else "test")
     maps = maps.astype(np.float32)
     maps.setflags(write=False)
     return maps, y
