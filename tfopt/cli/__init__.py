@@ -96,8 +96,7 @@ def import_tensorflow_quietly():
     Returns:
         The ``tensorflow`` module.
     """
-    if "tensorflow" not in sys.modules and not os.environ.get("TFOPT_VERBOSE_TF"):
-        _QuietTensorFlow.install()
+    _QuietTensorFlow.install()
     import tensorflow as tf
 
     return tf
@@ -127,6 +126,9 @@ class _QuietTensorFlow(importlib.abc.MetaPathFinder):
 
     @classmethod
     def install(cls):
+        """Puts the finder first, unless TensorFlow is already imported or ``TFOPT_VERBOSE_TF`` is set."""
+        if "tensorflow" in sys.modules or os.environ.get("TFOPT_VERBOSE_TF"):
+            return
         os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
         if not any(isinstance(f, cls) for f in sys.meta_path):
             sys.meta_path.insert(0, cls())
@@ -145,8 +147,7 @@ class _QuietTensorFlow(importlib.abc.MetaPathFinder):
         return spec
 
 
-if "tensorflow" not in sys.modules and not os.environ.get("TFOPT_VERBOSE_TF"):
-    _QuietTensorFlow.install()
+_QuietTensorFlow.install()
 
 
 def _binary_name():
