@@ -37,7 +37,7 @@ def main(argv):
     from tfopt.gan import load_generator
     from tfopt.gan.feeds import class_conditions, generate_from
     from tfopt.gan.truncation import check_truncation, truncated_normal
-    from tfopt.images import save_grid
+    from tfopt.images import from_tanh, save_grid
 
     for name in ("num", "batch_size", "grid", "scale"):
         cli.check_positive(name, getattr(FLAGS, name))
@@ -49,7 +49,7 @@ def main(argv):
     z = truncated_normal(np.random.default_rng(FLAGS.seed), (FLAGS.num, latent_dim), truncation)
     with cli.output_dir(FLAGS.output, overwrite=FLAGS.overwrite) as outdir:
         raw = generate_from(generator, z if latent_dim else None, condition=classes, batch_size=FLAGS.batch_size)
-        images = np.clip((raw + 1.0) / 2.0, 0.0, 1.0)
+        images = from_tanh(raw)
         arrays = {"images": images, "z": z, **({"labels": classes} if classes is not None else {})}
         with files.atomic_path(outdir / "images.npz") as tmp:
             np.savez_compressed(tmp, **arrays)

@@ -162,3 +162,13 @@ def test_fit_image_crops_resizes_and_says_when_it_upscales(capsys):
     same, none = images.fit_image(big, None, None)
     np.testing.assert_array_equal(same, big)
     assert none is None
+
+
+def test_from_tanh_maps_generator_range_to_unit_range_and_clips():
+    import tensorflow as tf
+
+    from tfopt.images import from_tanh
+
+    got = from_tanh(tf.constant([-1.5, -1.0, 0.0, 0.5, 1.0, 2.0]))
+    np.testing.assert_allclose(got, [0.0, 0.0, 0.5, 0.75, 1.0, 1.0])
+    assert isinstance(got, np.ndarray) and got.dtype == np.float32

@@ -31,6 +31,7 @@ __all__ = [
     "to_uint8",
     "to_float",
     "round_to_8bit",
+    "from_tanh",
     "save_image",
     "image_grid",
     "save_grid",
@@ -234,6 +235,11 @@ def fit_image(image, height, width, *, name="image", announce=True):
         print(f"tfopt: {note}", file=sys.stderr)
     image = tf.image.resize(image, (height, width), method="bilinear", antialias=True)
     return np.clip(image.numpy(), 0.0, 1.0).astype(np.float32), note
+
+
+def from_tanh(images):
+    """Images in [-1, 1] (a tanh generator's outputs) as [0, 1] floats, clipped."""
+    return np.clip((np.asarray(images) + 1.0) / 2.0, 0.0, 1.0)
 
 
 def to_uint8(image):

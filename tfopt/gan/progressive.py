@@ -42,7 +42,7 @@ from tfopt.gan.evaluation import evaluate
 from tfopt.gan.feeds import generate_from
 from tfopt.gan.models import GAN
 from tfopt.gan.schedule import schedule_of
-from tfopt.images import save_grid
+from tfopt.images import from_tanh, save_grid
 from tfopt.nets.progressive import ProgressiveNetworks
 from tfopt.training.callbacks import Checkpoints, due
 from tfopt.training.rundir import prepare_run_dir, start_run_dir
@@ -208,7 +208,7 @@ def _write_stage(output_dir, ema_or_nets, stage, z, final):
         factor = final // images.shape[1]
         rows.append(np.repeat(np.repeat(images, factor, axis=1), factor, axis=2))
         labels += [f"{images.shape[1]} px"] + [""] * (len(z) - 1)
-    save_grid(output_dir / "stages.png", np.clip((np.concatenate(rows) + 1.0) / 2.0, 0.0, 1.0), labels=labels,
+    save_grid(output_dir / "stages.png", from_tanh(np.concatenate(rows)), labels=labels,
               ncols=len(z), scale=2)
 
 
@@ -336,7 +336,7 @@ def train(config, output_dir, *, dataset=None, strategy=None, overwrite=False, q
     last = schedule.stage_at(max(done - 1, 0))
     sampler = sampler_nets.generator(last.index, output_resolution=final, fade=done < last.start + last.fade_steps)
     io.save_generator(sampler, output_dir / io.GENERATOR_FILE)
-    save_grid(output_dir / "samples.png", np.clip((generate_from(sampler, z) + 1.0) / 2.0, 0.0, 1.0), ncols=8,
+    save_grid(output_dir / "samples.png", from_tanh(generate_from(sampler, z)), ncols=8,
               scale=2)
     if run.history:
         summary["final_losses"] = {k: v for k, v in run.history[-1].items() if k != "step"}

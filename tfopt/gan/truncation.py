@@ -12,6 +12,7 @@ Example:
 import numpy as np
 
 from tfopt.core.errors import InputError
+from tfopt.images import from_tanh
 
 __all__ = ["truncated_normal", "check_truncation", "class_rows"]
 
@@ -75,4 +76,4 @@ def class_rows(generator, *, columns=8, truncation=None, seed=0):
     z = truncated_normal(np.random.default_rng(seed), (columns, feeds.latent_dim_of(generator)), truncation)
     classes = np.repeat(np.arange(num_classes, dtype=np.int32), columns)
     images = feeds.generate_from(generator, np.tile(z, (num_classes, 1)), condition=classes)
-    return np.clip((images + 1.0) / 2.0, 0.0, 1.0)
+    return from_tanh(images)

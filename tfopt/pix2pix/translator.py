@@ -29,6 +29,7 @@ import tensorflow as tf
 from tfopt.core.errors import InputError
 from tfopt.core.progress import progress
 from tfopt.gan import io as gan_io
+from tfopt.images import from_tanh
 from tfopt.nets.pix2pix import crop_back, pad_to_multiple
 from tfopt.pix2pix.config import KIND, TEST_MODES, Pix2PixConfig, title
 from tfopt.training.rundir import read_config
@@ -137,7 +138,7 @@ def translate(generator, images, *, test_mode="inference", batch_size=16):
             batch, box = pad_to_multiple(np.stack([images[i] for i in chunk]) * 2.0 - 1.0, multiple)
             out = crop_back(run_generator(generator, batch, test_mode=test_mode), box).numpy()
             for k, i in enumerate(chunk):
-                outputs[i] = np.clip((out[k] + 1.0) / 2.0, 0.0, 1.0)
+                outputs[i] = from_tanh(out[k])
     return np.stack(outputs) if stacked else outputs
 
 

@@ -27,7 +27,7 @@ import tensorflow as tf
 
 from tfopt.core.errors import InputError
 from tfopt.gan import feeds
-from tfopt.images import save_grid
+from tfopt.images import from_tanh, save_grid
 
 __all__ = ["attention_parts", "caption_tokens", "draw_attention", "attention_check"]
 
@@ -100,7 +100,7 @@ def draw_attention(model, captions, outdir, *, seed=0, scale=4, source="the mode
     z = np.repeat(np.random.default_rng(seed).standard_normal((1, latent)).astype(np.float32), len(captions), 0)
     text = text_encoder(tf.constant([str(c) for c in captions]), training=False)
     drawn = generator(feeds.feed(generator, z=tf.constant(z), condition=text), training=False)
-    images = np.clip((np.asarray(drawn["image"]) + 1.0) / 2.0, 0.0, 1.0)
+    images = from_tanh(drawn["image"])
     attention = np.asarray(drawn["attention"])                     # [B, h*w, T]
     side = int(round(np.sqrt(attention.shape[1])))
     tokens = caption_tokens(text_encoder, captions)

@@ -18,7 +18,7 @@ import tensorflow as tf
 from tfopt.core import files
 from tfopt.core.errors import InputError
 from tfopt.export.text2image import unknown_words
-from tfopt.images import save_grid
+from tfopt.images import from_tanh, save_grid
 
 __all__ = ["read_captions", "load_text2image", "draw"]
 
@@ -82,7 +82,7 @@ def draw(model, captions, outdir, *, num_per_caption=8, seed=0, scale=3, read=Tr
     z = np.random.default_rng(seed).standard_normal((num_per_caption, latent)).astype(np.float32)
     z = np.tile(z, (len(captions), 1))  # the same noise in every row: what the sentence changes
     raw = model({"captions": tf.constant([str(c) for c in repeated]), "z": tf.constant(z)}, training=False)
-    images = np.clip((keras.ops.convert_to_numpy(raw) + 1.0) / 2.0, 0.0, 1.0)
+    images = from_tanh(keras.ops.convert_to_numpy(raw))
     unknown = unknown_words(model, captions)
     per_caption = [{"caption": c} for c in captions]
     labels = None
