@@ -33,14 +33,14 @@ def main(argv):
     del argv
     import numpy as np
 
+    for name in ("num", "batch_size", "grid", "scale"):
+        cli.check_positive(name, getattr(FLAGS, name))
     from tfopt.core import files
-    from tfopt.gan import load_generator
+    from tfopt.gan import load_generator  # after the flag checks: TensorFlow loads here
     from tfopt.gan.feeds import class_conditions, generate_from
     from tfopt.gan.truncation import check_truncation, truncated_normal
     from tfopt.images import from_tanh, save_grid
 
-    for name in ("num", "batch_size", "grid", "scale"):
-        cli.check_positive(name, getattr(FLAGS, name))
     cli.set_seed(FLAGS.seed)
     truncation = check_truncation(FLAGS.truncation)
     generator, config = load_generator(FLAGS.checkpoint, stage=FLAGS.stage)

@@ -20,6 +20,7 @@ REFUSED_EARLY = [
     ("text2image", ["--checkpoint=run", "--captions=a red seven", "--scale=0"], "expected scale > 0"),
     ("train_classifier", ["--epochs=0"], "expected epochs > 0"),
     ("tour", ["--workers=0"], "expected workers > 0"),
+    ("generate", ["--checkpoint=run", "--num=0"], "expected num > 0"),
 ]
 
 
