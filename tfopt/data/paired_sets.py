@@ -15,16 +15,10 @@ Offline sets (no download; built on first use, then read from the cache):
   ``tfopt.models`` imports ``tfopt.data``) drawn as dark lines on white (1 - p) ->
   the photo; ``edges="canny"`` uses ``skimage.feature.canny`` (sigma 2) instead.
 
-The photos (:data:`PHOTOS`) are the colour photos shipped by scikit-image and
-scikit-learn. Geometry, for an image size S (default 64):
-
-* each photo is resized (antialiased) so its short side is 4*S (256 px for S = 64);
-* the held-out part is a *region* of every photo: the rightmost strip of width
-  ``S * ceil(W / 4 / S)`` px (W the resized width), starting at ``strip_x``;
-* training tiles (S x S) cover the rest with stride S // 4; held-out tiles are the
-  non-overlapping S x S grid over the strip. No training tile touches the strip.
-  The segmentation and the edges are computed separately on the two regions, so no
-  held-out pixel shapes a training input. :func:`tile_geometry` gives the tiles.
+The photos and the geometry of their training tiles and held-out strip are in
+:mod:`tfopt.data.photo_tiles` (:data:`PHOTOS`, :func:`tile_geometry`, re-exported here).
+The segmentation and the edges are computed separately on the two regions, so no
+held-out pixel shapes a training input.
 
 A set is written in pix2pix's own format, side-by-side ``input|target`` PNGs::
 
@@ -43,7 +37,6 @@ Example:
 """
 import dataclasses
 import json
-import math
 import os
 import pathlib
 import shutil
@@ -57,6 +50,7 @@ from tfopt.core import files
 from tfopt.core.files import write_json
 from tfopt.data.paired import DIRECTIONS, split_dirs
 from tfopt.data.online_pairs import ONLINE_SETS, URL, fetch_online_set
+from tfopt.data.photo_tiles import PHOTOS, TileGeometry, load_photo, photo_shape, regions, resized_photo, tile_geometry
 
 __all__ = ["OFFLINE_SETS", "ONLINE_SETS", "PHOTOS", "VERSION", "PairedSource", "TileGeometry", "cache_root",
            "fetch_online_set", "labels_from_colours", "load_photo", "offline_set", "palette", "photo_shape",
@@ -68,13 +62,9 @@ VERSION = "v1"
 OFFLINE_SETS = ("labels2photo", "edges2photo")
 """Paired sets built offline from :data:`PHOTOS`."""
 
-PHOTOS = ("astronaut", "chelsea", "coffee", "rocket", "hubble", "ihc", "retina", "china", "flower")
-"""The colour photos the offline sets are cut from (skimage.data and sklearn's sample images)."""
-
 _EDGES = ("hed", "canny")
 _DEFAULT_CLASSES = 8
 _SUPERPIXEL_AREA = 12 * 12
-_TILES_PER_SHORT_SIDE = 4
 # Fixed, saturated label colours (like facades' label map); index k is class k.
 _PALETTE = np.array([
     (255, 0, 0), (0, 0, 255), (0, 200, 0), (255, 255, 0), (255, 0, 255), (0, 255, 255),
@@ -132,83 +122,6 @@ def labels_from_colours(images, palette):
     return np.argmin(distance, axis=-1).astype(np.int32)
 
 
-def photo_shape(height, width, image_size):
-    """Size of a photo resized so its short side is 4 * image_size: (height, width)."""
-    short = _TILES_PER_SHORT_SIDE * int(image_size)
-    scale = short / min(height, width)
-    return (short, max(short, round(width * scale))) if height <= width else (max(short, round(height * scale)), short)
-
-
-@dataclasses.dataclass(frozen=True)
-class TileGeometry:
-    """Where the tiles of one (resized) photo lie.
-
-    Attributes:
-        height, width: the resized photo's size.
-        image_size: S, the tiles' side.
-        stride: step between training tiles (S // 4).
-        strip_x: first column of the held-out strip (its width is ``width - strip_x``).
-        train: ``(y, x)`` of the training tiles; every one ends at or before ``strip_x``.
-        heldout: ``(y, x)`` of the held-out tiles, a grid inside the strip.
-    """
-
-    height: int
-    width: int
-    image_size: int
-    stride: int
-    strip_x: int
-    train: tuple
-    heldout: tuple
-
-
-def tile_geometry(height, width, image_size):
-    """The training and held-out tiles of a photo already resized by :func:`photo_shape`.
-
-    Args:
-        height, width: the resized photo's size.
-        image_size: S.
-
-    Returns:
-        :class:`TileGeometry`.
-
-    Example:
-        g = tile_geometry(256, 385, 64)       # strip_x = 257: 169 training tiles, 8 held-out
-    """
-    size = int(image_size)
-    stride = max(1, size // 4)
-    strip = size * math.ceil(width / _TILES_PER_SHORT_SIDE / size)
-    strip_x = width - strip
-    train = tuple((y, x) for y in range(0, height - size + 1, stride) for x in range(0, strip_x - size + 1, stride))
-    heldout = tuple((y, x) for y in range(0, height - size + 1, size) for x in range(strip_x, width - size + 1, size))
-    return TileGeometry(int(height), int(width), size, stride, int(strip_x), train, heldout)
-
-
-def load_photo(name):
-    """One of :data:`PHOTOS` as uint8 [H, W, 3] (offline: shipped by skimage or sklearn)."""
-    if name == "retina":
-        import skimage.data
-
-        return np.asarray(skimage.data.retina())[..., :3]
-    from tfopt import images
-
-    if name not in PHOTOS:
-        raise InputError(f"expected a photo in {list(PHOTOS)}; received: {name!r}")
-    return np.asarray(images._load_sample(name))[..., :3]
-
-
-def _resized_photo(name, image_size):
-    from PIL import Image
-
-    array = load_photo(name)
-    height, width = photo_shape(array.shape[0], array.shape[1], image_size)
-    return np.asarray(Image.fromarray(array).resize((width, height), Image.LANCZOS))
-
-
-def _regions(geometry):
-    """The column ranges of the training region and the held-out strip."""
-    return (slice(0, geometry.strip_x), slice(geometry.strip_x, geometry.width))
-
-
 # ---- labels2photo -------------------------------------------------------------------------------------------
 
 
@@ -242,7 +155,7 @@ def _label_inputs(photos, geometries, num_classes):
 
     parts, train_features = {}, []
     for name, photo in photos.items():
-        for index, columns in enumerate(_regions(geometries[name])):
+        for index, columns in enumerate(regions(geometries[name])):
             segments, means = _superpixels(photo[:, columns])
             parts[name, index] = (columns, segments, means)
             if index == 0:
@@ -279,7 +192,7 @@ def _edge_inputs(photos, geometries, edges, hed):
     out = {}
     for name, photo in photos.items():
         lines = np.zeros(photo.shape[:2], np.float32)
-        for columns in _regions(geometries[name]):
+        for columns in regions(geometries[name]):
             lines[:, columns] = probability(np.ascontiguousarray(photo[:, columns]))
         grey = np.round((1.0 - np.clip(lines, 0.0, 1.0)) * 255.0).astype(np.uint8)
         out[name] = np.repeat(grey[..., None], 3, axis=-1)
@@ -309,7 +222,7 @@ def _write_tiles(folder, photo_name, inputs, photo, positions, size):
 
 def _build(name, final, *, image_size, num_classes, edges, hed):
     start = time.perf_counter()
-    photos = {p: _resized_photo(p, image_size) for p in PHOTOS}
+    photos = {p: resized_photo(p, image_size) for p in PHOTOS}
     geometries = {p: tile_geometry(*photo.shape[:2], image_size) for p, photo in photos.items()}
     meta = {"name": name, "version": VERSION, "image_size": int(image_size), "format": "side-by-side input|target",
             "direction": "AtoB",
