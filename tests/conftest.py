@@ -24,11 +24,11 @@ if not (_CACHE and os.path.isdir(_CACHE)):
     atexit.register(shutil.rmtree, _CACHE, ignore_errors=True)
 os.environ["TFOPT_CACHE"] = _CACHE
 if os.environ.get("PYTEST_XDIST_WORKER_COUNT"):
-    # Each TensorFlow process otherwise sizes its thread pools to every core; with a test in each xdist worker
-    # (and the binaries they start) that oversubscribes the cores. Its share per worker, as the tour's workers do.
-    _share = max(1, (os.cpu_count() or 1) // int(os.environ["PYTEST_XDIST_WORKER_COUNT"]))
-    os.environ.setdefault("TF_NUM_INTRAOP_THREADS", str(_share))
-    os.environ.setdefault("TF_NUM_INTEROP_THREADS", "1")
+    # A test in each xdist worker (and the binaries they start) at once: each its share of the cores, as the
+    # tour's workers have (a user's own setting wins).
+    from tfopt.core.threads import share_cores
+
+    share_cores(int(os.environ["PYTEST_XDIST_WORKER_COUNT"]), keep_set=True)
 
 import numpy as np
 import pytest

@@ -14,7 +14,6 @@ classifier) are trained once even when two sections ask at once (the cache's loc
 import concurrent.futures
 import importlib
 import multiprocessing
-import os
 import pathlib
 import pkgutil
 import re
@@ -23,6 +22,7 @@ import traceback
 
 from tfopt import report
 from tfopt.core import files
+from tfopt.core.threads import share_cores
 
 __all__ = ["section_names", "run_tour"]
 
@@ -67,18 +67,6 @@ def _log_entry(log, name, entry):
     log(f"tour: {name} {status} in {entry['seconds']} s")
 
 
-def _share_cores(workers):
-    """A worker's initializer: TensorFlow's thread pools sized to this worker's share of the cores.
-
-    Each TensorFlow process otherwise sizes its pools to every core, so two sections at once keep
-    twice as many busy threads as cores, and their small ops spend the difference waiting on each other.
-    Set through TensorFlow's environment variables (read when its runtime starts, in this fresh process),
-    so a section that never imports TensorFlow does not pay for it.
-    """
-    os.environ["TF_NUM_INTRAOP_THREADS"] = str(max(1, (os.cpu_count() or 1) // workers))
-    os.environ["TF_NUM_INTEROP_THREADS"] = "1"
-
-
 def _run_all(names, outdir, seed, quiet, log, workers, package):
     """``{name: entry}`` of every section, ``workers`` at a time."""
     if workers <= 1 or len(names) <= 1:
@@ -91,7 +79,7 @@ def _run_all(names, outdir, seed, quiet, log, workers, package):
     order = sorted(names, key=lambda n: -_SECONDS.get(n, 60))
     log(f"tour: {len(names)} sections, {workers} at a time (progress bars off)")
     context = multiprocessing.get_context("spawn")  # a fork would copy TensorFlow's threads and state
-    with concurrent.futures.ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_share_cores,
+    with concurrent.futures.ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=share_cores,
                                                 initargs=(workers,)) as pool:
         futures = {pool.submit(_run_section, name, outdir, seed, True, package): name for name in order}
         entries = {}
