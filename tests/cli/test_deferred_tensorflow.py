@@ -24,10 +24,14 @@ REFUSED_EARLY = [
 ]
 
 
-def _run(args, tmp_path, fake_tf, **env):
+def _run(args, tmp_path, fake_tf=None, *, default_logging=False):
+    """``python *args`` with the repository (after ``fake_tf``, if given) on the path; ``default_logging`` drops
+    the TensorFlow logging settings the test run sets, as a user's shell would not have them."""
     path = os.pathsep.join(filter(None, [str(fake_tf) if fake_tf else None, str(REPO)]))
+    dropped = ("TF_CPP_MIN_LOG_LEVEL", "TFOPT_VERBOSE_TF") if default_logging else ()
+    env = {k: v for k, v in os.environ.items() if k not in dropped}
     return subprocess.run([sys.executable, *args], capture_output=True, text=True, cwd=tmp_path, timeout=300,
-                          env={**os.environ, "PYTHONPATH": path, **env})
+                          env={**env, "PYTHONPATH": path})
 
 
 @pytest.fixture
@@ -66,9 +70,7 @@ print(float(tf.reduce_sum(tf.ones([3]))), keras.__name__)
 
 
 def test_first_import_of_tensorflow_from_anywhere_is_quiet(tmp_path):
-    env = {k: v for k, v in os.environ.items() if k not in ("TF_CPP_MIN_LOG_LEVEL", "TFOPT_VERBOSE_TF")}
-    done = subprocess.run([sys.executable, "-c", _FIRST_IMPORT], capture_output=True, text=True, cwd=tmp_path,
-                          timeout=300, env={**env, "PYTHONPATH": str(REPO)})
+    done = _run(["-c", _FIRST_IMPORT], tmp_path, default_logging=True)
     assert done.returncode == 0, done.stderr[-3000:]
     assert done.stdout.split() == ["3.0", "keras"]
     assert done.stderr == "", done.stderr[-3000:]
@@ -76,7 +78,5 @@ def test_first_import_of_tensorflow_from_anywhere_is_quiet(tmp_path):
 
 def test_without_the_hook_the_same_import_is_noisy(tmp_path):
     """What the hook removes: TensorFlow's C++ start-up lines on stderr (so the test above can fail)."""
-    env = {k: v for k, v in os.environ.items() if k not in ("TF_CPP_MIN_LOG_LEVEL", "TFOPT_VERBOSE_TF")}
-    done = subprocess.run([sys.executable, "-c", "import keras"], capture_output=True, text=True, cwd=tmp_path,
-                          timeout=300, env={**env, "PYTHONPATH": str(REPO)})
+    done = _run(["-c", "import keras"], tmp_path, default_logging=True)
     assert done.returncode == 0 and done.stderr.strip(), done.stderr[-3000:]
