@@ -14,7 +14,7 @@ folder of pairs (side-by-side A|B images, or A/ and B/ sub-folders with matching
 train/ and val/ sub-folders are the split). Writes, in --output: config.json, ckpt/,
 generator.keras, samples.png and samples/ (held-out input | output | target),
 history.json, losses.png, logs/ (TensorBoard), comparison.png and summary.json (held-out
-L1, PSNR, SSIM, sharpness ratio, and for labels2photo the FCN-score analogue). Re-running
+L1, PSNR, SSIM, sharpness ratio, and for the offline sets the FCN-score analogue). Re-running
 the same command continues from the latest checkpoint; a different configuration in a
 non-empty --output is refused unless --overwrite. Every field of
 tfopt.pix2pix.Pix2PixConfig is a flag.

@@ -6,6 +6,10 @@ segmenter (:mod:`tfopt.pix2pix.segmenter`) is trained once per labelled set on t
 training pairs' real photos and labels, and cached; its scores on the held-out *real*
 photos are the ceiling the generated ones are read against.
 
+The offline ``edges2photo`` set is cut from the same photos, in the same tiles, as
+``labels2photo``: its outputs are scored by the labels2photo segmenter against the label
+map of the same tile (built on first use), so both offline sets have an FCN-score.
+
 Example:
     scores, arrays = evaluate(generator, heldout_pairs, config=config, source=source, train_pairs=pairs)
     scores["l1"], scores["fcn"]["per_pixel_accuracy"], scores["fcn_real"]["per_pixel_accuracy"]
@@ -37,6 +41,27 @@ def _segmenter_for(source, train_pairs, image_size, num_classes, palette):
     return model, info
 
 
+def _labelled(source, pairs, config, train_pairs):
+    """``(label_source, label_pairs, label_train_pairs)``: whose labels score ``pairs``, or None.
+
+    A labelled set scores itself. Offline edges2photo borrows labels2photo's label map of
+    the same tile (the two sets share their photos, tile names and held-out strip).
+    """
+    if source.meta.get("palette"):
+        return source, pairs, train_pairs
+    if source.name != "edges2photo" or "version" not in source.meta:
+        return None
+    labels = paired_sets.resolve_paired("labels2photo", image_size=config.image_size, num_classes=config.num_classes)
+    by_name = {name: (name, condition, photo) for name, condition, photo in
+               paired.read_pairs(labels.heldout_dir, direction=labels.direction)}
+    missing = [name for name, _, _ in pairs if name not in by_name]
+    if missing:  # a set built by another recipe: say so rather than score against the wrong tiles
+        print(f"no FCN-score: {len(missing)} held-out edges tiles have no labels2photo tile (first: {missing[0]})")
+        return None
+    return labels, [by_name[name] for name, _, _ in pairs], paired.read_pairs(labels.train_dir,
+                                                                               direction=labels.direction)
+
+
 def evaluate(generator, pairs, *, config, source, train_pairs):
     """Translates held-out pairs and scores the outputs against the targets.
 
@@ -52,19 +77,23 @@ def evaluate(generator, pairs, *, config, source, train_pairs):
         ``(scores, arrays)``: scores ``{"pairs", "l1", "psnr", "ssim", "sharpness_ratio",
         "high_frequency_ratio"}`` plus, for a labelled set, ``"fcn"`` (on the generated
         photos), ``"fcn_real"`` (on the real ones, the ceiling) and ``"segmenter"``;
-        arrays ``{"inputs", "outputs", "targets"}`` in [0, 1].
+        arrays ``{"inputs", "outputs", "targets"}`` in [0, 1]. Offline edges2photo is scored
+        with labels2photo's segmenter and label maps ("fcn_labels" names the set).
     """
     inputs, targets = pair_arrays(pairs, config.image_size)
     outputs = translate(generator, inputs, test_mode=config.test_mode)
     scores = {"pairs": len(inputs), **metrics.image_scores(outputs, targets)}
-    palette = source.meta.get("palette")
-    if palette:
+    labelled = _labelled(source, pairs, config, train_pairs)
+    if labelled:
+        label_source, label_pairs, label_train = labelled
+        palette = label_source.meta["palette"]
         num_classes = len(palette)
-        model, info = _segmenter_for(source, train_pairs, config.image_size, num_classes, palette)
-        truth = paired_sets.labels_from_colours(inputs, palette)
+        model, info = _segmenter_for(label_source, label_train, config.image_size, num_classes, palette)
+        truth = paired_sets.labels_from_colours(pair_arrays(label_pairs, config.image_size)[0], palette)
         scores["fcn"] = _without_confusion(segmenter.fcn_scores(model, outputs, truth, num_classes))
         scores["fcn_real"] = _without_confusion(segmenter.fcn_scores(model, targets, truth, num_classes))
         scores["segmenter"] = info
+        scores["fcn_labels"] = label_source.name
     return scores, {"inputs": inputs, "outputs": outputs, "targets": targets}
 
 
