@@ -202,3 +202,24 @@ def test_twenty_adam_steps_lower_the_l1():
     # Measured: 0.256 -> 0.149 (training=True), 0.25 -> 0.148 at training=False; nothing moves if the step is broken.
     assert np.mean(losses[-3:]) < 0.75 * np.mean(losses[:3]), losses
     assert float(tf.reduce_mean(tf.abs(net(x, training=False) - target))) < 0.75 * before
+
+
+@pytest.mark.parametrize("name", ["unet", "encoder_decoder"])
+def test_resize_decoder_builds_no_checkerboard(name):
+    # A flat input stays flat through the encoder away from the borders. The 4x4 stride-2 transposed convolution
+    # gives even and odd output pixels different kernel taps, so a fresh transpose decoder paints a 2-periodic
+    # pattern there; nearest x2 and a 3x3 convolution keep a flat map flat (Odena et al. 2016).
+    flat = np.full((1, 64, 64, 3), 0.3, np.float32)
+    centre = {}
+    for upsample in ("transpose", "resize"):
+        net = _unet(name, image_size=None, depth=3, upsample=upsample)
+        centre[upsample] = net(flat, training=False).numpy()[0, 24:40, 24:40]
+        assert net(flat, training=False).shape == (1, 64, 64, 3)
+    # Relative to the output's size (without skips, fresh weights shrink it to ~1e-6 at training=False).
+    spread = {k: np.ptp(v, axis=(0, 1)).max() / np.abs(v).max() for k, v in centre.items()}
+    assert spread["transpose"] > 0.05 and spread["resize"] < 1e-3
+    resize = _unet(name, upsample="resize")
+    assert not _of_type(resize, keras.layers.Conv2DTranspose)
+    assert len(_of_type(resize, keras.layers.UpSampling2D)) == 5
+    with pytest.raises(InputError, match="upsample"):
+        _unet(name, upsample="bilinear")

@@ -59,7 +59,8 @@ def test_translate_pads_to_the_multiple_and_crops_back(generator):
 
 
 @pytest.mark.parametrize("field, value", [("image_size", 48), ("generator", "resnet"), ("patch", "50"),
-                                          ("loss", "l2"), ("dropout", 1.0), ("l1_weight", 0.0), ("num_classes", 1)])
+                                          ("loss", "l2"), ("dropout", 1.0), ("l1_weight", 0.0), ("num_classes", 1),
+                                          ("upsample", "bilinear")])
 def test_config_refuses_bad_values(field, value):
     with pytest.raises(InputError, match=field):
         dataclasses.replace(Pix2PixConfig(), **{field: value}).validated()
@@ -71,3 +72,20 @@ def test_config_identity_and_paper_differences():
     assert config.depth == 6 and Pix2PixConfig(image_size=512).depth == 8
     assert config.changed_from_paper()["image_size"] == [64, 256]
     assert Pix2PixConfig.from_json({**config.to_json(), "unknown": 1}) == config
+
+
+def test_a_run_saved_before_a_field_existed_resumes_and_another_kind_never_does(tmp_path):
+    from tfopt.pix2pix.train import _saved_identity
+    from tfopt.training.rundir import prepare_run_dir, write_config
+
+    config = Pix2PixConfig(upsample="transpose").validated()
+    old = {k: v for k, v in config.to_json().items() if k != "upsample"}  # config.json of an earlier tfopt
+    write_config(tmp_path, old)
+    assert prepare_run_dir(tmp_path, config.identity(), saved_identity=_saved_identity) is True
+    changed = Pix2PixConfig(upsample="resize").validated()
+    with pytest.raises(InputError, match="upsample"):
+        prepare_run_dir(tmp_path, changed.identity(), saved_identity=_saved_identity)
+    write_config(tmp_path, {"kind": "gan", "model": {"name": "dcgan"}})
+    with pytest.raises(InputError):
+        prepare_run_dir(tmp_path, config.identity(), saved_identity=_saved_identity)
+    assert "upsample" in Pix2PixConfig(upsample="resize").changed_from_paper()

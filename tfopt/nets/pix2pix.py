@@ -42,6 +42,7 @@ __all__ = ["NORMS", "PATCHES", "unet", "encoder_decoder", "patchgan", "receptive
            "pad_to_multiple", "crop_back"]
 
 NORMS = ("batch", "instance", "none")
+UPSAMPLES = ("transpose", "resize")
 """Normalizations: batch norm (the paper, at batch 1 close to instance norm), instance norm, none."""
 
 PATCHES = (1, 16, 34, 70, 142, 286, "image")
@@ -87,7 +88,7 @@ def _depth(image_size, depth):
 
 @register("unet")
 def unet(*, image_size=None, channels_in=3, channels_out=3, filters=64, depth=None, norm="batch", dropout=0.5,
-         dropout_blocks=3, skips=True, name="unet"):
+         dropout_blocks=3, skips=True, upsample="transpose", name="unet"):
     """pix2pix's U-Net generator: strided 4x4 convolutions down, transposed ones up, skips across.
 
     Encoder block ``i`` (``enc{i}_*``): ``Conv 4x4 stride 2 -> norm -> LeakyReLU(0.2)`` with
@@ -110,6 +111,10 @@ def unet(*, image_size=None, channels_in=3, channels_out=3, filters=64, depth=No
         dropout: dropout rate in the innermost decoder blocks (0.5 in the paper).
         dropout_blocks: how many decoder blocks, from the innermost, have dropout (3 in
             the paper); all ``depth - 1`` of them when there are fewer.
+        upsample: "transpose" (the paper's 4x4 stride-2 ``Conv2DTranspose``) or "resize"
+            (nearest-neighbour x2 then a 3x3 convolution, Odena et al. 2016, "Deconvolution
+            and Checkerboard Artifacts": every output pixel gets the same number of kernel
+            taps, so no 2-pixel-periodic pattern is built into the decoder).
         skips: False gives the encoder-decoder baseline. Widths stay the same, so it
             differs only by the skips: each decoder ConvT but the first reads ``w`` fewer
             input channels (``w`` the skipped block's width), ``16 * w * out`` fewer weights.
@@ -128,6 +133,7 @@ def unet(*, image_size=None, channels_in=3, channels_out=3, filters=64, depth=No
     check_choice("norm", norm, NORMS)
     dropout = _check_dropout(dropout)
     check_int("dropout_blocks", dropout_blocks, 0)
+    check_choice("upsample", upsample, UPSAMPLES)
     widths = [filters * min(2 ** i, 8) for i in range(depth)]
     condition = keras.Input((image_size, image_size, channels_in), name="condition")
     h, encoded = condition, []
@@ -142,28 +148,35 @@ def unet(*, image_size=None, channels_in=3, channels_out=3, filters=64, depth=No
         h = leaky_relu(h, f"enc{i}_lrelu")
         encoded.append(h)
     for j, i in enumerate(range(depth - 2, -1, -1)):  # decoder block j comes back to encoder block i's size
-        h = layers.Conv2DTranspose(widths[i], 4, strides=2, padding="same", use_bias=norm == "none",
-                                   kernel_initializer=_init(), name=f"dec{j}_deconv")(h)
+        h = _up(h, widths[i], upsample, norm == "none", f"dec{j}")
         h = _norm(h, norm, f"dec{j}_norm")
         if j < dropout_blocks and dropout > 0:
             h = layers.Dropout(dropout, name=f"dec{j}_dropout")(h)
         h = layers.ReLU(name=f"dec{j}_relu")(h)
         if skips:
             h = layers.Concatenate(name=f"dec{j}_skip")([h, encoded[i]])
-    h = layers.Conv2DTranspose(channels_out, 4, strides=2, padding="same", kernel_initializer=_init(),
-                               name="out_deconv")(h)
+    h = _up(h, channels_out, upsample, True, "out")
     out = layers.Activation("tanh", name="generated")(h)
     return keras.Model(condition, out, name=name)
 
 
+def _up(h, width, upsample, bias, name):
+    """Doubles the size: a 4x4 stride-2 transposed convolution, or nearest x2 and a 3x3 convolution."""
+    if upsample == "transpose":
+        return layers.Conv2DTranspose(width, 4, strides=2, padding="same", use_bias=bias, kernel_initializer=_init(),
+                                      name=f"{name}_deconv")(h)
+    h = layers.UpSampling2D(2, interpolation="nearest", name=f"{name}_resize")(h)
+    return layers.Conv2D(width, 3, padding="same", use_bias=bias, kernel_initializer=_init(), name=f"{name}_conv")(h)
+
+
 @register("encoder_decoder")
 def encoder_decoder(*, image_size=None, channels_in=3, channels_out=3, filters=64, depth=None, norm="batch",
-                    dropout=0.5, dropout_blocks=3, name="encoder_decoder"):
+                    dropout=0.5, dropout_blocks=3, upsample="transpose", name="encoder_decoder"):
     """The paper's encoder-decoder baseline: :func:`unet` with ``skips=False`` (same widths, no skips).
 
     Args:
         image_size, channels_in, channels_out, filters, depth, norm, dropout, dropout_blocks,
-        name: as for :func:`unet`.
+        upsample, name: as for :func:`unet`.
 
     Returns:
         A ``keras.Model`` ``condition [B, H, W, channels_in] -> [B, H, W, channels_out]`` in [-1, 1].
@@ -172,7 +185,8 @@ def encoder_decoder(*, image_size=None, channels_in=3, channels_out=3, filters=6
         g = encoder_decoder(image_size=64, filters=32)
     """
     return unet(image_size=image_size, channels_in=channels_in, channels_out=channels_out, filters=filters,
-                depth=depth, norm=norm, dropout=dropout, dropout_blocks=dropout_blocks, skips=False, name=name)
+                depth=depth, norm=norm, dropout=dropout, dropout_blocks=dropout_blocks, skips=False, upsample=upsample,
+                name=name)
 
 
 def _conv(h, width, kernel, strides, name, padding="same", bias=True):

@@ -25,9 +25,11 @@ PATCHES = ("34", "1", "16", "70", "142", "286", "image")
 OBJECTIVES = ("l1_cgan", "l1", "cgan")
 TEST_MODES = ("inference", "batch")
 NORMS = ("batch", "instance")
+UPSAMPLES = ("transpose", "resize")
 
 PAPER = {"image_size": 256, "filters": 64, "batch_size": 1, "loss": "l1_cgan", "l1_weight": 100.0,
-         "learning_rate": 2e-4, "beta_1": 0.5, "patch": "70", "generator": "unet", "gan_loss": "non_saturating"}
+         "learning_rate": 2e-4, "beta_1": 0.5, "patch": "70", "generator": "unet", "gan_loss": "non_saturating",
+         "upsample": "transpose"}
 """Isola et al. 2017's settings (facades: batch 1, 200 epochs at 256 px)."""
 
 # Not part of what a run *is*: a resumed run may change these.
@@ -53,6 +55,8 @@ class Pix2PixConfig:
         l1_weight: lambda, the weight of L1 in l1_cgan and l1.
         gan_loss: the adversarial loss family (the paper's non_saturating cGAN, or lsgan, hinge, ...).
         norm: normalization in both networks: batch (the paper's) or instance.
+        upsample: the generator's decoder: transpose (the paper's 4x4 stride-2 transposed convolutions) or resize
+            (nearest x2 and a 3x3 convolution, which builds no checkerboard pattern into the output).
         filters: width of the first layer of both networks (the paper's 64).
         dropout: dropout rate in the generator's first decoder blocks (the paper's noise).
         batch_size: pairs per step (the paper's 1 on facades).
@@ -82,6 +86,7 @@ class Pix2PixConfig:
     l1_weight: float = 100.0
     gan_loss: str = dataclasses.field(default="non_saturating", metadata={"choices": tuple(LOSSES)})
     norm: str = choices(*NORMS)
+    upsample: str = choices(*UPSAMPLES)
     filters: int = 32
     dropout: float = 0.5
     batch_size: int = 16

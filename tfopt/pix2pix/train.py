@@ -32,7 +32,7 @@ from tfopt.gan.models import GAN
 from tfopt.images import image_grid, save_image
 from tfopt.models.pretrained import hed_model
 from tfopt.pix2pix import evaluate as evaluation
-from tfopt.pix2pix.config import title
+from tfopt.pix2pix.config import KIND, Pix2PixConfig, title
 from tfopt.training.rundir import prepare_run_dir, write_config
 
 __all__ = ["train", "build_networks", "build_gan", "load_data", "training_stream", "title"]
@@ -40,11 +40,20 @@ __all__ = ["train", "build_networks", "build_gan", "load_data", "training_stream
 _GRID = 8
 
 
+def _saved_identity(saved):
+    """What a saved config.json is, comparable with ``config.identity()``: a pix2pix run saved
+    before a field existed had that field's default (``from_json`` fills it in); a run of
+    another kind never matches."""
+    if saved.get("kind") != KIND:
+        return {"kind": saved.get("kind")}
+    return Pix2PixConfig.from_json(saved).identity()
+
+
 def build_networks(config, *, channels_in=3, channels_out=3):
     """``(generator, discriminator)`` of a config; the generator takes any multiple of ``2 ** depth``."""
     generator = nets.build(config.generator, image_size=None, depth=config.depth, channels_in=channels_in,
                            channels_out=channels_out, filters=config.filters, norm=config.norm,
-                           dropout=config.dropout)
+                           dropout=config.dropout, upsample=config.upsample)
     patch = config.patch if config.patch == "image" else int(config.patch)
     discriminator = nets.build("patchgan", patch=patch, image_size=config.image_size, channels_in=channels_in,
                                channels=channels_out, filters=config.filters, norm=config.norm)
@@ -127,7 +136,7 @@ def train(config, output_dir, *, overwrite=False, quiet=False, callbacks=()):
     keras.utils.set_random_seed(config.seed)
     generator, discriminator = build_networks(config)
     receptive_field = nets.pix2pix.receptive_field(discriminator)
-    resuming = prepare_run_dir(output_dir, config.identity(), overwrite=overwrite)
+    resuming = prepare_run_dir(output_dir, config.identity(), overwrite=overwrite, saved_identity=_saved_identity)
     gan = build_gan(config, generator, discriminator)
     if overwrite and output_dir.is_dir():
         shutil.rmtree(output_dir)
