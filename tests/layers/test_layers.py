@@ -7,9 +7,10 @@ import numpy as np
 import pytest
 
 import tfopt.layers
-from tfopt.layers import CropLike, InstanceNorm, ReflectConv, ResidualBlock, ResizeLike, UpsampleConv
+from tfopt.layers import CropLike, InstanceNorm, NearestUpsample, ReflectConv, ResidualBlock, ResizeLike, UpsampleConv
 
 _LAYERS = [(ReflectConv, {"filters": 4, "kernel_size": 3, "strides": 2}), (UpsampleConv, {"filters": 5}),
+           (NearestUpsample, {}),
            (InstanceNorm, {"epsilon": 1e-3}), (ResidualBlock, {"filters": 3})]
 
 
@@ -28,7 +29,7 @@ def test_no_layer_is_registered_outside_tfopt_layers():
 
 def test_every_layer_is_registered_under_tfopt():
     classes = [getattr(tfopt.layers, n) for n in tfopt.layers.__all__ if isinstance(getattr(tfopt.layers, n), type)]
-    assert {c.__name__ for c in classes} == {"ReflectConv", "UpsampleConv", "CropLike", "ResizeLike", "InstanceNorm",
+    assert {c.__name__ for c in classes} == {"ReflectConv", "NearestUpsample", "UpsampleConv", "CropLike", "ResizeLike", "InstanceNorm",
                                              "ResidualBlock", "Preprocess", "Maxout", "CategoricalCode",
                                              "ClassProjection", "SpectralConv2D", "SpectralDense",
                                              "ConditionalBatchNorm", "SelfAttention", "LatentChunks",
@@ -115,3 +116,12 @@ def test_keras_file_saved_with_the_old_names_loads_in_safe_mode(tmp_path):
     loaded = keras.saving.load_model(old, safe_mode=True)
     x = _x((1, 6, 10, 3))
     np.testing.assert_allclose(np.asarray(loaded(x)), np.asarray(model(x)), atol=1e-6)
+
+
+def test_nearest_upsample_repeats_every_pixel_into_a_2x2_block():
+    x = _x((2, 3, 5, 4))
+    y = np.asarray(NearestUpsample()(x))
+    assert y.shape == (2, 6, 10, 4)
+    for dy in (0, 1):
+        for dx in (0, 1):
+            np.testing.assert_array_equal(y[:, dy::2, dx::2], x)

@@ -6,7 +6,7 @@ import tensorflow as tf
 
 from tfopt import nets
 from tfopt.core.errors import InputError
-from tfopt.layers import InstanceNorm
+from tfopt.layers import InstanceNorm, NearestUpsample
 from tfopt.nets.pix2pix import PATCHES, check_input_size, crop_back, pad_to_multiple, receptive_field
 
 
@@ -157,8 +157,9 @@ def test_check_input_size():
     assert check_input_size(8, nets.build("patchgan", patch="image", image_size=8, filters=2)) == 8
 
 
-def test_instance_norm_round_trip_safe_mode(tmp_path):
-    g = _unet(norm="instance")
+@pytest.mark.parametrize("upsample", ["transpose", "resize"])
+def test_instance_norm_round_trip_safe_mode(tmp_path, upsample):
+    g = _unet(norm="instance", upsample=upsample)
     d = nets.build("patchgan", patch=16, norm="instance", filters=4)
     x = _images((2, 32, 32, 3))
     for net, feed in ((g, x), (d, [x, x])):
@@ -168,9 +169,10 @@ def test_instance_norm_round_trip_safe_mode(tmp_path):
         np.testing.assert_allclose(again(feed, training=False), net(feed, training=False), atol=1e-6)
 
 
-def test_tflite_fp32_matches_keras():
+@pytest.mark.parametrize("upsample", ["transpose", "resize"])
+def test_tflite_fp32_matches_keras(upsample):
     from tfopt.export.tflite import TFLiteModel
-    net = _unet()
+    net = _unet(upsample=upsample)
     flatbuffer = tf.lite.TFLiteConverter.from_keras_model(net).convert()
     lite = TFLiteModel(flatbuffer)
     x = _images((1, 32, 32, 3))
@@ -220,6 +222,6 @@ def test_resize_decoder_builds_no_checkerboard(name):
     assert spread["transpose"] > 0.05 and spread["resize"] < 1e-3
     resize = _unet(name, upsample="resize")
     assert not _of_type(resize, keras.layers.Conv2DTranspose)
-    assert len(_of_type(resize, keras.layers.UpSampling2D)) == 5
+    assert len(_of_type(resize, NearestUpsample)) == 5
     with pytest.raises(InputError, match="upsample"):
         _unet(name, upsample="bilinear")

@@ -78,14 +78,16 @@ def test_a_run_saved_before_a_field_existed_resumes_and_another_kind_never_does(
     from tfopt.pix2pix.train import _saved_identity
     from tfopt.training.rundir import prepare_run_dir, write_config
 
+    assert Pix2PixConfig().upsample == "resize"  # the offline default; earlier runs were all transposed
     config = Pix2PixConfig(upsample="transpose").validated()
     old = {k: v for k, v in config.to_json().items() if k != "upsample"}  # config.json of an earlier tfopt
     write_config(tmp_path, old)
+    assert Pix2PixConfig.from_json(old) == config
     assert prepare_run_dir(tmp_path, config.identity(), saved_identity=_saved_identity) is True
-    changed = Pix2PixConfig(upsample="resize").validated()
-    with pytest.raises(InputError, match="upsample"):
-        prepare_run_dir(tmp_path, changed.identity(), saved_identity=_saved_identity)
+    with pytest.raises(InputError, match="upsample='transpose'->'resize'"):
+        prepare_run_dir(tmp_path, Pix2PixConfig().validated().identity(), saved_identity=_saved_identity)
     write_config(tmp_path, {"kind": "gan", "model": {"name": "dcgan"}})
     with pytest.raises(InputError):
         prepare_run_dir(tmp_path, config.identity(), saved_identity=_saved_identity)
-    assert "upsample" in Pix2PixConfig(upsample="resize").changed_from_paper()
+    assert Pix2PixConfig().changed_from_paper()["upsample"] == ["resize", "transpose"]
+    assert "upsample" not in config.changed_from_paper()

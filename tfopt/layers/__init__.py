@@ -30,7 +30,7 @@ from tfopt.layers.blocks import ResidualBlock
 from tfopt.layers.codes import CategoricalCode, categorical_code
 from tfopt.layers.conditioning import ClassProjection
 from tfopt.layers.conditioning_augmentation import ConditioningAugmentation
-from tfopt.layers.conv import CropLike, ReflectConv, ResizeLike, UpsampleConv
+from tfopt.layers.conv import CropLike, NearestUpsample, ReflectConv, ResizeLike, UpsampleConv
 from tfopt.layers.latent import LatentChunks
 from tfopt.layers.maxout import Maxout
 from tfopt.layers.norms import ConditionalBatchNorm, InstanceNorm
@@ -41,7 +41,7 @@ from tfopt.layers.spectral import SpectralConv2D, SpectralDense, update_spectral
 from tfopt.layers.text import MaskedWords, TokenMask
 from tfopt.layers.word_attention import GLU, WordAttention
 
-__all__ = ["PACKAGE", "serializable", "ReflectConv", "UpsampleConv", "CropLike", "ResizeLike", "InstanceNorm",
+__all__ = ["PACKAGE", "serializable", "ReflectConv", "NearestUpsample", "UpsampleConv", "CropLike", "ResizeLike", "InstanceNorm",
            "ResidualBlock",
            "Preprocess", "Maxout", "CategoricalCode", "categorical_code", "ClassProjection", "SpectralConv2D",
            "SpectralDense", "update_spectral_norms", "ConditionalBatchNorm", "SelfAttention", "LatentChunks",

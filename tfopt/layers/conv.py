@@ -15,7 +15,23 @@ from keras import ops
 
 from tfopt.layers.registration import serializable
 
-__all__ = ["ReflectConv", "UpsampleConv", "CropLike", "ResizeLike"]
+__all__ = ["ReflectConv", "NearestUpsample", "UpsampleConv", "CropLike", "ResizeLike"]
+
+
+def _nearest_x2(x):
+    # Nearest 2x by reshape + tile (at most 5-D), keeping the static channel count:
+    # UpSampling2D's repeat loses it for dynamic H, W, which TFLite's Conv2D cannot take.
+    s, c = ops.shape(x), x.shape[-1]
+    x = ops.tile(ops.reshape(x, (-1, s[1], s[2], 1, c)), (1, 1, 1, 2, 1))
+    x = ops.reshape(x, (-1, s[1], 2 * s[2], c))
+    x = ops.tile(ops.reshape(x, (-1, s[1], 1, 2 * s[2], c)), (1, 1, 2, 1, 1))
+    return ops.reshape(x, (-1, 2 * s[1], 2 * s[2], c))
+
+
+def _doubled(input_shape, channels):
+    def out(n):
+        return None if n is None else 2 * n
+    return (input_shape[0], out(input_shape[1]), out(input_shape[2]), channels)
 
 
 @serializable
@@ -60,6 +76,21 @@ class ReflectConv(keras.layers.Layer):
 
 
 @serializable
+class NearestUpsample(keras.layers.Layer):
+    """Nearest-neighbour 2x upsampling of ``[B, H, W, C]`` for any H, W; converts to TFLite.
+
+    ``keras.layers.UpSampling2D`` does the same, but for dynamic H, W its output loses the
+    static channel count and the TFLite converter then refuses the next Conv2D.
+    """
+
+    def call(self, x):
+        return _nearest_x2(x)
+
+    def compute_output_shape(self, input_shape):
+        return _doubled(input_shape, input_shape[-1])
+
+
+@serializable
 class UpsampleConv(keras.layers.Layer):
     """Nearest-neighbour 2x upsampling then a reflection-padded convolution (no checkerboard).
 
@@ -78,18 +109,10 @@ class UpsampleConv(keras.layers.Layer):
         self.conv.build((input_shape[0], None, None, input_shape[-1]))
 
     def call(self, x):
-        # Nearest 2x by reshape + tile (at most 5-D), keeping the static channel count:
-        # UpSampling2D's repeat loses it for dynamic H, W, which TFLite's Conv2D cannot take.
-        s, c = ops.shape(x), x.shape[-1]
-        x = ops.tile(ops.reshape(x, (-1, s[1], s[2], 1, c)), (1, 1, 1, 2, 1))
-        x = ops.reshape(x, (-1, s[1], 2 * s[2], c))
-        x = ops.tile(ops.reshape(x, (-1, s[1], 1, 2 * s[2], c)), (1, 1, 2, 1, 1))
-        return self.conv(ops.reshape(x, (-1, 2 * s[1], 2 * s[2], c)))
+        return self.conv(_nearest_x2(x))
 
     def compute_output_shape(self, input_shape):
-        def out(n):
-            return None if n is None else 2 * n
-        return (input_shape[0], out(input_shape[1]), out(input_shape[2]), self.filters)
+        return _doubled(input_shape, self.filters)
 
     def get_config(self):
         return {**super().get_config(), "filters": self.filters, "kernel_size": self.kernel_size}

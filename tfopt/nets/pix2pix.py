@@ -33,6 +33,7 @@ import tensorflow as tf
 from keras import layers
 
 from tfopt.core.errors import InputError
+from tfopt.layers.conv import NearestUpsample
 from tfopt.layers.norms import InstanceNorm
 from tfopt.nets.ops import leaky_relu
 from tfopt.nets.checks import check_choice, check_int, check_power_of_two
@@ -165,7 +166,7 @@ def _up(h, width, upsample, bias, name):
     if upsample == "transpose":
         return layers.Conv2DTranspose(width, 4, strides=2, padding="same", use_bias=bias, kernel_initializer=_init(),
                                       name=f"{name}_deconv")(h)
-    h = layers.UpSampling2D(2, interpolation="nearest", name=f"{name}_resize")(h)
+    h = NearestUpsample(name=f"{name}_resize")(h)  # not UpSampling2D: see NearestUpsample (TFLite)
     return layers.Conv2D(width, 3, padding="same", use_bias=bias, kernel_initializer=_init(), name=f"{name}_conv")(h)
 
 

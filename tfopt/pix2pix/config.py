@@ -25,7 +25,10 @@ PATCHES = ("34", "1", "16", "70", "142", "286", "image")
 OBJECTIVES = ("l1_cgan", "l1", "cgan")
 TEST_MODES = ("inference", "batch")
 NORMS = ("batch", "instance")
-UPSAMPLES = ("transpose", "resize")
+UPSAMPLES = ("resize", "transpose")
+"""The generator's decoders; the first is the offline default (docs/pix2pix.md: lower held-out L1 on both offline
+sets at 1,000 steps, no checkerboard), the second the paper's."""
+_UPSAMPLE_BEFORE_THE_FIELD = "transpose"  # what a config.json saved before ``upsample`` existed was built with
 
 PAPER = {"image_size": 256, "filters": 64, "batch_size": 1, "loss": "l1_cgan", "l1_weight": 100.0,
          "learning_rate": 2e-4, "beta_1": 0.5, "patch": "70", "generator": "unet", "gan_loss": "non_saturating",
@@ -55,8 +58,9 @@ class Pix2PixConfig:
         l1_weight: lambda, the weight of L1 in l1_cgan and l1.
         gan_loss: the adversarial loss family (the paper's non_saturating cGAN, or lsgan, hinge, ...).
         norm: normalization in both networks: batch (the paper's) or instance.
-        upsample: the generator's decoder: transpose (the paper's 4x4 stride-2 transposed convolutions) or resize
-            (nearest x2 and a 3x3 convolution, which builds no checkerboard pattern into the output).
+        upsample: the generator's decoder: resize (nearest x2 and a 3x3 convolution, which builds no checkerboard
+            pattern into the output; the offline default) or transpose (the paper's 4x4 stride-2 transposed
+            convolutions).
         filters: width of the first layer of both networks (the paper's 64).
         dropout: dropout rate in the generator's first decoder blocks (the paper's noise).
         batch_size: pairs per step (the paper's 1 on facades).
@@ -138,9 +142,10 @@ class Pix2PixConfig:
 
     @classmethod
     def from_json(cls, values):
-        """The config of a saved config.json (unknown keys ignored)."""
+        """The config of a saved config.json (unknown keys ignored; a run saved before ``upsample``
+        existed was built with transposed convolutions)."""
         names = {f.name for f in dataclasses.fields(cls)}
-        return cls(**{k: v for k, v in values.items() if k in names})
+        return cls(**{"upsample": _UPSAMPLE_BEFORE_THE_FIELD, **{k: v for k, v in values.items() if k in names}})
 
 
 def title(config):
