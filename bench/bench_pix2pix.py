@@ -9,7 +9,8 @@ on the GAN core: a D step (generator forward, D on real and fake, D update), the
 (generator forward again, D on the fake, G update): two generator forwards and three D forwards
 where the tutorial has one and two. So per step tfopt does more work; the table shows what that
 costs, and what XLA (tfopt's default for pix2pix) gives back. Both use tfopt's U-Net and 34 px
-PatchGAN from the same seed, Adam(2e-4, 0.5), batch 16, 64 px labels2photo tiles.
+PatchGAN from the same seed, Adam(2e-4, 0.5), batch 16, 64 px labels2photo tiles, with the default (resize)
+decoder; "tfopt (XLA, transposed)" is tfopt's step with the paper's transposed-convolution decoder.
 
 The variants run in turns of ``--chunk`` steps, so a machine shared with other work slows all
 alike; the first turn (tracing, compiling) is left out.
@@ -62,10 +63,12 @@ def main():
     config = Pix2PixConfig(batch_size=args.batch_size).validated()
     _, train_pairs, _ = load_data(config)
     runs = {}
-    for name, jit in (("tfopt (XLA, default)", True), ("tfopt (no XLA)", False)):
+    for name, jit, upsample in (("tfopt (XLA, default)", True, config.upsample), ("tfopt (no XLA)", False,
+                                config.upsample), ("tfopt (XLA, transposed)", True, "transpose")):
         keras.utils.set_random_seed(0)
-        g, d = build_networks(config)
-        gan = build_gan(Pix2PixConfig(batch_size=args.batch_size, jit_compile=jit), g, d)
+        variant = Pix2PixConfig(batch_size=args.batch_size, jit_compile=jit, upsample=upsample)
+        g, d = build_networks(variant)
+        gan = build_gan(variant, g, d)
         stream = training_stream(config, train_pairs)
         runs[name] = lambda n, gan=gan, stream=stream: gan.fit(stream, steps_per_epoch=n, epochs=1, verbose=0,
                                                                shuffle=False)
