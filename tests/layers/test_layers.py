@@ -29,7 +29,8 @@ def test_no_layer_is_registered_outside_tfopt_layers():
 
 def test_every_layer_is_registered_under_tfopt():
     classes = [getattr(tfopt.layers, n) for n in tfopt.layers.__all__ if isinstance(getattr(tfopt.layers, n), type)]
-    assert {c.__name__ for c in classes} == {"ReflectConv", "NearestUpsample", "UpsampleConv", "CropLike", "ResizeLike", "InstanceNorm",
+    assert {c.__name__ for c in classes} == {"ReflectConv", "NearestUpsample", "UpsampleConv", "CropLike",
+                                             "ResizeLike", "InstanceNorm",
                                              "ResidualBlock", "Preprocess", "Maxout", "CategoricalCode",
                                              "ClassProjection", "SpectralConv2D", "SpectralDense",
                                              "ConditionalBatchNorm", "SelfAttention", "LatentChunks",

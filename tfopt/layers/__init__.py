@@ -41,8 +41,8 @@ from tfopt.layers.spectral import SpectralConv2D, SpectralDense, update_spectral
 from tfopt.layers.text import MaskedWords, TokenMask
 from tfopt.layers.word_attention import GLU, WordAttention
 
-__all__ = ["PACKAGE", "serializable", "ReflectConv", "NearestUpsample", "UpsampleConv", "CropLike", "ResizeLike", "InstanceNorm",
-           "ResidualBlock",
+__all__ = ["PACKAGE", "serializable", "ReflectConv", "NearestUpsample", "UpsampleConv", "CropLike", "ResizeLike",
+           "InstanceNorm", "ResidualBlock",
            "Preprocess", "Maxout", "CategoricalCode", "categorical_code", "ClassProjection", "SpectralConv2D",
            "SpectralDense", "update_spectral_norms", "ConditionalBatchNorm", "SelfAttention", "LatentChunks",
            "EqualizedDense", "EqualizedConv2D", "PixelNorm", "MinibatchStddev", "FadeIn", "ConditioningAugmentation",

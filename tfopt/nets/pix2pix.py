@@ -43,8 +43,10 @@ __all__ = ["NORMS", "PATCHES", "unet", "encoder_decoder", "patchgan", "receptive
            "pad_to_multiple", "crop_back"]
 
 NORMS = ("batch", "instance", "none")
-UPSAMPLES = ("transpose", "resize")
 """Normalizations: batch norm (the paper, at batch 1 close to instance norm), instance norm, none."""
+
+UPSAMPLES = ("transpose", "resize")
+"""The U-Net decoder's upsampling: the paper's transposed convolutions, or nearest x2 and a convolution."""
 
 PATCHES = (1, 16, 34, 70, 142, 286, "image")
 """PatchGAN receptive fields of the paper (section 4.4): PixelGAN (1), PatchGANs, ImageGAN."""
@@ -90,11 +92,12 @@ def _depth(image_size, depth):
 @register("unet")
 def unet(*, image_size=None, channels_in=3, channels_out=3, filters=64, depth=None, norm="batch", dropout=0.5,
          dropout_blocks=3, skips=True, upsample="transpose", name="unet"):
-    """pix2pix's U-Net generator: strided 4x4 convolutions down, transposed ones up, skips across.
+    """pix2pix's U-Net generator: strided 4x4 convolutions down, transposed (or resize) ones up, skips across.
 
     Encoder block ``i`` (``enc{i}_*``): ``Conv 4x4 stride 2 -> norm -> LeakyReLU(0.2)`` with
     ``filters * min(2**i, 8)`` channels, no norm on the first and the innermost block.
-    Decoder block ``j`` (``dec{j}_*``, ``j = 0`` innermost): ``ConvT 4x4 stride 2 -> norm
+    Decoder block ``j`` (``dec{j}_*``, ``j = 0`` innermost): ``ConvT 4x4 stride 2 (or, with
+    upsample="resize", nearest x2 -> Conv 3x3) -> norm
     -> dropout (j < dropout_blocks) -> ReLU``, then concatenated with the encoder block of
     the same size (``dec{j}_skip``); the last ``ConvT`` gives ``channels_out`` through tanh.
     Encoder activations are skipped after their LeakyReLU, as in the TensorFlow tutorial
