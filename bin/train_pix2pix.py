@@ -33,9 +33,9 @@ FLAGS = flags.FLAGS
 def main(argv):
     del argv
     logging.set_verbosity(logging.WARNING)  # checkpoint INFO lines are noise here
-    from tfopt.pix2pix.train import train
-
     config = config_from_flags(Pix2PixConfig, FLAGS).validated()
+    from tfopt.pix2pix.train import train  # after the flag checks: TensorFlow loads here
+
     summary = train(config, FLAGS.output, overwrite=FLAGS.overwrite, quiet=FLAGS.quiet)
     if not FLAGS.quiet and "heldout" in summary:
         h = summary["heldout"]

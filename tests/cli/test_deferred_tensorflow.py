@@ -21,6 +21,8 @@ REFUSED_EARLY = [
     ("train_classifier", ["--epochs=0"], "expected epochs > 0"),
     ("tour", ["--workers=0"], "expected workers > 0"),
     ("generate", ["--checkpoint=run", "--num=0"], "expected num > 0"),
+    ("train_pix2pix", ["--image_size=3"], "expected image_size a power of two >= 8"),
+    ("train_pix2pix", ["--upsample=bilinear"], "expected --upsample to be one of"),
 ]
 
 
@@ -43,7 +45,7 @@ def fake_tf(tmp_path):
     return pkg.parent
 
 
-@pytest.mark.parametrize("name,args,message", REFUSED_EARLY, ids=[r[0] for r in REFUSED_EARLY])
+@pytest.mark.parametrize("name,args,message", REFUSED_EARLY, ids=[f"{r[0]}:{r[1][-1]}" for r in REFUSED_EARLY])
 def test_bad_flags_are_refused_before_tensorflow_loads(name, args, message, tmp_path, fake_tf):
     done = _run([str(REPO / "bin" / f"{name}.py"), f"--output={tmp_path / 'out'}", *args], tmp_path, fake_tf)
     assert done.returncode == 2, done.stderr[-2000:]

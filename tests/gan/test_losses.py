@@ -76,3 +76,15 @@ def test_gradient_penalty_and_r1_on_a_linear_critic():
     np.testing.assert_allclose(x_hat[0], fake[0])
     np.testing.assert_allclose(x_hat[2], real[2])
     np.testing.assert_allclose(x_hat[1], (real[1] + fake[1]) / 2, rtol=1e-6)
+
+
+def test_the_light_loss_names_are_the_families_and_the_package_exports_resolve():
+    import tfopt.gan as gan
+    from tfopt.gan.loss_names import LOSS_NAMES
+
+    assert tuple(losses.LOSSES) == LOSS_NAMES
+    for name in gan.__all__:  # each lazy export resolves to what its module defines
+        assert getattr(gan, name) is not None
+    assert gan.LOSSES is losses.LOSSES and gan.GANConfig.__module__ == "tfopt.gan.config"
+    with pytest.raises(AttributeError, match="no attribute 'nope'"):
+        gan.nope  # noqa: B018

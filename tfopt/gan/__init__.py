@@ -9,16 +9,19 @@ Example:
     # your own data: a folder of PNGs, or any tf.data.Dataset
     gan.train(gan.GANConfig.from_flat(dataset="my_pngs/", image_size=64), "runs/mine")
 """
-from tfopt.gan import terms
-from tfopt.gan.config import DataConfig, EvalConfig, GANConfig, ModelConfig, OptimizerConfig, TrainConfig
-from tfopt.gan.evaluation import evaluate
-from tfopt.gan.feeds import generate_from
-from tfopt.gan.inputs import group_minibatches
-from tfopt.gan.io import load_generator, save_generator
-from tfopt.gan.losses import LOSSES, get_loss
-from tfopt.gan.models import GAN
-from tfopt.gan.terms import Term
-from tfopt.gan.trainer import build_gan, make_dataset, train
+import importlib
+
+# name -> module that defines it; imported on first use, so reading a config or a loss name (flag
+# definitions do) does not load TensorFlow.
+_EXPORTS = {
+    "DataConfig": "tfopt.gan.config", "EvalConfig": "tfopt.gan.config", "GANConfig": "tfopt.gan.config",
+    "ModelConfig": "tfopt.gan.config", "OptimizerConfig": "tfopt.gan.config", "TrainConfig": "tfopt.gan.config",
+    "evaluate": "tfopt.gan.evaluation", "generate_from": "tfopt.gan.feeds", "group_minibatches": "tfopt.gan.inputs",
+    "load_generator": "tfopt.gan.io", "save_generator": "tfopt.gan.io", "LOSSES": "tfopt.gan.losses",
+    "get_loss": "tfopt.gan.losses", "GAN": "tfopt.gan.models", "Term": "tfopt.gan.terms",
+    "build_gan": "tfopt.gan.trainer", "make_dataset": "tfopt.gan.trainer", "train": "tfopt.gan.trainer",
+}
+_SUBMODULES = ("terms",)
 
 __all__ = [
     "GAN",
@@ -41,3 +44,14 @@ __all__ = [
     "load_generator",
     "save_generator",
 ]
+
+
+def __getattr__(name):
+    if name in _EXPORTS:
+        value = getattr(importlib.import_module(_EXPORTS[name]), name)
+    elif name in _SUBMODULES:
+        value = importlib.import_module(f"{__name__}.{name}")
+    else:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    globals()[name] = value
+    return value

@@ -13,7 +13,7 @@ import dataclasses
 
 from tfopt.core.errors import InputError
 from tfopt.core.fields import check_fields, choices
-from tfopt.gan.losses import LOSSES
+from tfopt.gan.loss_names import LOSS_NAMES
 
 __all__ = ["Pix2PixConfig", "title", "GENERATORS", "PATCHES", "OBJECTIVES", "TEST_MODES", "PAPER", "KIND"]
 
@@ -88,7 +88,7 @@ class Pix2PixConfig:
     patch: str = choices(*PATCHES)
     loss: str = choices(*OBJECTIVES)
     l1_weight: float = 100.0
-    gan_loss: str = dataclasses.field(default="non_saturating", metadata={"choices": tuple(LOSSES)})
+    gan_loss: str = dataclasses.field(default="non_saturating", metadata={"choices": LOSS_NAMES})
     norm: str = choices(*NORMS)
     upsample: str = choices(*UPSAMPLES)
     filters: int = 32
