@@ -36,15 +36,14 @@ FLAGS = flags.FLAGS
 def main(argv):
     del argv
     logging.set_verbosity(logging.WARNING)  # checkpoint INFO lines are noise here
-    from tfopt.gan.trainer import train
-
     cli.check_nonnegative("cpu_replicas", FLAGS.cpu_replicas)
-    if FLAGS.cpu_replicas:
-        distribute.use_logical_cpus(FLAGS.cpu_replicas)
     config = config_from_flags(GANConfig, FLAGS)
     if FLAGS.resolution is not None:
         config = config.replace(image_size=FLAGS.resolution)
     config = config.resolved()
+    if FLAGS.cpu_replicas:  # after the flag checks: TensorFlow loads here
+        distribute.use_logical_cpus(FLAGS.cpu_replicas)
+    from tfopt.gan.trainer import train
     strategy = distribute.get_strategy(FLAGS.strategy, devices=FLAGS.devices)
     summary = train(config, FLAGS.output, strategy=strategy, overwrite=FLAGS.overwrite, quiet=FLAGS.quiet)
     if not FLAGS.quiet and "fid" in summary:

@@ -19,9 +19,10 @@ import json
 import os
 import pathlib
 
-import tensorflow as tf
-
 from tfopt.core.errors import InputError
+
+# TensorFlow is imported inside the functions that use it: the names (STRATEGIES) and TF_CONFIG checks are read
+# before it loads (bin/train_gan.py defines its flags from them).
 
 __all__ = ["STRATEGIES", "get_strategy", "use_logical_cpus", "is_chief", "worker_dir", "task_info"]
 
@@ -45,6 +46,8 @@ def use_logical_cpus(count):
     """
     if isinstance(count, bool) or not isinstance(count, int) or count < 1:
         raise InputError(f"expected a CPU device count >= 1; received: {count!r}")
+    import tensorflow as tf
+
     cpu = tf.config.list_physical_devices("CPU")[0]
     try:
         tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfiguration()] * count)
@@ -59,6 +62,8 @@ def use_logical_cpus(count):
 
 
 def _local_devices():
+    import tensorflow as tf
+
     gpus = tf.config.list_logical_devices("GPU")
     if gpus:
         return [d.name for d in gpus]
@@ -93,6 +98,8 @@ def get_strategy(name="default", devices=None):
             raise InputError("expected at least one device name; received: an empty list")
         if name in ("default", "multi_worker"):
             raise InputError(f"expected no devices for strategy {name!r}; received: devices={devices}")
+    import tensorflow as tf
+
     if name == "default":
         return tf.distribute.get_strategy()
     if name == "one_device":

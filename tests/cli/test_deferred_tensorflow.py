@@ -23,6 +23,9 @@ REFUSED_EARLY = [
     ("generate", ["--checkpoint=run", "--num=0"], "expected num > 0"),
     ("train_pix2pix", ["--image_size=3"], "expected image_size a power of two >= 8"),
     ("train_pix2pix", ["--upsample=bilinear"], "expected --upsample to be one of"),
+    ("train_gan", ["--loss=foo"], "expected loss to be one of minimax"),
+    ("train_gan", ["--augment=color"], "expected augment names in translation, cutout"),
+    ("train_gan", ["--model=progressive", "--resolution=12"], "expected resolution to be a power of two >= 4"),
 ]
 
 

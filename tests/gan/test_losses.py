@@ -80,7 +80,7 @@ def test_gradient_penalty_and_r1_on_a_linear_critic():
 
 def test_the_light_loss_names_are_the_families_and_the_package_exports_resolve():
     import tfopt.gan as gan
-    from tfopt.gan.loss_names import LOSS_NAMES
+    from tfopt.gan.choices import LOSS_NAMES
 
     assert tuple(losses.LOSSES) == LOSS_NAMES
     for name in gan.__all__:  # each lazy export resolves to what its module defines

@@ -16,12 +16,9 @@ Example:
 """
 import tensorflow as tf
 
-from tfopt.core.errors import InputError
+from tfopt.gan.choices import POLICIES, parse_policy
 
 __all__ = ["POLICIES", "translate", "cutout", "parse_policy"]
-
-POLICIES = ("translation", "cutout")
-"""Augmentations by name; combine with commas: ``"translation,cutout"``."""
 
 
 def _shift_matrices(offsets, size):
@@ -72,18 +69,3 @@ def cutout(images, centers, size):
     hole = tf.logical_and(in_rows[:, :, None], in_cols[:, None, :])
     keep = 1.0 - tf.cast(hole, images.dtype)[..., None]
     return (images + 1.0) * keep - 1.0
-
-
-def parse_policy(policy):
-    """``"translation,cutout"`` -> ``("translation", "cutout")``; ``None``/``""`` -> ``()``.
-
-    Raises:
-        InputError: an unknown name.
-    """
-    if not policy:
-        return ()
-    names = tuple(p.strip() for p in str(policy).split(",") if p.strip())
-    for name in names:
-        if name not in POLICIES:
-            raise InputError(f"expected augment names in {', '.join(POLICIES)}; received: {name!r}")
-    return names

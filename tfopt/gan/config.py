@@ -12,11 +12,8 @@ Example:
 """
 import dataclasses
 
-import keras
-
 from tfopt.core.errors import InputError
-from tfopt.gan.augment import parse_policy
-from tfopt.gan.losses import LOSSES
+from tfopt.gan.choices import LOSS_NAMES, parse_policy
 
 __all__ = ["ModelConfig", "DataConfig", "OptimizerConfig", "TrainConfig", "EvalConfig", "GANConfig", "OPTIMIZERS",
            "SECTIONS", "flat_name", "saved_identity", "parse_truncations", "make_optimizers"]
@@ -307,7 +304,7 @@ def _check(flat):
         for field in dataclasses.fields(section):
             if "choices" in field.metadata:
                 _choice(flat_name(field), flat[flat_name(field)], field.metadata["choices"])
-    _choice("loss", flat["loss"], tuple(LOSSES))
+    _choice("loss", flat["loss"], LOSS_NAMES)
     for name in ("image_size", "latent_dim", "k_d_steps", "batch_size", "checkpoint_every", "sample_every",
                  "log_every"):
         _int(name, flat[name])
@@ -368,6 +365,8 @@ def _int(name, value, minimum=1):
 
 def make_optimizers(config):
     """The ``(d_optimizer, g_optimizer)`` of a resolved config (call in the strategy scope)."""
+    import keras  # here, not at the top: reading a config (flag definitions do) does not load TensorFlow
+
     opt = config.optimizer
 
     def make(learning_rate):

@@ -15,9 +15,10 @@ Example:
 """
 import dataclasses
 
-from tfopt import nets
 from tfopt.core.errors import InputError
-from tfopt.gan import terms as T
+
+# The networks (tfopt.nets) and terms (tfopt.gan.terms) are imported where a model is built, not here:
+# the names and defaults are read before TensorFlow loads (bin/train_gan.py defines its flags from them).
 
 __all__ = ["ModelSpec", "register", "get", "names", "describe"]
 
@@ -90,6 +91,8 @@ class ModelSpec:
 
     def terms(self, config):
         """``(d_terms, g_terms)``: the adversarial pair of ``loss`` plus the penalties the config turns on."""
+        from tfopt.gan import terms as T
+
         m = config.model
         d_terms = [(1.0, T.d_adversarial(m.loss))]
         g_terms = [(1.0, T.g_adversarial(m.loss))]
@@ -158,6 +161,8 @@ def describe(config):
 
 
 def _dcgan(config, num_classes):
+    from tfopt import nets
+
     m, d = config.model, config.data
     common = dict(image_size=d.image_size, channels=d.channels, filters=m.filters, sync_batch_norm=m.sync_batch_norm,
                   categorical_codes=m.categorical_codes, num_classes=num_classes)
@@ -166,6 +171,8 @@ def _dcgan(config, num_classes):
 
 
 def _biggan(config, num_classes):
+    from tfopt import nets
+
     m, d = config.model, config.data
     common = dict(image_size=d.image_size, channels=d.channels, width=m.filters, num_classes=num_classes,
                   attention=m.attention)
@@ -175,6 +182,8 @@ def _biggan(config, num_classes):
 
 
 def _mlp(config, num_classes):
+    from tfopt import nets
+
     del num_classes
     shape = (config.data.image_size, config.data.image_size, config.data.channels)
     return (nets.build("mlp_generator", latent_dim=config.model.latent_dim, image_shape=shape),

@@ -13,7 +13,7 @@ import dataclasses
 
 from tfopt.core.errors import InputError
 from tfopt.core.fields import check_fields, choices
-from tfopt.gan.loss_names import LOSS_NAMES
+from tfopt.gan.choices import LOSS_NAMES
 
 __all__ = ["Pix2PixConfig", "title", "GENERATORS", "PATCHES", "OBJECTIVES", "TEST_MODES", "PAPER", "KIND"]
 
