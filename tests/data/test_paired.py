@@ -309,7 +309,7 @@ def test_a_failed_build_leaves_no_half_set(tmp_path, monkeypatch):
     monkeypatch.setattr(paired_sets, "_write_tiles", boom)
     with pytest.raises(RuntimeError):
         paired_sets.offline_set("labels2photo", image_size=16, num_classes=3, cache_dir=tmp_path)
-    assert [p for p in tmp_path.rglob("*") if p.is_file()] == []
+    assert os.listdir(tmp_path / "pix2pix") == []
 
 
 def test_edges2photo_with_hed_needs_the_models_hed_and_draws_its_probabilities(tmp_path):
