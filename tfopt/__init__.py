@@ -7,7 +7,7 @@ The most used entry points are re-exported here; they are imported on first use,
     model = tfopt.get_model("digits_cnn")
     res = tfopt.pgd(model, x, y, eps=0.3)
 """
-import importlib
+from tfopt._lazy import lazy_exports
 
 __version__ = "0.1.0"
 
@@ -29,9 +29,4 @@ _EXPORTS = {
 __all__ = ["__version__", *_EXPORTS]
 
 
-def __getattr__(name):
-    if name in _EXPORTS:
-        value = getattr(importlib.import_module(_EXPORTS[name]), name)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module 'tfopt' has no attribute {name!r}")
+__getattr__ = lazy_exports(__name__, _EXPORTS)

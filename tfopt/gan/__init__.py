@@ -9,7 +9,7 @@ Example:
     # your own data: a folder of PNGs, or any tf.data.Dataset
     gan.train(gan.GANConfig.from_flat(dataset="my_pngs/", image_size=64), "runs/mine")
 """
-import importlib
+from tfopt._lazy import lazy_exports
 
 # name -> module that defines it; imported on first use, so reading a config or a loss name (flag
 # definitions do) does not load TensorFlow.
@@ -20,8 +20,8 @@ _EXPORTS = {
     "load_generator": "tfopt.gan.io", "save_generator": "tfopt.gan.io", "LOSSES": "tfopt.gan.losses",
     "get_loss": "tfopt.gan.losses", "GAN": "tfopt.gan.models", "Term": "tfopt.gan.terms",
     "build_gan": "tfopt.gan.trainer", "make_dataset": "tfopt.gan.trainer", "train": "tfopt.gan.trainer",
+    "terms": "tfopt.gan.terms",
 }
-_SUBMODULES = ("terms",)
 
 __all__ = [
     "GAN",
@@ -46,12 +46,4 @@ __all__ = [
 ]
 
 
-def __getattr__(name):
-    if name in _EXPORTS:
-        value = getattr(importlib.import_module(_EXPORTS[name]), name)
-    elif name in _SUBMODULES:
-        value = importlib.import_module(f"{__name__}.{name}")
-    else:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    globals()[name] = value
-    return value
+__getattr__ = lazy_exports(__name__, _EXPORTS)
