@@ -12,6 +12,7 @@ import atexit
 import os
 import pickle
 import shutil
+import sys
 import tempfile
 import textwrap
 
@@ -29,9 +30,13 @@ if os.environ.get("PYTEST_XDIST_WORKER_COUNT"):
     from tfopt.core.threads import share_cores
 
     share_cores(int(os.environ["PYTEST_XDIST_WORKER_COUNT"]), keep_set=True)
+# Test modules import tests/forked.py as `forked` (the binaries' runs, forked from a server with TensorFlow loaded).
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import numpy as np
 import pytest
+
+import forked
 
 
 @pytest.fixture(scope="session")
@@ -169,12 +174,9 @@ def start_binary(tmp_path):
 
 @pytest.fixture
 def run_binary(tmp_path):
-    """``run_binary(name, *args)``: bin/<name>.py run to the end in ``tmp_path`` (a CompletedProcess)."""
-    import subprocess
-    import sys
-
+    """``run_binary(name, *args)``: bin/<name>.py run to the end in ``tmp_path`` (a CompletedProcess; forked.run)."""
     def run(name, *args, timeout=300):
-        return subprocess.run([sys.executable, os.path.join(ROOT, "bin", f"{name}.py"), *args], capture_output=True,
+        return forked.run([sys.executable, os.path.join(ROOT, "bin", f"{name}.py"), *args], capture_output=True,
                               text=True, env=_binary_env(tmp_path), cwd=tmp_path, timeout=timeout)
     return run
 
@@ -222,13 +224,11 @@ def run_program():
     TF_CONFIG), which must exit 0; returns the JSON it printed after ``RESULT `` on its last such line. For what
     must start in a fresh process (logical CPU devices, a strategy)."""
     import json
-    import subprocess
-    import sys
 
     def run(source, *args, timeout=300):
         env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2", "PYTHONPATH": ROOT}
         env.pop("TF_CONFIG", None)
-        done = subprocess.run([sys.executable, "-c", source, *map(str, args)], capture_output=True, text=True,
+        done = forked.run([sys.executable, "-c", source, *map(str, args)], capture_output=True, text=True,
                               env=env, cwd=ROOT, timeout=timeout)
         assert done.returncode == 0, done.stderr[-3000:]
         lines = [line for line in done.stdout.splitlines() if line.startswith("RESULT ")]

@@ -18,6 +18,8 @@ import pytest
 from tfopt import distribute
 from tfopt.core.errors import InputError
 
+import forked  # tests/forked.py
+
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 
 _COMMON = textwrap.dedent("""
@@ -101,7 +103,7 @@ def _result(stdout):
 
 
 def test_one_device_and_two_mirrored_replicas_take_the_same_step():
-    done = subprocess.run([sys.executable, "-c", _MIRRORED], capture_output=True, text=True, env=_env(),
+    done = forked.run([sys.executable, "-c", _MIRRORED], capture_output=True, text=True, env=_env(),
                           cwd=ROOT, timeout=300)
     assert done.returncode == 0, done.stderr[-3000:]
     out = _result(done.stdout)

@@ -2,12 +2,13 @@
 import json
 import os
 import pathlib
-import subprocess
 import sys
 
 import keras
 import numpy as np
 import pytest
+
+import forked  # tests/forked.py
 
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
@@ -23,7 +24,7 @@ def model_file(digits_cache):
 
 def _run(*args, tmp_path):
     env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2", "TFOPT_CACHE": str(tmp_path / "cache")}
-    return subprocess.run([sys.executable, str(ROOT / "bin" / "attack.py"), *args], capture_output=True, text=True,
+    return forked.run([sys.executable, str(ROOT / "bin" / "attack.py"), *args], capture_output=True, text=True,
                           env=env, cwd=tmp_path, timeout=300)
 
 

@@ -2,19 +2,20 @@
 import json
 import os
 import pathlib
-import subprocess
 import sys
 
 import keras
 import numpy as np
 import pytest
 
+import forked  # tests/forked.py
+
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 
 
 def _run(binary, *args, cwd):
     env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2", "TFOPT_CACHE": str(cwd / "cache")}
-    return subprocess.run([sys.executable, str(ROOT / "bin" / binary), *args], capture_output=True, text=True,
+    return forked.run([sys.executable, str(ROOT / "bin" / binary), *args], capture_output=True, text=True,
                           env=env, cwd=cwd, timeout=300)
 
 

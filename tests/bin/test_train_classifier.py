@@ -2,15 +2,16 @@
 import json
 import os
 import pathlib
-import subprocess
 import sys
+
+import forked  # tests/forked.py
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 
 
 def _run(*args, tmp_path):
     env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2", "TFOPT_CACHE": str(tmp_path / "cache")}
-    return subprocess.run([sys.executable, str(ROOT / "bin" / "train_classifier.py"), *args],
+    return forked.run([sys.executable, str(ROOT / "bin" / "train_classifier.py"), *args],
                           capture_output=True, text=True, env=env, cwd=tmp_path, timeout=300)
 
 

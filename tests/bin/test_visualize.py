@@ -2,7 +2,6 @@
 import json
 import os
 import pathlib
-import subprocess
 import sys
 
 import numpy as np
@@ -10,12 +9,14 @@ import pytest
 
 from tfopt.visualize.common import pairwise_rms, total_variation
 
+import forked  # tests/forked.py
+
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 
 
 def _run(*args, cwd, cache):
     env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2", "TFOPT_CACHE": str(cache)}
-    return subprocess.run([sys.executable, str(ROOT / "bin" / "visualize.py"), *args, "--quiet"],
+    return forked.run([sys.executable, str(ROOT / "bin" / "visualize.py"), *args, "--quiet"],
                           capture_output=True, text=True, env=env, cwd=cwd, timeout=300)
 
 

@@ -6,7 +6,6 @@ a few dozen steps to real photo crops so that PSNR numbers mean something.
 """
 import importlib.util
 import pathlib
-import subprocess
 import sys
 
 import keras
@@ -14,6 +13,8 @@ import numpy as np
 import pytest
 
 from tfopt import export
+
+import forked  # tests/forked.py
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 PYTHON = sys.executable
@@ -31,12 +32,12 @@ def client():
 
 
 def _run(args):
-    return subprocess.run([str(a) for a in args], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    return forked.run([str(a) for a in args], cwd=ROOT, capture_output=True, text=True, timeout=300)
 
 
 @pytest.fixture(scope="session")
 def run():
-    """Runs a command (list) in a fresh process from the repo root; returns CompletedProcess."""
+    """Runs a command (list) from the repo root, as forked.run does; returns CompletedProcess."""
     return _run
 
 

@@ -1,7 +1,6 @@
 """An AttnGAN text2image.keras (raw captions in, the generator fed words, sentence and mask) exports like any
 text-to-image model: SavedModel and TFLite (its image part) match Keras, and the .keras reloads in a fresh process."""
 import json
-import subprocess
 import sys
 
 import keras
@@ -10,6 +9,8 @@ import pytest
 import tensorflow as tf
 
 from tfopt import export
+
+import forked  # tests/forked.py
 
 VOCAB = ["a", "background", "blue", "green", "on", "red", "seven", "thick", "thin", "three"]
 CAPTIONS = ["a thick red seven on blue", "thin green three", "a blue background", "seven on red"]
@@ -70,7 +71,7 @@ def test_attngan_keras_file_reloads_in_a_fresh_process(model, tmp_path):
                "captions, z = tf.constant(json.loads(sys.argv[2])), tf.constant(np.load(sys.argv[3]))\n"
                "out = model([captions, z], training=False)\n"
                "np.save(sys.argv[4], out.numpy())\n")
-    done = subprocess.run([sys.executable, "-c", program, str(path), json.dumps(CAPTIONS[:2]), str(tmp_path / "z.npy"),
+    done = forked.run([sys.executable, "-c", program, str(path), json.dumps(CAPTIONS[:2]), str(tmp_path / "z.npy"),
                            str(tmp_path / "out.npy")], capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr[-2000:]
     expected = model([tf.constant(CAPTIONS[:2]), tf.constant(z)], training=False).numpy()

@@ -3,12 +3,13 @@ import json
 import os
 import pathlib
 import re
-import subprocess
 import sys
 
 import numpy as np
 import pytest
 from PIL import Image
+
+import forked  # tests/forked.py
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 TINY = ["--filters=4", "--latent_dim=8", "--categorical_codes=3", "--batch_size=8", "--log_every=2",
@@ -49,13 +50,13 @@ def run_dir(tmp_path_factory, digits_cache, kill_after_checkpoint):
     run = tmp_path_factory.mktemp("gan") / "run"
     flags = [f"--output={run}", "--steps=40", "--checkpoint_every=2", "--eval_samples=0", *TINY]
     program = kill_after_checkpoint("bin/train_gan.py", "tfopt.gan.callbacks")
-    killed = subprocess.run([sys.executable, "-c", program, "4", *flags], capture_output=True,
+    killed = forked.run([sys.executable, "-c", program, "4", *flags], capture_output=True,
                             text=True, env=_env(), cwd=ROOT, timeout=300)
     assert killed.returncode == -9, killed.stderr[-2000:]  # SIGKILL: no clean-up ran
     killed_at = _latest_step(run)
     assert killed_at == 4, killed.stderr[-2000:]
     assert not (run / "summary.json").exists()
-    resumed = subprocess.run(_cmd("train_gan.py", *flags[:-1], "--eval_samples=100"), capture_output=True,
+    resumed = forked.run(_cmd("train_gan.py", *flags[:-1], "--eval_samples=100"), capture_output=True,
                              text=True, env=_env(), cwd=ROOT, timeout=300)
     assert resumed.returncode == 0, resumed.stderr[-3000:]
     return run, killed_at
@@ -89,7 +90,7 @@ def test_run_directory_holds_every_output(run_dir):
 def test_generate_writes_npz_and_png(run_dir, tmp_path):
     run, _ = run_dir
     out = tmp_path / "samples"
-    done = subprocess.run(_cmd("generate.py", f"--checkpoint={run}", "--num=12", "--seed=3", f"--output={out}",
+    done = forked.run(_cmd("generate.py", f"--checkpoint={run}", "--num=12", "--seed=3", f"--output={out}",
                                "--quiet"), capture_output=True, text=True, env=_env(), cwd=ROOT, timeout=180)
     assert done.returncode == 0, done.stderr[-2000:]
     data = np.load(out / "images.npz")
@@ -102,17 +103,17 @@ def test_generate_writes_npz_and_png(run_dir, tmp_path):
 def test_bad_input_exits_2_with_one_line_and_leaves_runs_alone(run_dir, tmp_path):
     run, _ = run_dir
     before = (run / "summary.json").stat().st_mtime_ns
-    other = subprocess.run(_cmd("train_gan.py", f"--output={run}", "--loss=hinge", *TINY), capture_output=True,
+    other = forked.run(_cmd("train_gan.py", f"--output={run}", "--loss=hinge", *TINY), capture_output=True,
                            text=True, env=_env(), cwd=ROOT, timeout=180)
     assert other.returncode == 2
     lines = other.stderr.strip().splitlines()
     assert len(lines) == 1 and "expected the same config" in lines[0] and "loss='non_saturating'->'hinge'" in lines[0]
     assert (run / "summary.json").stat().st_mtime_ns == before
     fresh = tmp_path / "fresh"
-    bad = subprocess.run(_cmd("train_gan.py", f"--output={fresh}", "--k_d_steps=0"), capture_output=True,
+    bad = forked.run(_cmd("train_gan.py", f"--output={fresh}", "--k_d_steps=0"), capture_output=True,
                          text=True, env=_env(), cwd=ROOT, timeout=180)
     assert bad.returncode == 2 and "k_d_steps" in bad.stderr and len(bad.stderr.strip().splitlines()) == 1
-    codes = subprocess.run(_cmd("train_gan.py", f"--output={fresh}", "--latent_dim=8"), capture_output=True,
+    codes = forked.run(_cmd("train_gan.py", f"--output={fresh}", "--latent_dim=8"), capture_output=True,
                            text=True, env=_env(), cwd=ROOT, timeout=180)  # the default 40 codes need latent > 40
     assert codes.returncode == 2 and "categorical_codes=40" in codes.stderr
     assert len(codes.stderr.strip().splitlines()) == 1
@@ -121,14 +122,14 @@ def test_bad_input_exits_2_with_one_line_and_leaves_runs_alone(run_dir, tmp_path
 
 def test_class_conditional_run_draws_the_classes_asked_for(tmp_path, digits_cache):
     run, out = tmp_path / "cdcgan", tmp_path / "sevens"
-    done = subprocess.run(_cmd("train_gan.py", f"--output={run}", "--model=cdcgan", "--steps=4", "--filters=4",
+    done = forked.run(_cmd("train_gan.py", f"--output={run}", "--model=cdcgan", "--steps=4", "--filters=4",
                                "--latent_dim=6", "--batch_size=8", "--eval_samples=100", "--quiet"),
                           capture_output=True, text=True, env=_env(), cwd=ROOT, timeout=300)
     assert done.returncode == 0, done.stderr[-3000:]
     summary = json.loads((run / "summary.json").read_text())
     assert summary["model"]["title"].startswith("class-conditional DCGAN") and 0 <= summary["class_accuracy"] <= 1
     assert summary["data"]["num_classes"] == 10
-    done = subprocess.run(_cmd("generate.py", f"--checkpoint={run}", "--num=6", "--labels=7", "--truncation=0.5",
+    done = forked.run(_cmd("generate.py", f"--checkpoint={run}", "--num=6", "--labels=7", "--truncation=0.5",
                                f"--output={out}", "--quiet"), capture_output=True, text=True, env=_env(), cwd=ROOT,
                           timeout=180)
     assert done.returncode == 0, done.stderr[-2000:]
@@ -136,7 +137,7 @@ def test_class_conditional_run_draws_the_classes_asked_for(tmp_path, digits_cach
     assert data["images"].shape == (6, 32, 32, 1) and data["labels"].tolist() == [7] * 6
     assert np.abs(data["z"]).max() <= 0.5 and len(np.unique(data["z"])) == data["z"].size  # resampled, not clipped
     for bad_flags, message in ((["--labels=12"], "0..9"), (["--truncation=-1"], "truncation=-1")):
-        bad = subprocess.run(_cmd("generate.py", f"--checkpoint={run}", *bad_flags, f"--output={tmp_path / 'x'}"),
+        bad = forked.run(_cmd("generate.py", f"--checkpoint={run}", *bad_flags, f"--output={tmp_path / 'x'}"),
                              capture_output=True, text=True, env=_env(), cwd=ROOT, timeout=180)
         assert bad.returncode == 2 and message in bad.stderr and len(bad.stderr.strip().splitlines()) == 1
     assert not (tmp_path / "x").exists()
@@ -144,7 +145,7 @@ def test_class_conditional_run_draws_the_classes_asked_for(tmp_path, digits_cach
 
 def test_biggan_run_sweeps_truncations_and_its_export_refuses_bad_labels(tmp_path, digits_cache, capsys):
     run = tmp_path / "biggan"
-    done = subprocess.run(_cmd("train_gan.py", f"--output={run}", "--model=biggan", "--steps=2", "--filters=4",
+    done = forked.run(_cmd("train_gan.py", f"--output={run}", "--model=biggan", "--steps=2", "--filters=4",
                                "--image_size=8", "--latent_dim=8", "--embed_dim=4", "--batch_size=8",
                                "--eval_samples=60", "--truncations=1,0.5", "--quiet"),
                           capture_output=True, text=True, env=_env(), cwd=ROOT, timeout=300)
@@ -156,7 +157,7 @@ def test_biggan_run_sweeps_truncations_and_its_export_refuses_bad_labels(tmp_pat
     assert (run / "truncation.png").is_file() and (run / "truncation_fid.png").is_file()
     assert "g_ortho" in summary["final_losses"]
     out = tmp_path / "served"
-    done = subprocess.run(_cmd("export.py", f"--checkpoint={run}", f"--output={out}",
+    done = forked.run(_cmd("export.py", f"--checkpoint={run}", f"--output={out}",
                                "--formats=saved_model,tflite_fp32", "--nowarmup", "--quiet"),
                           capture_output=True, text=True, env=_env(), cwd=ROOT, timeout=300)
     assert done.returncode == 0, done.stderr[-3000:]
@@ -165,7 +166,7 @@ def test_biggan_run_sweeps_truncations_and_its_export_refuses_bad_labels(tmp_pat
     # A fresh process answers a REST payload that asks for classes 3 and 7 at truncation 0.5, and refuses class 10.
     version = out / "biggan" / "1"
     request, response = tmp_path / "request.json", tmp_path / "response.json"
-    asked = subprocess.run([sys.executable, str(ROOT / "export" / "client.py"), "--mode=local",
+    asked = forked.run([sys.executable, str(ROOT / "export" / "client.py"), "--mode=local",
                             f"--model_dir={version}", "--labels=3,7", "--signature=truncated", "--truncation=0.5",
                             f"--save_request={request}", f"--save_response={response}",
                             f"--output={tmp_path / 'asked.png'}"],
@@ -191,7 +192,7 @@ def test_biggan_run_sweeps_truncations_and_its_export_refuses_bad_labels(tmp_pat
 
 def test_bad_network_arguments_leave_no_run_directory(tmp_path):
     out = tmp_path / "never"
-    done = subprocess.run(_cmd("train_gan.py", f"--output={out}", "--model=biggan", "--image_size=16",
+    done = forked.run(_cmd("train_gan.py", f"--output={out}", "--model=biggan", "--image_size=16",
                                "--latent_dim=32", "--quiet"), capture_output=True, text=True, env=_env(), cwd=ROOT,
                           timeout=180)
     assert done.returncode == 2 and "latent_dim divisible by 3" in done.stderr

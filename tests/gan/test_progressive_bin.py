@@ -2,12 +2,13 @@
 and one device vs two replicas inside a fade-in."""
 import json
 import re
-import subprocess
 import sys
 import textwrap
 
 import numpy as np
 import pytest
+
+import forked  # tests/forked.py
 
 TINY = ["--model=progressive", "--resolution=8", "--filters=8", "--latent_dim=8", "--batch_size=8", "--stage_batch=",
         "--fade_images=32", "--stable_images=32", "--checkpoint_every=2", "--log_every=2", "--sample_every=100",
@@ -25,12 +26,12 @@ def run_dir(tmp_path_factory, digits_cache, kill_after_checkpoint):
     run = tmp_path_factory.mktemp("pggan") / "run"
     flags = [f"--output={run}", "--eval_samples=100", "--fid_every=4", *TINY]
     program = kill_after_checkpoint("bin/train_gan.py", "tfopt.training.callbacks")
-    killed = subprocess.run([sys.executable, "-c", program, "6", *flags], capture_output=True, text=True, env=env,
+    killed = forked.run([sys.executable, "-c", program, "6", *flags], capture_output=True, text=True, env=env,
                             cwd=root, timeout=300)
     assert killed.returncode == -9, killed.stderr[-2000:]
     assert re.search(r'model_checkpoint_path: "ckpt-6"', (run / "ckpt" / "checkpoint").read_text())
     assert not (run / "summary.json").exists()
-    resumed = subprocess.run([sys.executable, str(root / "bin" / "train_gan.py"), *flags], capture_output=True,
+    resumed = forked.run([sys.executable, str(root / "bin" / "train_gan.py"), *flags], capture_output=True,
                              text=True, env=env, cwd=root, timeout=300)
     assert resumed.returncode == 0, resumed.stderr[-3000:]
     return run

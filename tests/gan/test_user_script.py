@@ -3,11 +3,12 @@ import json
 import os
 import pathlib
 import re
-import subprocess
 import sys
 
 import numpy as np
 from PIL import Image
+
+import forked  # tests/forked.py
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 _SECTION = "## Your own images, in Python"
@@ -37,7 +38,7 @@ def test_the_script_is_at_most_12_lines_and_trains_with_the_full_trainer(tmp_pat
         assert old in script, old
         script = script.replace(old, new)
     env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2", "PYTHONPATH": str(ROOT)}
-    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env, cwd=tmp_path,
+    done = forked.run([sys.executable, "-c", script], capture_output=True, text=True, env=env, cwd=tmp_path,
                           timeout=300)
     assert done.returncode == 0, done.stderr[-3000:]
     assert done.stdout.startswith("DCGAN FID "), done.stdout  # the paper's model: no extras off the digits

@@ -3,12 +3,13 @@ import json
 import os
 import pathlib
 import re
-import subprocess
 import sys
 
 import numpy as np
 import pytest
 from PIL import Image
+
+import forked  # tests/forked.py
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 # 16 px labels2photo (built in the session's private cache), tiny networks, eager steps (no XLA compile).
@@ -22,7 +23,7 @@ def _cmd(binary, *args):
 
 def _run(args, **kwargs):
     env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2", "PYTHONPATH": str(ROOT)}
-    return subprocess.run(args, capture_output=True, text=True, env=env, cwd=ROOT, timeout=400, **kwargs)
+    return forked.run(args, capture_output=True, text=True, env=env, cwd=ROOT, timeout=400, **kwargs)
 
 
 def _latest_step(run):

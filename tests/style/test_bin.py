@@ -3,10 +3,11 @@ import json
 import os
 import pathlib
 import re
-import subprocess
 import sys
 
 import pytest
+
+import forked  # tests/forked.py
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 TINY = ["--style=ihc", "--batch_size=1", "--crop_size=32", "--style_size=48", "--filters=4,8,8",
@@ -16,7 +17,7 @@ TINY = ["--style=ihc", "--batch_size=1", "--crop_size=32", "--style_size=48", "-
 
 def _run(*args):
     env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2", "PYTHONPATH": str(ROOT)}
-    return subprocess.run([sys.executable, *args], capture_output=True, text=True, env=env, cwd=ROOT, timeout=300)
+    return forked.run([sys.executable, *args], capture_output=True, text=True, env=env, cwd=ROOT, timeout=300)
 
 
 def _latest_step(run):

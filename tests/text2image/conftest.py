@@ -1,10 +1,11 @@
 """Fixtures of the text-to-image binaries' tests: a per-module cache and a way to run a binary with it."""
 import os
-import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+
+import forked  # tests/forked.py
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -23,7 +24,7 @@ def run_bin(env):
     """``run_bin(binary, *args, timeout=600)``: runs ``bin/<binary>`` in ``env``; the finished process."""
 
     def run(binary, *args, timeout=600):
-        return subprocess.run([sys.executable, str(ROOT / "bin" / binary), *args], capture_output=True, text=True,
+        return forked.run([sys.executable, str(ROOT / "bin" / binary), *args], capture_output=True, text=True,
                               env=env, cwd=ROOT, timeout=timeout)
 
     return run

@@ -2,12 +2,13 @@
 resume, sentences in (unknown words named), bad input refused in one line with exit 2 and nothing written."""
 import json
 import re
-import subprocess
 import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
+
+import forked  # tests/forked.py
 
 ROOT = Path(__file__).resolve().parents[2]
 TINY = ["--steps=6", "--batch_size=8", "--train_images=64", "--checkpoint_every=2", "--log_every=2", "--sample_every=100",
@@ -20,7 +21,7 @@ def run_dir(tmp_path_factory, env, kill_after_checkpoint, run_bin):
     run = tmp_path_factory.mktemp("int_cls") / "run"
     flags = [f"--output={run}", "--model=gan_int_cls", *TINY]
     program = kill_after_checkpoint("bin/train_text2image.py", "tfopt.training.callbacks")
-    killed = subprocess.run([sys.executable, "-c", program, "4", *flags], capture_output=True, text=True, env=env,
+    killed = forked.run([sys.executable, "-c", program, "4", *flags], capture_output=True, text=True, env=env,
                             cwd=ROOT, timeout=600)
     assert killed.returncode == -9, killed.stderr[-2000:]
     assert re.search(r'model_checkpoint_path: "ckpt-4"', (run / "gan" / "ckpt" / "checkpoint").read_text())
