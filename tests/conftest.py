@@ -160,19 +160,6 @@ def _binary_env(tmp_path):
 
 
 @pytest.fixture
-def start_binary(tmp_path):
-    """``start_binary(name, *args)``: bin/<name>.py started in ``tmp_path`` with its own cache (a Popen)."""
-    import subprocess
-    import sys
-
-    def start(name, *args):
-        return subprocess.Popen([sys.executable, os.path.join(ROOT, "bin", f"{name}.py"), *args],
-                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                                env=_binary_env(tmp_path), cwd=tmp_path)
-    return start
-
-
-@pytest.fixture
 def run_binary(tmp_path):
     """``run_binary(name, *args)``: bin/<name>.py run to the end in ``tmp_path`` (a CompletedProcess; forked.run)."""
     def run(name, *args, timeout=300):
@@ -199,19 +186,17 @@ def digits_batch():
 
 
 @pytest.fixture
-def expect_refusals(start_binary, tmp_path):
-    """``expect_refusals(name, {case: (args, message)})``: runs every case of bin/<name>.py side by side (each
-    is mostly TensorFlow's import) and checks each exits 2 with one stderr line holding ``message``, leaving no
-    output directory behind. Returns {case: that line}."""
+def expect_refusals(run_binary, tmp_path):
+    """``expect_refusals(name, {case: (args, message)})``: runs every case of bin/<name>.py (one after another, each
+    in ``run_binary``) and checks each exits 2 with one stderr line holding ``message``, leaving no output directory
+    behind. Returns {case: that line}."""
     def check(name, cases):
-        procs = {case: start_binary(name, f"--output={tmp_path / f'run{i}'}", *args)
-                 for i, (case, (args, _)) in enumerate(cases.items())}
         lines = {}
-        for case, proc in procs.items():
-            _, stderr = proc.communicate(timeout=300)
-            assert proc.returncode == 2, (case, stderr[-2000:])
-            found = stderr.strip().splitlines()
-            assert len(found) == 1 and cases[case][1] in found[0], (case, stderr)
+        for i, (case, (args, message)) in enumerate(cases.items()):
+            done = run_binary(name, f"--output={tmp_path / f'run{i}'}", *args)
+            assert done.returncode == 2, (case, done.stderr[-2000:])
+            found = done.stderr.strip().splitlines()
+            assert len(found) == 1 and message in found[0], (case, done.stderr)
             lines[case] = found[0]
         assert not [p for p in tmp_path.iterdir() if p.name.startswith("run")]
         return lines

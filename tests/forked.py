@@ -112,15 +112,14 @@ def _serve():
         pid = os.fork()
         if pid == 0:
             answers.close()
-            _child(request)  # ends in SystemExit or in the program's own exception, as a process would
+            _child(request)  # never returns
         print(json.dumps({"pid": pid}), file=answers, flush=True)
         _, status = os.waitpid(pid, 0)
         print(json.dumps({"returncode": os.waitstatus_to_exitcode(status)}), file=answers, flush=True)
 
 
 def _child(request):
-    import runpy
-
+    """Runs the request's program in this forked child, then ends it (never returns)."""
     os.dup2(os.open(os.devnull, os.O_RDONLY), 0)
     for fd, path in ((1, request["stdout"]), (2, request["stderr"])):
         target = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
@@ -129,21 +128,45 @@ def _child(request):
     os.chdir(request["cwd"])
     os.environ.clear()
     os.environ.update(request["env"])
+    try:
+        _program(request["argv"])
+        code = 0
+    except SystemExit as stop:  # what the interpreter does with it at exit
+        code = stop.code if isinstance(stop.code, int) else 0 if stop.code is None else 1
+        if not isinstance(stop.code, (int, type(None))):
+            print(stop.code, file=sys.stderr)
+    except BaseException:
+        sys.excepthook(*sys.exc_info())
+        code = 1
+    # An interpreter's exit, but for its teardown of every module (1.3-1.6 s with TensorFlow loaded, nothing a
+    # program sees): wait for non-daemon threads, run the atexit functions, flush the standard streams.
+    import atexit
+    import threading
+
+    threading._shutdown()
+    atexit._run_exitfuncs()
+    for stream in (sys.stdout, sys.stderr):
+        stream.flush()
+    os._exit(code)
+
+
+def _program(argv):
+    """``python *argv`` from here on: a script run as __main__, or ``-c`` source."""
     extra = [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p and p not in sys.path]
-    argv = request["argv"]
     if argv[0] == "-c":
-        sys.argv = ["-c", *argv[2:]]
-        sys.path[:1] = ["", *extra]
         import types
 
+        sys.argv = ["-c", *argv[2:]]
+        sys.path[:1] = ["", *extra]
         main = types.ModuleType("__main__")  # a bare __main__, as ``python -c`` gives (not this file's)
         sys.modules["__main__"] = main
         exec(compile(argv[1], "<string>", "exec"), vars(main))
     else:
+        import runpy
+
         sys.argv = list(argv)
         sys.path[:1] = [os.path.dirname(os.path.abspath(argv[0])), *extra]
         runpy.run_path(argv[0], run_name="__main__")
-    sys.exit(0)
 
 
 if __name__ == "__main__":
