@@ -164,7 +164,7 @@ def run_binary(tmp_path):
     """``run_binary(name, *args)``: bin/<name>.py run to the end in ``tmp_path`` (a CompletedProcess; forked.run)."""
     def run(name, *args, timeout=300):
         return forked.run([sys.executable, os.path.join(ROOT, "bin", f"{name}.py"), *args], capture_output=True,
-                              text=True, env=_binary_env(tmp_path), cwd=tmp_path, timeout=timeout)
+                          text=True, env=_binary_env(tmp_path), cwd=tmp_path, timeout=timeout)
     return run
 
 
@@ -214,7 +214,7 @@ def run_program():
         env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2", "PYTHONPATH": ROOT}
         env.pop("TF_CONFIG", None)
         done = forked.run([sys.executable, "-c", source, *map(str, args)], capture_output=True, text=True,
-                              env=env, cwd=ROOT, timeout=timeout)
+                          env=env, cwd=ROOT, timeout=timeout)
         assert done.returncode == 0, done.stderr[-3000:]
         lines = [line for line in done.stdout.splitlines() if line.startswith("RESULT ")]
         assert lines, done.stdout[-2000:]

@@ -104,7 +104,7 @@ def _result(stdout):
 
 def test_one_device_and_two_mirrored_replicas_take_the_same_step():
     done = forked.run([sys.executable, "-c", _MIRRORED], capture_output=True, text=True, env=_env(),
-                          cwd=ROOT, timeout=300)
+                      cwd=ROOT, timeout=300)
     assert done.returncode == 0, done.stderr[-3000:]
     out = _result(done.stdout)
     assert set(out) == {"dcgan_wasserstein", "dcgan_hinge", "biggan_hinge"}

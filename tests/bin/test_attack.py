@@ -25,7 +25,7 @@ def model_file(digits_cache):
 def _run(*args, tmp_path):
     env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2", "TFOPT_CACHE": str(tmp_path / "cache")}
     return forked.run([sys.executable, str(ROOT / "bin" / "attack.py"), *args], capture_output=True, text=True,
-                          env=env, cwd=tmp_path, timeout=300)
+                      env=env, cwd=tmp_path, timeout=300)
 
 
 def test_targeted_run_writes_files_whose_numbers_repredict(model_file, tmp_path):

@@ -14,7 +14,7 @@ ROOT = pathlib.Path(__file__).resolve().parents[2]
 def _run(*args, cwd, cache):
     env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2", "TFOPT_CACHE": str(cache)}
     return forked.run([sys.executable, str(ROOT / "bin" / "dream.py"), *args, "--quiet"],
-                          capture_output=True, text=True, env=env, cwd=cwd, timeout=300)
+                      capture_output=True, text=True, env=env, cwd=cwd, timeout=300)
 
 
 def test_dream_writes_the_dream_the_same_size_as_the_photo(tmp_path, digits_cache):

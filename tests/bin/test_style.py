@@ -16,7 +16,7 @@ ROOT = pathlib.Path(__file__).resolve().parents[2]
 def _run(binary, *args, cwd):
     env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2", "TFOPT_CACHE": str(cwd / "cache")}
     return forked.run([sys.executable, str(ROOT / "bin" / binary), *args], capture_output=True, text=True,
-                          env=env, cwd=cwd, timeout=300)
+                      env=env, cwd=cwd, timeout=300)
 
 
 def test_style_smoke_run_writes_images_and_summary(tmp_path):

@@ -12,7 +12,7 @@ ROOT = pathlib.Path(__file__).resolve().parents[2]
 def _run(*args, tmp_path):
     env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2", "TFOPT_CACHE": str(tmp_path / "cache")}
     return forked.run([sys.executable, str(ROOT / "bin" / "train_classifier.py"), *args],
-                          capture_output=True, text=True, env=env, cwd=tmp_path, timeout=300)
+                      capture_output=True, text=True, env=env, cwd=tmp_path, timeout=300)
 
 
 def test_one_epoch_writes_model_summary_and_pngs(tmp_path):

@@ -17,7 +17,7 @@ ROOT = pathlib.Path(__file__).resolve().parents[2]
 def _run(*args, cwd, cache):
     env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2", "TFOPT_CACHE": str(cache)}
     return forked.run([sys.executable, str(ROOT / "bin" / "visualize.py"), *args, "--quiet"],
-                          capture_output=True, text=True, env=env, cwd=cwd, timeout=300)
+                      capture_output=True, text=True, env=env, cwd=cwd, timeout=300)
 
 
 def _load(out):

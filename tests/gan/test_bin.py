@@ -51,13 +51,13 @@ def run_dir(tmp_path_factory, digits_cache, kill_after_checkpoint):
     flags = [f"--output={run}", "--steps=40", "--checkpoint_every=2", "--eval_samples=0", *TINY]
     program = kill_after_checkpoint("bin/train_gan.py", "tfopt.gan.callbacks")
     killed = forked.run([sys.executable, "-c", program, "4", *flags], capture_output=True,
-                            text=True, env=_env(), cwd=ROOT, timeout=300)
+                        text=True, env=_env(), cwd=ROOT, timeout=300)
     assert killed.returncode == -9, killed.stderr[-2000:]  # SIGKILL: no clean-up ran
     killed_at = _latest_step(run)
     assert killed_at == 4, killed.stderr[-2000:]
     assert not (run / "summary.json").exists()
     resumed = forked.run(_cmd("train_gan.py", *flags[:-1], "--eval_samples=100"), capture_output=True,
-                             text=True, env=_env(), cwd=ROOT, timeout=300)
+                         text=True, env=_env(), cwd=ROOT, timeout=300)
     assert resumed.returncode == 0, resumed.stderr[-3000:]
     return run, killed_at
 
@@ -104,17 +104,17 @@ def test_bad_input_exits_2_with_one_line_and_leaves_runs_alone(run_dir, tmp_path
     run, _ = run_dir
     before = (run / "summary.json").stat().st_mtime_ns
     other = forked.run(_cmd("train_gan.py", f"--output={run}", "--loss=hinge", *TINY), capture_output=True,
-                           text=True, env=_env(), cwd=ROOT, timeout=180)
+                       text=True, env=_env(), cwd=ROOT, timeout=180)
     assert other.returncode == 2
     lines = other.stderr.strip().splitlines()
     assert len(lines) == 1 and "expected the same config" in lines[0] and "loss='non_saturating'->'hinge'" in lines[0]
     assert (run / "summary.json").stat().st_mtime_ns == before
     fresh = tmp_path / "fresh"
     bad = forked.run(_cmd("train_gan.py", f"--output={fresh}", "--k_d_steps=0"), capture_output=True,
-                         text=True, env=_env(), cwd=ROOT, timeout=180)
+                     text=True, env=_env(), cwd=ROOT, timeout=180)
     assert bad.returncode == 2 and "k_d_steps" in bad.stderr and len(bad.stderr.strip().splitlines()) == 1
     codes = forked.run(_cmd("train_gan.py", f"--output={fresh}", "--latent_dim=8"), capture_output=True,
-                           text=True, env=_env(), cwd=ROOT, timeout=180)  # the default 40 codes need latent > 40
+                       text=True, env=_env(), cwd=ROOT, timeout=180)  # the default 40 codes need latent > 40
     assert codes.returncode == 2 and "categorical_codes=40" in codes.stderr
     assert len(codes.stderr.strip().splitlines()) == 1
     assert not fresh.exists()
@@ -124,21 +124,21 @@ def test_class_conditional_run_draws_the_classes_asked_for(tmp_path, digits_cach
     run, out = tmp_path / "cdcgan", tmp_path / "sevens"
     done = forked.run(_cmd("train_gan.py", f"--output={run}", "--model=cdcgan", "--steps=4", "--filters=4",
                                "--latent_dim=6", "--batch_size=8", "--eval_samples=100", "--quiet"),
-                          capture_output=True, text=True, env=_env(), cwd=ROOT, timeout=300)
+                      capture_output=True, text=True, env=_env(), cwd=ROOT, timeout=300)
     assert done.returncode == 0, done.stderr[-3000:]
     summary = json.loads((run / "summary.json").read_text())
     assert summary["model"]["title"].startswith("class-conditional DCGAN") and 0 <= summary["class_accuracy"] <= 1
     assert summary["data"]["num_classes"] == 10
     done = forked.run(_cmd("generate.py", f"--checkpoint={run}", "--num=6", "--labels=7", "--truncation=0.5",
                                f"--output={out}", "--quiet"), capture_output=True, text=True, env=_env(), cwd=ROOT,
-                          timeout=180)
+                      timeout=180)
     assert done.returncode == 0, done.stderr[-2000:]
     data = np.load(out / "images.npz")
     assert data["images"].shape == (6, 32, 32, 1) and data["labels"].tolist() == [7] * 6
     assert np.abs(data["z"]).max() <= 0.5 and len(np.unique(data["z"])) == data["z"].size  # resampled, not clipped
     for bad_flags, message in ((["--labels=12"], "0..9"), (["--truncation=-1"], "truncation=-1")):
         bad = forked.run(_cmd("generate.py", f"--checkpoint={run}", *bad_flags, f"--output={tmp_path / 'x'}"),
-                             capture_output=True, text=True, env=_env(), cwd=ROOT, timeout=180)
+                         capture_output=True, text=True, env=_env(), cwd=ROOT, timeout=180)
         assert bad.returncode == 2 and message in bad.stderr and len(bad.stderr.strip().splitlines()) == 1
     assert not (tmp_path / "x").exists()
 
@@ -148,7 +148,7 @@ def test_biggan_run_sweeps_truncations_and_its_export_refuses_bad_labels(tmp_pat
     done = forked.run(_cmd("train_gan.py", f"--output={run}", "--model=biggan", "--steps=2", "--filters=4",
                                "--image_size=8", "--latent_dim=8", "--embed_dim=4", "--batch_size=8",
                                "--eval_samples=60", "--truncations=1,0.5", "--quiet"),
-                          capture_output=True, text=True, env=_env(), cwd=ROOT, timeout=300)
+                      capture_output=True, text=True, env=_env(), cwd=ROOT, timeout=300)
     assert done.returncode == 0, done.stderr[-3000:]
     summary = json.loads((run / "summary.json").read_text())
     assert summary["model"]["title"] == "BigGAN" and summary["config"]["train"]["k_d_steps"] == 2
@@ -159,7 +159,7 @@ def test_biggan_run_sweeps_truncations_and_its_export_refuses_bad_labels(tmp_pat
     out = tmp_path / "served"
     done = forked.run(_cmd("export.py", f"--checkpoint={run}", f"--output={out}",
                                "--formats=saved_model,tflite_fp32", "--nowarmup", "--quiet"),
-                          capture_output=True, text=True, env=_env(), cwd=ROOT, timeout=300)
+                      capture_output=True, text=True, env=_env(), cwd=ROOT, timeout=300)
     assert done.returncode == 0, done.stderr[-3000:]
     exported = json.loads((out / "biggan" / "1" / "summary.json").read_text())
     assert exported["formats"]["tflite_fp32"]["max_abs_diff"] <= 1e-4
@@ -170,7 +170,7 @@ def test_biggan_run_sweeps_truncations_and_its_export_refuses_bad_labels(tmp_pat
                             f"--model_dir={version}", "--labels=3,7", "--signature=truncated", "--truncation=0.5",
                             f"--save_request={request}", f"--save_response={response}",
                             f"--output={tmp_path / 'asked.png'}"],
-                           capture_output=True, text=True, env=_env(), cwd=ROOT, timeout=300)
+                       capture_output=True, text=True, env=_env(), cwd=ROOT, timeout=300)
     assert asked.returncode == 0, asked.stderr[-3000:]
     assert [row["labels"] for row in json.loads(request.read_text())["instances"]] == [3, 7]
     assert np.asarray(json.loads(response.read_text())["predictions"]).shape == (2, 8, 8, 1)
@@ -194,6 +194,6 @@ def test_bad_network_arguments_leave_no_run_directory(tmp_path):
     out = tmp_path / "never"
     done = forked.run(_cmd("train_gan.py", f"--output={out}", "--model=biggan", "--image_size=16",
                                "--latent_dim=32", "--quiet"), capture_output=True, text=True, env=_env(), cwd=ROOT,
-                          timeout=180)
+                      timeout=180)
     assert done.returncode == 2 and "latent_dim divisible by 3" in done.stderr
     assert len(done.stderr.strip().splitlines()) == 1 and not out.exists()

@@ -27,12 +27,12 @@ def run_dir(tmp_path_factory, digits_cache, kill_after_checkpoint):
     flags = [f"--output={run}", "--eval_samples=100", "--fid_every=4", *TINY]
     program = kill_after_checkpoint("bin/train_gan.py", "tfopt.training.callbacks")
     killed = forked.run([sys.executable, "-c", program, "6", *flags], capture_output=True, text=True, env=env,
-                            cwd=root, timeout=300)
+                        cwd=root, timeout=300)
     assert killed.returncode == -9, killed.stderr[-2000:]
     assert re.search(r'model_checkpoint_path: "ckpt-6"', (run / "ckpt" / "checkpoint").read_text())
     assert not (run / "summary.json").exists()
     resumed = forked.run([sys.executable, str(root / "bin" / "train_gan.py"), *flags], capture_output=True,
-                             text=True, env=env, cwd=root, timeout=300)
+                         text=True, env=env, cwd=root, timeout=300)
     assert resumed.returncode == 0, resumed.stderr[-3000:]
     return run
 

@@ -39,7 +39,7 @@ def test_the_script_is_at_most_12_lines_and_trains_with_the_full_trainer(tmp_pat
         script = script.replace(old, new)
     env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2", "PYTHONPATH": str(ROOT)}
     done = forked.run([sys.executable, "-c", script], capture_output=True, text=True, env=env, cwd=tmp_path,
-                          timeout=300)
+                      timeout=300)
     assert done.returncode == 0, done.stderr[-3000:]
     assert done.stdout.startswith("DCGAN FID "), done.stdout  # the paper's model: no extras off the digits
     for name in ("ckpt/checkpoint", "samples.png", "generator.keras", "history.json", "config.json"):

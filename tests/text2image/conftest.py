@@ -25,6 +25,6 @@ def run_bin(env):
 
     def run(binary, *args, timeout=600):
         return forked.run([sys.executable, str(ROOT / "bin" / binary), *args], capture_output=True, text=True,
-                              env=env, cwd=ROOT, timeout=timeout)
+                          env=env, cwd=ROOT, timeout=timeout)
 
     return run

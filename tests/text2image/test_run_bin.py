@@ -22,7 +22,7 @@ def run_dir(tmp_path_factory, env, kill_after_checkpoint, run_bin):
     flags = [f"--output={run}", "--model=gan_int_cls", *TINY]
     program = kill_after_checkpoint("bin/train_text2image.py", "tfopt.training.callbacks")
     killed = forked.run([sys.executable, "-c", program, "4", *flags], capture_output=True, text=True, env=env,
-                            cwd=ROOT, timeout=600)
+                        cwd=ROOT, timeout=600)
     assert killed.returncode == -9, killed.stderr[-2000:]
     assert re.search(r'model_checkpoint_path: "ckpt-4"', (run / "gan" / "ckpt" / "checkpoint").read_text())
     assert not (run / "summary.json").exists()
