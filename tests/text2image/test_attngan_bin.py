@@ -1,5 +1,7 @@
 """bin/train_text2image.py --model=attngan and bin/text2image.py --attention_maps end to end on a tiny run: files,
-scores, resume, one attention map per word, and attention maps refused in one line for a model without them."""
+scores, one attention map per word, and attention maps refused in one line for a model without them. (The binary's
+resume after SIGKILL is tested on GAN-INT-CLS in test_run_bin.py: the same phase code saves and restores every
+model.)"""
 import json
 
 import numpy as np
@@ -11,19 +13,17 @@ TINY = ["--model=attngan", "--batch_size=8", "--train_images=64", "--checkpoint_
 
 @pytest.fixture(scope="module")
 def run_dir(tmp_path_factory, run_bin):
-    """An AttnGAN run of 2 steps, then resumed in place to 4."""
+    """An AttnGAN run of 4 steps."""
     run = tmp_path_factory.mktemp("attngan") / "run"
-    first = run_bin("train_text2image.py", f"--output={run}", "--steps=2", *TINY)
-    assert first.returncode == 0, first.stderr[-3000:]
-    resumed = run_bin("train_text2image.py", f"--output={run}", "--steps=4", *TINY)
-    assert resumed.returncode == 0, resumed.stderr[-3000:]
+    done = run_bin("train_text2image.py", f"--output={run}", "--steps=4", *TINY)
+    assert done.returncode == 0, done.stderr[-3000:]
     return run
 
 
-def test_attngan_trains_resumes_and_writes_scores(run_dir):
+def test_attngan_trains_and_writes_scores(run_dir):
     summary = json.loads((run_dir / "summary.json").read_text())
     assert summary["model"] == "attngan" and summary["steps"] == 4
-    assert summary["phases"]["gan"]["resumed_from_step"] == 2
+    assert summary["phases"]["gan"]["resumed_from_step"] == 0
     assert summary["options"]["damsm_weight"] == 5.0
     history = json.loads((run_dir / "gan" / "history.json").read_text())
     assert [h["step"] for h in history] == [2, 4]
