@@ -1,17 +1,10 @@
 """bin/attack.py: a small run judged again here from its files, and bad input (exit 2, one line, nothing written)."""
 import json
-import os
 import pathlib
-import sys
 
 import keras
 import numpy as np
 import pytest
-
-import forked  # tests/forked.py
-
-
-ROOT = pathlib.Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(scope="module")
@@ -22,16 +15,10 @@ def model_file(digits_cache):
     return path
 
 
-def _run(*args, tmp_path):
-    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2", "TFOPT_CACHE": str(tmp_path / "cache")}
-    return forked.run([sys.executable, str(ROOT / "bin" / "attack.py"), *args], capture_output=True, text=True,
-                      env=env, cwd=tmp_path, timeout=300)
-
-
-def test_targeted_run_writes_files_whose_numbers_repredict(model_file, tmp_path):
+def test_targeted_run_writes_files_whose_numbers_repredict(model_file, tmp_path, run_binary):
     out = tmp_path / "run"
-    done = _run(f"--output={out}", f"--model={model_file}", "--num_images=12", "--steps=8", "--step_size=0.05",
-                "--eps=0.25", "--target=3", "--quiet", tmp_path=tmp_path)
+    done = run_binary("attack", f"--output={out}", f"--model={model_file}", "--num_images=12", "--steps=8",
+                      "--step_size=0.05", "--eps=0.25", "--target=3", "--quiet")
     assert done.returncode == 0, done.stderr[-2000:]
     for name in ("adversarial.npz", "adversarial.png", "summary.json"):
         assert (out / name).is_file(), name
@@ -54,15 +41,15 @@ def test_targeted_run_writes_files_whose_numbers_repredict(model_file, tmp_path)
     assert not [p for p in tmp_path.iterdir() if ".tmp-" in p.name]
 
 
-def test_bad_input_exits_2_with_one_line_and_writes_nothing(model_file, tmp_path):
+def test_bad_input_exits_2_with_one_line_and_writes_nothing(model_file, tmp_path, run_binary):
     out = tmp_path / "run"
-    done = _run(f"--output={out}", "--eps=-0.1", tmp_path=tmp_path)
+    done = run_binary("attack", f"--output={out}", "--eps=-0.1")
     assert done.returncode == 2, done.stderr[-2000:]
     lines = done.stderr.strip().splitlines()
     assert len(lines) == 1 and "expected eps > 0" in lines[0] and "-0.1" in lines[0], done.stderr
     assert not out.exists()
 
-    done = _run(f"--output={out}", f"--model={model_file}", "--target=ostrich", "--num_images=2", tmp_path=tmp_path)
+    done = run_binary("attack", f"--output={out}", f"--model={model_file}", "--target=ostrich", "--num_images=2")
     assert done.returncode == 2, done.stderr[-2000:]
     lines = done.stderr.strip().splitlines()
     assert len(lines) == 1 and "ostrich" in lines[0] and "expected" in lines[0], done.stderr
@@ -71,12 +58,12 @@ def test_bad_input_exits_2_with_one_line_and_writes_nothing(model_file, tmp_path
 
 
 @pytest.mark.parametrize("bad", ["tampered_pth", "foreign_pth"])
-def test_a_bad_efficientnet_weights_file_exits_2_in_one_line(bad, request, tmp_path):
+def test_a_bad_efficientnet_weights_file_exits_2_in_one_line(bad, request, tmp_path, run_binary):
     """A checksum mismatch or a pickle naming a foreign class: refused, one line, exit 2, nothing written."""
     out = tmp_path / "run"
     path = request.getfixturevalue(bad)
-    done = _run(f"--output={out}", "--model=efficientnet_lite0", f"--weights={path}", "--images=chelsea",
-                "--steps=1", "--quiet", tmp_path=tmp_path)
+    done = run_binary("attack", f"--output={out}", "--model=efficientnet_lite0", f"--weights={path}",
+                      "--images=chelsea", "--steps=1", "--quiet")
     assert done.returncode == 2, done.stderr[-2000:]
     lines = done.stderr.strip().splitlines()
     expected = "with SHA-256" if bad == "tampered_pth" else "expected a state dict pickle naming only"
@@ -84,7 +71,8 @@ def test_a_bad_efficientnet_weights_file_exits_2_in_one_line(bad, request, tmp_p
     assert not out.exists() and not (tmp_path / "pwned").exists()
 
 
-def test_ostrich_on_a_photo_is_judged_from_its_pngs_inside_eps(tmp_path, efficientnet_lite0_cache, seed_cache):
+def test_ostrich_on_a_photo_is_judged_from_its_pngs_inside_eps(tmp_path, efficientnet_lite0_cache, seed_cache,
+                                                                run_binary):
     """EfficientNet-Lite0, offline: chelsea -> ostrich at eps 4/255, judged from the saved 8-bit PNGs by a freshly
     loaded model; a photo far smaller than 224 px is upscaled and the run says so in one line and in summary.json.
     The run's cache starts with the session's converted model (tests/models/test_pretrained.py tests conversion)."""
@@ -95,8 +83,8 @@ def test_ostrich_on_a_photo_is_judged_from_its_pngs_inside_eps(tmp_path, efficie
 
     save_image(tmp_path / "tiny.png", np.random.default_rng(0).random((20, 30, 3)))
     out = tmp_path / "run"
-    done = _run(f"--output={out}", f"--images=chelsea,{tmp_path / 'tiny.png'}", "--target=ostrich",
-                f"--eps={4 / 255}", "--steps=4", "--step_size=0.004", "--quiet", tmp_path=tmp_path)
+    done = run_binary("attack", f"--output={out}", f"--images=chelsea,{tmp_path / 'tiny.png'}", "--target=ostrich",
+                      f"--eps={4 / 255}", "--steps=4", "--step_size=0.004", "--quiet")
     assert done.returncode == 0, done.stderr[-2000:]
     notes = [line for line in done.stderr.splitlines() if line.startswith("tfopt: ") and "tiny.png" in line]
     # cropped to the network's square first: 20x20, upscaled 224 / 20 = 11.2 times

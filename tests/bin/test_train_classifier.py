@@ -1,23 +1,10 @@
 """bin/train_classifier.py: a one-epoch smoke run and bad input (exit 2, one line, nothing written)."""
 import json
-import os
-import pathlib
-import sys
-
-import forked  # tests/forked.py
-
-ROOT = pathlib.Path(__file__).resolve().parents[2]
 
 
-def _run(*args, tmp_path):
-    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2", "TFOPT_CACHE": str(tmp_path / "cache")}
-    return forked.run([sys.executable, str(ROOT / "bin" / "train_classifier.py"), *args],
-                      capture_output=True, text=True, env=env, cwd=tmp_path, timeout=300)
-
-
-def test_one_epoch_writes_model_summary_and_pngs(tmp_path):
+def test_one_epoch_writes_model_summary_and_pngs(tmp_path, run_binary):
     out = tmp_path / "run"
-    done = _run(f"--output={out}", "--epochs=1", "--quiet", "--seed=1", tmp_path=tmp_path)
+    done = run_binary("train_classifier", f"--output={out}", "--epochs=1", "--quiet", "--seed=1")
     assert done.returncode == 0, done.stderr[-2000:]
     for name in ("model.keras", "summary.json", "confusion.png", "predictions.png"):
         assert (out / name).is_file(), name
@@ -28,9 +15,9 @@ def test_one_epoch_writes_model_summary_and_pngs(tmp_path):
     assert not [p for p in tmp_path.iterdir() if ".tmp-" in p.name]
 
 
-def test_bad_input_exits_2_with_one_line_and_writes_nothing(tmp_path):
+def test_bad_input_exits_2_with_one_line_and_writes_nothing(tmp_path, run_binary):
     out = tmp_path / "run"
-    done = _run(f"--output={out}", "--epochs=-1", tmp_path=tmp_path)
+    done = run_binary("train_classifier", f"--output={out}", "--epochs=-1")
     assert done.returncode == 2, done.stderr[-2000:]
     lines = done.stderr.strip().splitlines()
     assert len(lines) == 1 and "expected epochs > 0" in lines[0] and "-1" in lines[0], done.stderr
