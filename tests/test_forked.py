@@ -1,5 +1,6 @@
 """tests/forked.py gives what a fresh interpreter gives: argv, sys.path, __main__, environment, working directory,
 output, exit status, a signal's death, a timeout; and what it answers matches subprocess.run's."""
+import json
 import os
 import subprocess
 import sys
@@ -34,8 +35,6 @@ def test_a_child_sees_what_a_fresh_interpreter_sees(tmp_path, monkeypatch, as_sc
                           cwd=tmp_path, timeout=60)
     assert real.returncode == forked_run.returncode == 3
     assert forked_run.stdout == real.stdout and forked_run.stderr == real.stderr == "to stderr\n"
-    import json
-
     seen = json.loads(forked_run.stdout)
     assert seen["argv"] == ([str(script)] if as_script else ["-c"]) + ["a b", "3"]
     assert seen["path0"] == (str(tmp_path) if as_script else "")

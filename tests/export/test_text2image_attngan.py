@@ -72,7 +72,7 @@ def test_attngan_keras_file_reloads_in_a_fresh_process(model, tmp_path):
                "out = model([captions, z], training=False)\n"
                "np.save(sys.argv[4], out.numpy())\n")
     done = forked.run([sys.executable, "-c", program, str(path), json.dumps(CAPTIONS[:2]), str(tmp_path / "z.npy"),
-                           str(tmp_path / "out.npy")], capture_output=True, text=True, timeout=300)
+                       str(tmp_path / "out.npy")], capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr[-2000:]
     expected = model([tf.constant(CAPTIONS[:2]), tf.constant(z)], training=False).numpy()
     np.testing.assert_allclose(np.load(tmp_path / "out.npy"), expected, atol=1e-5)

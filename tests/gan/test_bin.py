@@ -91,7 +91,7 @@ def test_generate_writes_npz_and_png(run_dir, tmp_path):
     run, _ = run_dir
     out = tmp_path / "samples"
     done = forked.run(_cmd("generate.py", f"--checkpoint={run}", "--num=12", "--seed=3", f"--output={out}",
-                               "--quiet"), capture_output=True, text=True, env=_env(), cwd=ROOT, timeout=180)
+                           "--quiet"), capture_output=True, text=True, env=_env(), cwd=ROOT, timeout=180)
     assert done.returncode == 0, done.stderr[-2000:]
     data = np.load(out / "images.npz")
     assert data["images"].shape == (12, 32, 32, 1) and data["z"].shape == (12, 8)
@@ -123,14 +123,14 @@ def test_bad_input_exits_2_with_one_line_and_leaves_runs_alone(run_dir, tmp_path
 def test_class_conditional_run_draws_the_classes_asked_for(tmp_path, digits_cache):
     run, out = tmp_path / "cdcgan", tmp_path / "sevens"
     done = forked.run(_cmd("train_gan.py", f"--output={run}", "--model=cdcgan", "--steps=4", "--filters=4",
-                               "--latent_dim=6", "--batch_size=8", "--eval_samples=100", "--quiet"),
+                           "--latent_dim=6", "--batch_size=8", "--eval_samples=100", "--quiet"),
                       capture_output=True, text=True, env=_env(), cwd=ROOT, timeout=300)
     assert done.returncode == 0, done.stderr[-3000:]
     summary = json.loads((run / "summary.json").read_text())
     assert summary["model"]["title"].startswith("class-conditional DCGAN") and 0 <= summary["class_accuracy"] <= 1
     assert summary["data"]["num_classes"] == 10
     done = forked.run(_cmd("generate.py", f"--checkpoint={run}", "--num=6", "--labels=7", "--truncation=0.5",
-                               f"--output={out}", "--quiet"), capture_output=True, text=True, env=_env(), cwd=ROOT,
+                           f"--output={out}", "--quiet"), capture_output=True, text=True, env=_env(), cwd=ROOT,
                       timeout=180)
     assert done.returncode == 0, done.stderr[-2000:]
     data = np.load(out / "images.npz")
@@ -146,8 +146,8 @@ def test_class_conditional_run_draws_the_classes_asked_for(tmp_path, digits_cach
 def test_biggan_run_sweeps_truncations_and_its_export_refuses_bad_labels(tmp_path, digits_cache, capsys):
     run = tmp_path / "biggan"
     done = forked.run(_cmd("train_gan.py", f"--output={run}", "--model=biggan", "--steps=2", "--filters=4",
-                               "--image_size=8", "--latent_dim=8", "--embed_dim=4", "--batch_size=8",
-                               "--eval_samples=60", "--truncations=1,0.5", "--quiet"),
+                           "--image_size=8", "--latent_dim=8", "--embed_dim=4", "--batch_size=8",
+                           "--eval_samples=60", "--truncations=1,0.5", "--quiet"),
                       capture_output=True, text=True, env=_env(), cwd=ROOT, timeout=300)
     assert done.returncode == 0, done.stderr[-3000:]
     summary = json.loads((run / "summary.json").read_text())
@@ -158,7 +158,7 @@ def test_biggan_run_sweeps_truncations_and_its_export_refuses_bad_labels(tmp_pat
     assert "g_ortho" in summary["final_losses"]
     out = tmp_path / "served"
     done = forked.run(_cmd("export.py", f"--checkpoint={run}", f"--output={out}",
-                               "--formats=saved_model,tflite_fp32", "--nowarmup", "--quiet"),
+                           "--formats=saved_model,tflite_fp32", "--nowarmup", "--quiet"),
                       capture_output=True, text=True, env=_env(), cwd=ROOT, timeout=300)
     assert done.returncode == 0, done.stderr[-3000:]
     exported = json.loads((out / "biggan" / "1" / "summary.json").read_text())
@@ -167,9 +167,9 @@ def test_biggan_run_sweeps_truncations_and_its_export_refuses_bad_labels(tmp_pat
     version = out / "biggan" / "1"
     request, response = tmp_path / "request.json", tmp_path / "response.json"
     asked = forked.run([sys.executable, str(ROOT / "export" / "client.py"), "--mode=local",
-                            f"--model_dir={version}", "--labels=3,7", "--signature=truncated", "--truncation=0.5",
-                            f"--save_request={request}", f"--save_response={response}",
-                            f"--output={tmp_path / 'asked.png'}"],
+                        f"--model_dir={version}", "--labels=3,7", "--signature=truncated", "--truncation=0.5",
+                        f"--save_request={request}", f"--save_response={response}",
+                        f"--output={tmp_path / 'asked.png'}"],
                        capture_output=True, text=True, env=_env(), cwd=ROOT, timeout=300)
     assert asked.returncode == 0, asked.stderr[-3000:]
     assert [row["labels"] for row in json.loads(request.read_text())["instances"]] == [3, 7]
@@ -193,7 +193,7 @@ def test_biggan_run_sweeps_truncations_and_its_export_refuses_bad_labels(tmp_pat
 def test_bad_network_arguments_leave_no_run_directory(tmp_path):
     out = tmp_path / "never"
     done = forked.run(_cmd("train_gan.py", f"--output={out}", "--model=biggan", "--image_size=16",
-                               "--latent_dim=32", "--quiet"), capture_output=True, text=True, env=_env(), cwd=ROOT,
+                           "--latent_dim=32", "--quiet"), capture_output=True, text=True, env=_env(), cwd=ROOT,
                       timeout=180)
     assert done.returncode == 2 and "latent_dim divisible by 3" in done.stderr
     assert len(done.stderr.strip().splitlines()) == 1 and not out.exists()
