@@ -9,7 +9,7 @@
     python bin/translate.py --checkpoint=runs/labels2photo --input=my_labels/ --output=out
 
 --data is labels2photo or edges2photo (offline paired sets made from the sample photos,
-with a held-out strip of every photo), an online pix2pix set (facades, maps, ...), or a
+with a held-out region of every photo: --heldout=strip|bands), an online pix2pix set (facades, maps, ...), or a
 folder of pairs (side-by-side A|B images, or A/ and B/ sub-folders with matching names;
 train/ and val/ sub-folders are the split). Writes, in --output: config.json, ckpt/,
 generator.keras, samples.png and samples/ (held-out input | output | target),

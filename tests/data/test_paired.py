@@ -1,5 +1,6 @@
 """tfopt.data.paired and paired_sets: pix2pix's folder formats, jitter/mirror, the offline sets, online names."""
 import json
+import math
 import os
 import pathlib
 
@@ -233,10 +234,55 @@ def _tiles(folder):
 def test_tile_geometry_keeps_training_tiles_off_the_strip():
     g = paired_sets.tile_geometry(*paired_sets.photo_shape(300, 451, 64), 64)
     assert (g.height, g.width) == (256, 385)
-    assert g.width - g.strip_x == 128 and g.stride == 16
-    assert all(x + 64 <= g.strip_x for _, x in g.train)
-    assert all(x >= g.strip_x and x + 64 <= g.width and y % 64 == 0 for y, x in g.heldout)
+    assert g.layout == "strip" and g.heldout_columns == ((257, 385),) and g.stride == 16
+    assert all(x + 64 <= 257 for _, x in g.train)
+    assert all(x >= 257 and x + 64 <= g.width and y % 64 == 0 for y, x in g.heldout)
     assert len(g.heldout) == 4 * 2 and len(g.train) == 13 * 13
+    assert [(c.start, c.stop, h) for c, h in paired_sets.regions(g)] == [(0, 257, False), (257, 385, True)]
+
+
+def _overlaps(x, size, columns):
+    return any(x < x1 and x + size > x0 for x0, x1 in columns)
+
+
+@pytest.mark.parametrize("width, bands", [(256, ((64, 128),)), (294, ((64, 128),)), (385, ((64, 128), (256, 320))),
+                                          (512, ((64, 128), (256, 320))), (640, ((64, 128), (256, 320), (448, 512)))])
+def test_held_out_bands_lie_between_training_columns_and_no_training_tile_touches_them(width, bands):
+    g = paired_sets.tile_geometry(256, width, 64, layout="bands")
+    assert g.layout == "bands" and g.heldout_columns == bands
+    assert not any(_overlaps(x, 64, bands) for _, x in g.train)
+    assert sorted(g.heldout) == sorted((y, x0) for y in (0, 64, 128, 192) for x0, _ in bands)
+    parts = [(c.start, c.stop, h) for c, h in paired_sets.regions(g)]
+    assert parts[0][0] == 0 and parts[-1][1] == width and all(a[1] == b[0] for a, b in zip(parts, parts[1:]))
+    assert not parts[0][2] and not parts[-1][2]  # a training region on both sides of every band
+    for x0, x1 in bands:  # each band has training tiles right next to it, left and right
+        assert any(x + 64 == x0 for _, x in g.train) and any(x == x1 for _, x in g.train)
+
+
+def test_bands_need_a_photo_three_tiles_wide_and_a_known_layout():
+    with pytest.raises(InputError, match="at least 48 px wide .* received: width=47"):
+        paired_sets.tile_geometry(64, 47, 16, layout="bands")
+    assert paired_sets.tile_geometry(64, 48, 16, layout="bands").heldout_columns == ((16, 32),)
+    with pytest.raises(InputError, match="expected layout in \\['strip', 'bands'\\]; received: layout='grid'"):
+        paired_sets.tile_geometry(64, 96, 16, layout="grid")
+    with pytest.raises(InputError, match="expected layout in .* received: layout='grid'"):
+        paired_sets.offline_set("labels2photo", image_size=16, layout="grid")
+
+
+@pytest.mark.parametrize("layout", paired_sets.LAYOUTS)
+def test_no_held_out_pixel_shapes_a_training_input(layout):
+    photo = np.asarray(Image.fromarray(paired_sets.load_photo("coffee")).resize((96, 64)))
+    geometry = paired_sets.tile_geometry(64, 96, 16, layout=layout)
+    changed = photo.copy()
+    for x0, x1 in geometry.heldout_columns:
+        changed[:, x0:x1] = changed[::-1, x0:x1]  # upside down: other edges, other labels
+    train = [c for c, heldout in paired_sets.regions(geometry) if not heldout]
+    for build in (lambda p: paired_sets._label_inputs({"p": p}, {"p": geometry}, 3)[0]["p"],
+                  lambda p: paired_sets._edge_inputs({"p": p}, {"p": geometry}, "canny", None)["p"]):
+        before, after = build(photo), build(changed)
+        for columns in train:
+            np.testing.assert_array_equal(before[:, columns], after[:, columns])
+        assert not np.array_equal(before, after)  # the held-out columns did change
 
 
 @pytest.fixture(scope="module")
@@ -254,14 +300,16 @@ def test_labels2photo_layout_geometry_and_meta(labels_set, capsys):
     assert meta["palette"] == paired_sets.palette(8).tolist() and meta["version"] == "v2"
     assert all(" or " in name for name in meta["class_names"])  # a darker and a lighter colour per class
     assert list(meta["photos"]) == list(paired_sets.PHOTOS) and "strip" in meta["heldout"]
+    assert meta["layout"] == "strip"
     train, val = _tiles(pathlib.Path(root, "train")), _tiles(pathlib.Path(root, "val"))
     assert set(train) == set(val) == set(paired_sets.PHOTOS)
     for photo, info in meta["photos"].items():
         g = paired_sets.tile_geometry(info["height"], info["width"], 16)
-        assert g.strip_x == info["strip_x"]
+        strip_x = g.width - 16 * math.ceil(g.width / 4 / 16)
+        assert info["heldout_columns"] == [[strip_x, g.width]]
         assert sorted(train[photo]) == sorted(g.train) and sorted(val[photo]) == sorted(g.heldout)
-        assert all(x + 16 <= g.strip_x for _, x in train[photo])  # no training tile touches the strip
-        assert all(x >= g.strip_x for _, x in val[photo])
+        assert all(x + 16 <= strip_x for _, x in train[photo])  # no training tile touches the strip
+        assert all(x >= strip_x for _, x in val[photo])
     assert meta["train_tiles"] == sum(map(len, train.values())) and meta["val_tiles"] == sum(map(len, val.values()))
     paired_sets.offline_set("labels2photo", image_size=16, cache_dir=cache)  # cached: no rebuild
     assert "building" not in capsys.readouterr().out
@@ -329,11 +377,22 @@ def test_edges2photo_with_hed_needs_the_models_hed_and_draws_its_probabilities(t
     assert len(np.unique(inputs)) > 16 and meta["edge_detector"].startswith("HED")
 
 
-def test_edges2photo_with_canny(tmp_path):
+def test_edges2photo_with_canny_holds_out_bands_and_either_set_takes_either_layout(tmp_path):
     root = paired_sets.offline_set("edges2photo", image_size=16, edges="canny", cache_dir=tmp_path)
-    assert root.endswith("edges2photo-16-canny-v1")
+    assert root.endswith("edges2photo-16-canny-v2")
     meta = json.loads(pathlib.Path(root, "meta.json").read_text())
-    assert meta["edges"] == "canny"
+    assert meta["edges"] == "canny" and meta["layout"] == "bands" and "interleaved bands" in meta["heldout"]
+    train, val = _tiles(pathlib.Path(root, "train")), _tiles(pathlib.Path(root, "val"))
+    for photo, info in meta["photos"].items():
+        g = paired_sets.tile_geometry(info["height"], info["width"], 16, layout="bands")
+        assert info["heldout_columns"] == [list(c) for c in g.heldout_columns] and len(g.heldout_columns) >= 1
+        assert sorted(train[photo]) == sorted(g.train) and sorted(val[photo]) == sorted(g.heldout)
+        assert not any(_overlaps(x, 16, g.heldout_columns) for _, x in train[photo])
+    strip = paired_sets.offline_set("edges2photo", image_size=16, edges="canny", layout="strip", cache_dir=tmp_path)
+    assert strip.endswith("edges2photo-16-canny-strip-v2")
+    assert json.loads(pathlib.Path(strip, "meta.json").read_text())["layout"] == "strip"
+    assert paired_sets.set_dir("labels2photo", image_size=16, layout="bands").endswith("labels2photo-16-bands-v2")
+    assert paired_sets.set_dir("labels2photo", image_size=16, layout="strip").endswith("labels2photo-16-v2")
     inputs = np.stack([a for _, a, _ in read_pairs(pathlib.Path(root, "val"))])
     assert set(np.unique(inputs)) == {0, 255}
 

@@ -1,4 +1,5 @@
-"""Held-out scoring: the offline edges2photo set gets its FCN-score from labels2photo's tiles of the same photos."""
+"""Held-out scoring: the offline edges2photo set gets its FCN-score from labels2photo's tiles of the same photos,
+built in the same held-out layout."""
 import os
 
 import keras
@@ -36,9 +37,9 @@ def quick_segmenter(monkeypatch):
     monkeypatch.setattr(segmenter, "load_or_train_segmenter", quick)
 
 
-def _data(name, **kw):
-    config = Pix2PixConfig(data=name, image_size=SIZE, edges="canny", **kw)
-    source = paired_sets.resolve_paired(name, image_size=SIZE, edges="canny")
+def _data(name, layout=None):
+    config = Pix2PixConfig(data=name, image_size=SIZE, edges="canny")
+    source = paired_sets.resolve_paired(name, image_size=SIZE, edges="canny", layout=layout)
     train = paired.read_pairs(source.train_dir)
     heldout = paired.read_pairs(source.heldout_dir)
     return config, source, train, heldout
@@ -49,12 +50,15 @@ def _generator():
     return nets.build("unet", image_size=None, depth=4, filters=4)
 
 
-def test_edges2photo_is_scored_against_the_label_maps_of_the_same_tiles(cache, quick_segmenter):
-    config, source, train, heldout = _data("edges2photo")
+@pytest.mark.parametrize("layout", [None, "strip"])
+def test_edges2photo_is_scored_against_the_label_maps_of_the_same_tiles(cache, quick_segmenter, layout):
+    config, source, train, heldout = _data("edges2photo", layout)
+    assert source.meta["layout"] == (layout or "bands")
     scores, arrays = evaluation.evaluate(_generator(), heldout, config=config, source=source, train_pairs=train)
     assert scores["fcn_labels"] == "labels2photo"
-    # The real photos of the edges tiles are labels2photo's photos of the same tiles: the same ceiling, exactly.
-    l_config, l_source, l_train, l_heldout = _data("labels2photo")
+    # The real photos of the edges tiles are labels2photo's photos of the same tiles (labels2photo built in the
+    # edges set's layout): the same ceiling, exactly.
+    l_config, l_source, l_train, l_heldout = _data("labels2photo", source.meta["layout"])
     l_scores, l_arrays = evaluation.evaluate(_generator(), l_heldout, config=l_config, source=l_source,
                                              train_pairs=l_train)
     assert [n for n, _, _ in heldout] == [n for n, _, _ in l_heldout]
@@ -64,6 +68,8 @@ def test_edges2photo_is_scored_against_the_label_maps_of_the_same_tiles(cache, q
     assert l_scores["segmenter"]["cached"] and not scores["segmenter"]["cached"]
     same = {k: v for k, v in scores["segmenter"].items() if k not in ("cached", "seconds")}
     assert same and same == {k: v for k, v in l_scores["segmenter"].items() if k not in ("cached", "seconds")}
+    # Each layout has its own segmenter, trained on its own training tiles only.
+    assert scores["segmenter"]["path"].endswith("-v2-bands.keras" if layout is None else "-v2.keras")
     # The edges outputs are not the labels outputs (other inputs), so their scores are their own.
     assert not np.array_equal(arrays["outputs"], l_arrays["outputs"])
 

@@ -17,16 +17,22 @@ Offline sets (no download; built on first use, then read from the cache):
   ``tfopt.models`` imports ``tfopt.data``) drawn as dark lines on white (1 - p) ->
   the photo; ``edges="canny"`` uses ``skimage.feature.canny`` (sigma 2) instead.
 
-The photos and the geometry of their training tiles and held-out strip are in
+The photos and the geometry of their training tiles and held-out regions are in
 :mod:`tfopt.data.photo_tiles` (:data:`PHOTOS`, :func:`tile_geometry`, re-exported here).
-The segmentation and the edges are computed separately on the two regions, so no
-held-out pixel shapes a training input.
+Each set has a default layout of its held-out region (:data:`LAYOUTS`): labels2photo
+holds out the rightmost strip of every photo; edges2photo (v2) holds out interleaved
+bands, because edges carry no colour and a strip on one side of a photo is often
+coloured unlike the rest of it, so a strip measures a colour guess more than the
+translation (docs/pix2pix.md). Either set can be built in either layout. The
+segmentation and the edges are computed separately on every region, so no held-out
+pixel shapes a training input.
 
 A set is written in pix2pix's own format, side-by-side ``input|target`` PNGs::
 
     <cache>/pix2pix/<set>-<S>-<version>/{train,val}/<photo>_<y>_<x>.png   + meta.json
 
-(``labels2photo-<S>-k<K>-v2`` for num_classes != 8, ``edges2photo-<S>-canny-v1`` for Canny; :data:`VERSIONS`).
+(``labels2photo-<S>-k<K>-v2`` for num_classes != 8, ``edges2photo-<S>-canny-v2`` for Canny, a ``-strip`` or
+``-bands`` part for a layout other than the set's own; :data:`VERSIONS`).
 It is built in a temporary folder and renamed into place when complete, so a killed
 build leaves no half set. The cache root is $TFOPT_CACHE, else ~/.cache/tfopt.
 
@@ -52,15 +58,19 @@ from tfopt.core import files
 from tfopt.core.files import write_json
 from tfopt.data.paired import DIRECTIONS, split_dirs
 from tfopt.data.online_pairs import ONLINE_SETS, URL, fetch_online_set
-from tfopt.data.photo_tiles import PHOTOS, TileGeometry, load_photo, photo_shape, regions, resized_photo, tile_geometry
+from tfopt.data.photo_tiles import (LAYOUTS, PHOTOS, TileGeometry, load_photo, photo_shape, regions, resized_photo,
+                                    tile_geometry)
 
-__all__ = ["OFFLINE_SETS", "ONLINE_SETS", "PHOTOS", "VERSIONS", "PairedSource", "TileGeometry", "cache_root",
-           "fetch_online_set", "labels_from_colours", "load_photo", "offline_set", "palette", "photo_shape",
-           "resolve_paired", "set_dir", "tile_geometry"]
+__all__ = ["DEFAULT_LAYOUTS", "LAYOUTS", "OFFLINE_SETS", "ONLINE_SETS", "PHOTOS", "VERSIONS", "PairedSource",
+           "TileGeometry", "cache_root", "fetch_online_set", "labels_from_colours", "load_photo", "offline_set",
+           "palette", "photo_shape", "regions", "resolve_paired", "set_dir", "tile_geometry"]
 
-VERSIONS = {"labels2photo": "v2", "edges2photo": "v1"}
+VERSIONS = {"labels2photo": "v2", "edges2photo": "v2"}
 """Version of each offline set's recipe; part of its folder name (bump when it changes). labels2photo v1 had
-one colour cluster per class, v2 has two."""
+one colour cluster per class, v2 has two; edges2photo v1 held out the strip, v2 holds out bands."""
+
+DEFAULT_LAYOUTS = {"labels2photo": "strip", "edges2photo": "bands"}
+"""Each offline set's own held-out layout (:data:`LAYOUTS`)."""
 
 OFFLINE_SETS = ("labels2photo", "edges2photo")
 """Paired sets built offline from :data:`PHOTOS`."""
@@ -171,10 +181,11 @@ def _label_inputs(photos, geometries, num_classes):
 
     parts, train_features = {}, []
     for name, photo in photos.items():
-        for index, columns in enumerate(regions(geometries[name])):
+        parts[name] = []
+        for columns, heldout in regions(geometries[name]):
             segments, means = _superpixels(photo[:, columns])
-            parts[name, index] = (columns, segments, means)
-            if index == 0:
+            parts[name].append((columns, segments, means))
+            if not heldout:
                 train_features.append(means)
     train_features = np.concatenate(train_features)
     if len(train_features) < 2 * num_classes:
@@ -187,8 +198,7 @@ def _label_inputs(photos, geometries, num_classes):
     out = {}
     for name, photo in photos.items():
         classes = np.zeros(photo.shape[:2], np.int32)
-        for index in range(2):
-            columns, segments, means = parts[name, index]
+        for columns, segments, means in parts[name]:
             classes[:, columns] = class_of[kmeans.predict(means)][segments]
         out[name] = colours[classes]
     return out, _class_names(kmeans.cluster_centers_, class_of, num_classes)
@@ -214,7 +224,7 @@ def _edge_inputs(photos, geometries, edges, hed):
     out = {}
     for name, photo in photos.items():
         lines = np.zeros(photo.shape[:2], np.float32)
-        for columns in regions(geometries[name]):
+        for columns, _ in regions(geometries[name]):
             lines[:, columns] = probability(np.ascontiguousarray(photo[:, columns]))
         grey = np.round((1.0 - np.clip(lines, 0.0, 1.0)) * 255.0).astype(np.uint8)
         out[name] = np.repeat(grey[..., None], 3, axis=-1)
@@ -224,13 +234,18 @@ def _edge_inputs(photos, geometries, edges, hed):
 # ---- building -----------------------------------------------------------------------------------------------
 
 
-def set_dir(name, *, image_size=64, num_classes=_DEFAULT_CLASSES, edges="hed", cache_dir=None):
-    """Folder of an offline set (built or not): ``<cache>/pix2pix/<name>-<S>[-k<K>|-canny]-<version>``."""
+def set_dir(name, *, image_size=64, num_classes=_DEFAULT_CLASSES, edges="hed", layout=None, cache_dir=None):
+    """Folder of an offline set (built or not): ``<cache>/pix2pix/<name>-<S>[-k<K>|-canny][-<layout>]-<version>``.
+
+    The layout part is there only for a layout other than the set's own (:data:`DEFAULT_LAYOUTS`).
+    """
     suffix = ""
     if name == "labels2photo" and num_classes != _DEFAULT_CLASSES:
         suffix = f"-k{num_classes}"
     elif name == "edges2photo" and edges != "hed":
         suffix = f"-{edges}"
+    if (layout or DEFAULT_LAYOUTS[name]) != DEFAULT_LAYOUTS[name]:
+        suffix += f"-{layout}"
     return os.path.join(cache_root(cache_dir), "pix2pix", f"{name}-{int(image_size)}{suffix}-{VERSIONS[name]}")
 
 
@@ -242,18 +257,27 @@ def _write_tiles(folder, photo_name, inputs, photo, positions, size):
         Image.fromarray(tile).save(folder / f"{photo_name}_{y}_{x}.png", compress_level=1)
 
 
-def _build(name, final, *, image_size, num_classes, edges, hed):
+_HELDOUT_TEXT = {
+    "strip": "the rightmost strip of every photo, width S*ceil(W/4/S) px",
+    "bands": "interleaved bands of every photo: the S px cell columns c = 1, 4, 7, ... that have a training column on "
+             "their right",
+}
+
+
+def _build(name, final, *, image_size, num_classes, edges, layout, hed):
     start = time.perf_counter()
     photos = {p: resized_photo(p, image_size) for p in PHOTOS}
-    geometries = {p: tile_geometry(*photo.shape[:2], image_size) for p, photo in photos.items()}
+    geometries = {p: tile_geometry(*photo.shape[:2], image_size, layout) for p, photo in photos.items()}
     meta = {"name": name, "version": VERSIONS[name], "image_size": int(image_size),
             "format": "side-by-side input|target",
             "direction": "AtoB",
-            "heldout": ("the rightmost strip of every photo, width S*ceil(W/4/S) px after resizing the short side to "
-                        "4*S; held-out tiles are the non-overlapping SxS grid over it, training tiles are taken "
-                        "from the rest with stride S//4 and never touch it"),
-            "photos": {p: {"height": g.height, "width": g.width, "strip_x": g.strip_x, "train_tiles": len(g.train),
-                           "val_tiles": len(g.heldout)} for p, g in geometries.items()}}
+            "layout": layout,
+            "heldout": (_HELDOUT_TEXT[layout] + " after resizing the short side to 4*S; held-out tiles are the "
+                        "non-overlapping SxS grid over it, training tiles are taken from the rest with stride S//4 "
+                        "and never touch it; labels and edges are computed on every region alone"),
+            "photos": {p: {"height": g.height, "width": g.width, "heldout_columns": [list(c) for c in
+                                                                                    g.heldout_columns],
+                           "train_tiles": len(g.train), "val_tiles": len(g.heldout)} for p, g in geometries.items()}}
     if name == "labels2photo":
         inputs, class_names = _label_inputs(photos, geometries, num_classes)
         meta.update(num_classes=int(num_classes), palette=palette(num_classes).tolist(), class_names=class_names,
@@ -288,7 +312,8 @@ def _build(name, final, *, image_size, num_classes, edges, hed):
     return meta
 
 
-def offline_set(name, *, image_size=64, num_classes=_DEFAULT_CLASSES, edges="hed", cache_dir=None, hed=None):
+def offline_set(name, *, image_size=64, num_classes=_DEFAULT_CLASSES, edges="hed", layout=None, cache_dir=None,
+                hed=None):
     """The folder of an offline paired set, built on first use (see the module docstring).
 
     Args:
@@ -296,6 +321,8 @@ def offline_set(name, *, image_size=64, num_classes=_DEFAULT_CLASSES, edges="hed
         image_size: S, the side of the square tiles (the photos' short side becomes 4*S).
         num_classes: label classes of labels2photo (2..12).
         edges: "hed" or "canny", the edges of edges2photo.
+        layout: where the held-out region lies, "strip" or "bands"; None: the set's own
+            (:data:`DEFAULT_LAYOUTS`).
         cache_dir: cache root (default: $TFOPT_CACHE, else ~/.cache/tfopt).
         hed: for building edges2photo with HED: a function returning the HED network
             (``tfopt.models.pretrained.hed_model``, passed in because ``tfopt.models``
@@ -305,7 +332,7 @@ def offline_set(name, *, image_size=64, num_classes=_DEFAULT_CLASSES, edges="hed
         The set's folder (str) with ``train/``, ``val/`` and ``meta.json``.
 
     Raises:
-        InputError: an unknown name, image_size, num_classes or edges.
+        InputError: an unknown name, image_size, num_classes, edges or layout.
 
     Example:
         root = offline_set("labels2photo", image_size=64)
@@ -317,13 +344,18 @@ def offline_set(name, *, image_size=64, num_classes=_DEFAULT_CLASSES, edges="hed
     _check_classes(num_classes)
     if edges not in _EDGES:
         raise InputError(f"expected edges in {list(_EDGES)}; received: edges={edges!r}")
-    final = set_dir(name, image_size=image_size, num_classes=num_classes, edges=edges, cache_dir=cache_dir)
+    layout = layout or DEFAULT_LAYOUTS[name]
+    if layout not in LAYOUTS:
+        raise InputError(f"expected layout in {list(LAYOUTS)} or None; received: layout={layout!r}")
+    final = set_dir(name, image_size=image_size, num_classes=num_classes, edges=edges, layout=layout,
+                    cache_dir=cache_dir)
     if not os.path.isfile(os.path.join(final, "meta.json")):
         if name == "edges2photo" and edges == "hed" and hed is None:
             raise InputError("expected hed=tfopt.models.pretrained.hed_model to build edges2photo with HED edges; "
                              "received: hed=None (or pass edges='canny')")
         print(f"building {name} ({len(PHOTOS)} photos, {int(image_size)} px) in {final}", flush=True)
-        _build(name, final, image_size=int(image_size), num_classes=int(num_classes), edges=edges, hed=hed)
+        _build(name, final, image_size=int(image_size), num_classes=int(num_classes), edges=edges, layout=layout,
+               hed=hed)
     return final
 
 
@@ -351,7 +383,7 @@ class PairedSource:
 
 
 def resolve_paired(data, *, image_size=64, direction=None, num_classes=_DEFAULT_CLASSES, edges="hed",
-                   cache_dir=None, hed=None):
+                   layout=None, cache_dir=None, hed=None):
     """Resolves a paired set by name or folder, building or downloading it when needed.
 
     Args:
@@ -361,6 +393,7 @@ def resolve_paired(data, *, image_size=64, direction=None, num_classes=_DEFAULT_
         direction: "AtoB" or "BtoA"; None takes the set's own (AtoB for a folder).
         num_classes: labels2photo's classes.
         edges: edges2photo's edges, "hed" or "canny".
+        layout: an offline set's held-out layout, "strip" or "bands" (None: the set's own).
         cache_dir: cache root (default: $TFOPT_CACHE, else ~/.cache/tfopt).
         hed: a function returning the HED network, to build edges2photo (see :func:`offline_set`).
 
@@ -369,7 +402,8 @@ def resolve_paired(data, *, image_size=64, direction=None, num_classes=_DEFAULT_
 
     Raises:
         InputError: an unknown name that is not a folder (lists the choices), a bad
-            direction, or an online set that cannot be downloaded here.
+            direction, a layout for a set that is not offline, or an online set that cannot be
+            downloaded here.
 
     Example:
         source = resolve_paired("facades")                 # direction "BtoA": labels -> photo
@@ -377,9 +411,12 @@ def resolve_paired(data, *, image_size=64, direction=None, num_classes=_DEFAULT_
     if direction is not None and direction not in DIRECTIONS:
         raise InputError(f"expected direction in {list(DIRECTIONS)} or None; received: direction={direction!r}")
     text = os.fspath(data)
+    if layout is not None and text not in OFFLINE_SETS:
+        raise InputError(f"expected a held-out layout (--heldout) only with an offline set {list(OFFLINE_SETS)}; "
+                         f"received: layout={layout!r} with data={text!r}")
     if text in OFFLINE_SETS:
-        root = offline_set(text, image_size=image_size, num_classes=num_classes, edges=edges, cache_dir=cache_dir,
-                           hed=hed)
+        root = offline_set(text, image_size=image_size, num_classes=num_classes, edges=edges, layout=layout,
+                           cache_dir=cache_dir, hed=hed)
         with open(os.path.join(root, "meta.json")) as f:
             meta = json.load(f)
         own = meta.get("direction", "AtoB")

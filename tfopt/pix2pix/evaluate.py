@@ -7,8 +7,9 @@ training pairs' real photos and labels, and cached; its scores on the held-out *
 photos are the ceiling the generated ones are read against.
 
 The offline ``edges2photo`` set is cut from the same photos, in the same tiles, as
-``labels2photo``: its outputs are scored by the labels2photo segmenter against the label
-map of the same tile (built on first use), so both offline sets have an FCN-score.
+``labels2photo`` built in the same held-out layout: its outputs are scored by that
+labels2photo's segmenter against the label map of the same tile (built on first use), so
+both offline sets have an FCN-score.
 
 Example:
     scores, arrays = evaluate(generator, heldout_pairs, config=config, source=source, train_pairs=pairs)
@@ -37,6 +38,8 @@ def _segmenter_for(source, train_pairs, image_size, num_classes, palette):
     inputs, photos = pair_arrays(train_pairs, image_size)
     labels = paired_sets.labels_from_colours(inputs, palette)
     key = f"{source.name}-{image_size}px-{num_classes}c-{source.meta.get('version', 'v1')}"
+    if source.meta.get("layout", "strip") != "strip":  # sets built before layouts existed held out the strip
+        key += f"-{source.meta['layout']}"
     model, info = segmenter.load_or_train_segmenter(key, photos, labels, num_classes)
     return model, info
 
@@ -44,14 +47,16 @@ def _segmenter_for(source, train_pairs, image_size, num_classes, palette):
 def _labelled(source, pairs, config, train_pairs):
     """``(label_source, label_pairs, label_train_pairs)``: whose labels score ``pairs``, or None.
 
-    A labelled set scores itself. Offline edges2photo borrows labels2photo's label map of
-    the same tile (the two sets share their photos, tile names and held-out strip).
+    A labelled set scores itself. Offline edges2photo borrows the label map of the same tile
+    from labels2photo built in its layout (the two then share their photos, tile names and
+    held-out regions).
     """
     if source.meta.get("palette"):
         return source, pairs, train_pairs
     if source.name != "edges2photo" or "version" not in source.meta:
         return None
-    labels = paired_sets.resolve_paired("labels2photo", image_size=config.image_size, num_classes=config.num_classes)
+    labels = paired_sets.resolve_paired("labels2photo", image_size=config.image_size, num_classes=config.num_classes,
+                                        layout=source.meta.get("layout", "strip"))
     by_name = {name: (name, condition, photo) for name, condition, photo in
                paired.read_pairs(labels.heldout_dir, direction=labels.direction)}
     missing = [name for name, _, _ in pairs if name not in by_name]

@@ -84,7 +84,8 @@ def load_data(config):
     """``(source, train_pairs, heldout_pairs)`` of a config (see :mod:`tfopt.data.paired_sets`)."""
     direction = None if config.direction == "auto" else config.direction
     source = paired_sets.resolve_paired(config.data, image_size=config.image_size, direction=direction,
-                                        num_classes=config.num_classes, edges=config.edges, hed=hed_model)
+                                        num_classes=config.num_classes, edges=config.edges,
+                                        layout=None if config.heldout == "auto" else config.heldout, hed=hed_model)
     train_pairs = paired.read_pairs(source.train_dir, direction=source.direction)
     heldout = paired.read_pairs(source.heldout_dir, direction=source.direction) if source.heldout_dir else []
     return source, train_pairs, heldout
