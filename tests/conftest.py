@@ -36,6 +36,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import numpy as np
 import pytest
 
+import binaries
 import forked
 
 
@@ -155,16 +156,12 @@ def kill_after_checkpoint():
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
-def _binary_env(tmp_path):
-    return {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2", "TFOPT_CACHE": str(tmp_path / "cache")}
-
-
 @pytest.fixture
 def run_binary(tmp_path):
-    """``run_binary(name, *args)``: bin/<name>.py run to the end in ``tmp_path`` (a CompletedProcess; forked.run)."""
+    """``run_binary(name, *args)``: bin/<name>.py run to the end in ``tmp_path`` with its cache in
+    ``tmp_path/cache`` (a CompletedProcess; tests/binaries.py)."""
     def run(name, *args, timeout=300):
-        return forked.run([sys.executable, os.path.join(ROOT, "bin", f"{name}.py"), *args], capture_output=True,
-                          text=True, env=_binary_env(tmp_path), cwd=tmp_path, timeout=timeout)
+        return binaries.run(binaries.command(name, *args), cwd=tmp_path, cache=tmp_path / "cache", timeout=timeout)
     return run
 
 
@@ -211,7 +208,7 @@ def run_program():
     import json
 
     def run(source, *args, timeout=300):
-        env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2", "PYTHONPATH": ROOT}
+        env = binaries.environment()
         env.pop("TF_CONFIG", None)
         done = forked.run([sys.executable, "-c", source, *map(str, args)], capture_output=True, text=True,
                           env=env, cwd=ROOT, timeout=timeout)

@@ -5,7 +5,6 @@ Logical CPU devices must be configured before TensorFlow initializes, and
 MultiWorkerMirroredStrategy needs TF_CONFIG at start-up, so both run in subprocesses.
 """
 import json
-import os
 import pathlib
 import socket
 import subprocess
@@ -18,6 +17,7 @@ import pytest
 from tfopt import distribute
 from tfopt.core.errors import InputError
 
+import binaries  # tests/binaries.py
 import forked  # tests/forked.py
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
@@ -91,9 +91,9 @@ _WORKER = _COMMON.format(prelude="") + textwrap.dedent("""
 
 
 def _env(**extra):
-    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2", "PYTHONPATH": str(ROOT), **extra}
-    env.pop("TF_CONFIG", None) if "TF_CONFIG" not in extra else None
-    return env
+    env = binaries.environment()
+    env.pop("TF_CONFIG", None)
+    return {**env, **extra}
 
 
 def _result(stdout):

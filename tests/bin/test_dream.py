@@ -1,20 +1,13 @@
 """bin/dream.py: a short dream on a sample photo through the digits CNN; bad input exits 2."""
 import json
-import os
-import pathlib
-import sys
 
 import numpy as np
 
-import forked  # tests/forked.py
-
-ROOT = pathlib.Path(__file__).resolve().parents[2]
+import binaries  # tests/binaries.py
 
 
 def _run(*args, cwd, cache):
-    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2", "TFOPT_CACHE": str(cache)}
-    return forked.run([sys.executable, str(ROOT / "bin" / "dream.py"), *args, "--quiet"],
-                      capture_output=True, text=True, env=env, cwd=cwd, timeout=300)
+    return binaries.run(binaries.command("dream", *args, "--quiet"), cwd=cwd, cache=cache)
 
 
 def test_dream_writes_the_dream_the_same_size_as_the_photo(tmp_path, digits_cache):

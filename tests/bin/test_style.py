@@ -1,22 +1,15 @@
 """bin/style.py, bin/train_stylenet.py, bin/stylize.py: tiny smoke runs in tmp dirs, and bad input (exit 2)."""
 import json
-import os
-import pathlib
-import sys
 
 import keras
 import numpy as np
 import pytest
 
-import forked  # tests/forked.py
-
-ROOT = pathlib.Path(__file__).resolve().parents[2]
+import binaries  # tests/binaries.py
 
 
 def _run(binary, *args, cwd):
-    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2", "TFOPT_CACHE": str(cwd / "cache")}
-    return forked.run([sys.executable, str(ROOT / "bin" / binary), *args], capture_output=True, text=True,
-                      env=env, cwd=cwd, timeout=300)
+    return binaries.run(binaries.command(binary, *args), cwd=cwd, cache=cwd / "cache")
 
 
 def test_style_smoke_run_writes_images_and_summary(tmp_path):

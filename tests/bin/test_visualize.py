@@ -1,23 +1,16 @@
 """bin/visualize.py: one short run per mode, numbers that match the saved files, bad input exits 2."""
 import json
-import os
-import pathlib
-import sys
 
 import numpy as np
 import pytest
 
 from tfopt.visualize.common import pairwise_rms, total_variation
 
-import forked  # tests/forked.py
-
-ROOT = pathlib.Path(__file__).resolve().parents[2]
+import binaries  # tests/binaries.py
 
 
 def _run(*args, cwd, cache):
-    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2", "TFOPT_CACHE": str(cache)}
-    return forked.run([sys.executable, str(ROOT / "bin" / "visualize.py"), *args, "--quiet"],
-                      capture_output=True, text=True, env=env, cwd=cwd, timeout=300)
+    return binaries.run(binaries.command("visualize", *args, "--quiet"), cwd=cwd, cache=cache)
 
 
 def _load(out):

@@ -1,14 +1,13 @@
 """bin/train_gan.py --model=progressive end to end: SIGKILL mid-fade and resume, draws per stage, export, bad input;
 and one device vs two replicas inside a fade-in."""
 import json
-import re
 import sys
 import textwrap
 
 import numpy as np
 import pytest
 
-import forked  # tests/forked.py
+import binaries  # tests/binaries.py
 
 TINY = ["--model=progressive", "--resolution=8", "--filters=8", "--latent_dim=8", "--batch_size=8", "--stage_batch=",
         "--fade_images=32", "--stable_images=32", "--checkpoint_every=2", "--log_every=2", "--sample_every=100",
@@ -18,21 +17,14 @@ TINY = ["--model=progressive", "--resolution=8", "--filters=8", "--latent_dim=8"
 @pytest.fixture(scope="module")
 def run_dir(tmp_path_factory, digits_cache, kill_after_checkpoint):
     """A 4 -> 8 px run killed with SIGKILL right after its checkpoint at step 6 (mid-fade), then resumed to 12."""
-    import os
-    from pathlib import Path
-
-    root = Path(__file__).resolve().parents[2]
-    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2", "PYTHONPATH": str(root)}
     run = tmp_path_factory.mktemp("pggan") / "run"
     flags = [f"--output={run}", "--eval_samples=100", "--fid_every=4", *TINY]
     program = kill_after_checkpoint("bin/train_gan.py", "tfopt.training.callbacks")
-    killed = forked.run([sys.executable, "-c", program, "6", *flags], capture_output=True, text=True, env=env,
-                        cwd=root, timeout=300)
+    killed = binaries.run([sys.executable, "-c", program, "6", *flags])
     assert killed.returncode == -9, killed.stderr[-2000:]
-    assert re.search(r'model_checkpoint_path: "ckpt-6"', (run / "ckpt" / "checkpoint").read_text())
+    assert binaries.latest_step(run) == 6
     assert not (run / "summary.json").exists()
-    resumed = forked.run([sys.executable, str(root / "bin" / "train_gan.py"), *flags], capture_output=True,
-                         text=True, env=env, cwd=root, timeout=300)
+    resumed = binaries.run(binaries.command("train_gan", *flags))
     assert resumed.returncode == 0, resumed.stderr[-3000:]
     return run
 

@@ -1,35 +1,17 @@
 """bin/train_pix2pix.py, bin/translate.py and bin/export.py on a pix2pix run: resume, outputs, any size, bad input."""
 import json
-import os
-import pathlib
-import re
 import sys
 
 import numpy as np
 import pytest
 from PIL import Image
 
-import forked  # tests/forked.py
+import binaries  # tests/binaries.py
 
-ROOT = pathlib.Path(__file__).resolve().parents[2]
+ROOT = binaries.ROOT
 # 16 px labels2photo (built in the session's private cache), tiny networks, eager steps (no XLA compile).
 TINY = ["--data=labels2photo", "--image_size=16", "--filters=4", "--batch_size=4", "--patch=16", "--log_every=2",
         "--sample_every=4", "--eval_samples=12", "--nojit_compile", "--quiet"]
-
-
-def _cmd(binary, *args):
-    return [sys.executable, str(ROOT / "bin" / binary), *map(str, args)]
-
-
-def _run(args, **kwargs):
-    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2", "PYTHONPATH": str(ROOT)}
-    return forked.run(args, capture_output=True, text=True, env=env, cwd=ROOT, timeout=400, **kwargs)
-
-
-def _latest_step(run):
-    index = run / "ckpt" / "checkpoint"
-    found = re.search(r'model_checkpoint_path: "ckpt-(\d+)"', index.read_text()) if index.is_file() else None
-    return int(found.group(1)) if found else 0
 
 
 def _png(path, array):
@@ -43,10 +25,10 @@ def run_dir(tmp_path_factory, kill_after_checkpoint):
     run = tmp_path_factory.mktemp("pix2pix") / "run"
     flags = [f"--output={run}", "--steps=8", "--checkpoint_every=2", *TINY]
     program = kill_after_checkpoint("bin/train_pix2pix.py", "tfopt.gan.callbacks")
-    killed = _run([sys.executable, "-c", program, "4", *flags])
+    killed = binaries.run([sys.executable, "-c", program, "4", *flags])
     assert killed.returncode == -9, killed.stderr[-2000:]  # SIGKILL: no clean-up ran
-    assert _latest_step(run) == 4 and not (run / "summary.json").exists()
-    resumed = _run(_cmd("train_pix2pix.py", *flags))
+    assert binaries.latest_step(run) == 4 and not (run / "summary.json").exists()
+    resumed = binaries.run(binaries.command("train_pix2pix", *flags))
     assert resumed.returncode == 0, resumed.stderr[-3000:]
     return run
 
@@ -83,20 +65,23 @@ def test_translate_takes_any_size_and_a_folder(run_dir, tmp_path):
     _png(inputs / "odd.png", rng.integers(0, 256, (23, 37, 3)))
     _png(inputs / "small.png", rng.integers(0, 256, (9, 12, 3)))
     out = tmp_path / "out"
-    done = _run(_cmd("translate.py", f"--checkpoint={run_dir}", f"--input={inputs}", f"--output={out}", "--quiet"))
+    translate = binaries.command("translate", f"--checkpoint={run_dir}", f"--input={inputs}", f"--output={out}",
+                                 "--quiet")
+    done = binaries.run(translate)
     assert done.returncode == 0, done.stderr[-3000:]
     assert Image.open(out / "odd.png").size == (37, 23) and Image.open(out / "small.png").size == (12, 9)
     summary = json.loads((out / "summary.json").read_text())
     assert summary["test_mode"] == "inference" and summary["multiple"] == 16 and len(summary["images"]) == 2
     assert (out / "translations.png").is_file()
-    again = _run(_cmd("translate.py", f"--checkpoint={run_dir}", f"--input={inputs}", f"--output={out}", "--quiet"))
+    again = binaries.run(translate)
     assert again.returncode == 2 and "--overwrite" in again.stderr  # a user's output is never replaced silently
 
 
 def test_export_serves_any_size_and_tflite_matches(run_dir, tmp_path):
     out = tmp_path / "served"
-    done = _run(_cmd("export.py", f"--checkpoint={run_dir}", f"--output={out}", "--model_name=p2p",
-                     "--formats=saved_model,tflite_fp32", "--image_size=24", "--nowarmup", "--quiet"))
+    done = binaries.run(binaries.command("export", f"--checkpoint={run_dir}", f"--output={out}", "--model_name=p2p",
+                                         "--formats=saved_model,tflite_fp32", "--image_size=24", "--nowarmup",
+                                         "--quiet"))
     assert done.returncode == 0, done.stderr[-3000:]
     version = out / "p2p" / "1"
     exported = json.loads((version / "summary.json").read_text())
@@ -106,8 +91,8 @@ def test_export_serves_any_size_and_tflite_matches(run_dir, tmp_path):
     # A fresh process sends encoded bytes of a 23x37 image and gets a PNG of that size back.
     photo, result = tmp_path / "labels.png", tmp_path / "photo.png"
     _png(photo, np.random.default_rng(1).integers(0, 256, (23, 37, 3)))
-    asked = _run([sys.executable, str(ROOT / "export" / "client.py"), "--mode=local", f"--model_dir={version}",
-                  "--signature=png", f"--image={photo}", f"--output={result}"])
+    asked = binaries.run([sys.executable, str(ROOT / "export" / "client.py"), "--mode=local", f"--model_dir={version}",
+                          "--signature=png", f"--image={photo}", f"--output={result}"])
     assert asked.returncode == 0, asked.stderr[-3000:]
     assert Image.open(result).size == (37, 23)
 
@@ -133,6 +118,8 @@ def _bad_data(data, case):
     ("odd_width", {}, "of even width; received: "),
     ("non_image", {}, "notes.txt"),
     ("patch_too_big", {"patch": "34"}, "at least 34 px for a 34x34 PatchGAN; received: 16 px"),
+    ("layout_of_a_folder", {"heldout": "bands"}, "only with an offline set ['labels2photo', 'edges2photo']; "
+                                                 "received: layout='bands' with data="),
 ])
 def test_bad_training_input_is_one_line_and_writes_nothing(tmp_path, case, changes, message):
     from tfopt.core.errors import InputError
@@ -150,8 +137,8 @@ def test_bad_training_input_is_one_line_and_writes_nothing(tmp_path, case, chang
 def test_the_binary_exits_2_on_bad_data(tmp_path):
     _bad_data(tmp_path / "data", "non_image")
     out = tmp_path / "run"
-    done = _run(_cmd("train_pix2pix.py", f"--output={out}", f"--data={tmp_path / 'data'}", "--image_size=16",
-                     "--patch=16", "--quiet"))
+    done = binaries.run(binaries.command("train_pix2pix", f"--output={out}", f"--data={tmp_path / 'data'}",
+                                         "--image_size=16", "--patch=16", "--quiet"))
     assert done.returncode == 2 and len(done.stderr.strip().splitlines()) == 1, done.stderr[-2000:]
     assert "notes.txt" in done.stderr and not out.exists()
 

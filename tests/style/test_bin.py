@@ -1,29 +1,13 @@
 """bin/train_stylenet.py: resume after SIGKILL, a loss network from a file, a different config refused."""
 import json
-import os
-import pathlib
-import re
 import sys
 
 import pytest
 
-import forked  # tests/forked.py
+import binaries  # tests/binaries.py
 
-ROOT = pathlib.Path(__file__).resolve().parents[2]
 TINY = ["--style=ihc", "--batch_size=1", "--crop_size=32", "--style_size=48", "--filters=4,8,8",
         "--residual_blocks=1", "--checkpoint_every=2", "--log_every=1", "--preview=chelsea", "--quiet"]
-
-
-
-def _run(*args):
-    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2", "PYTHONPATH": str(ROOT)}
-    return forked.run([sys.executable, *args], capture_output=True, text=True, env=env, cwd=ROOT, timeout=300)
-
-
-def _latest_step(run):
-    index = run / "ckpt" / "checkpoint"
-    found = re.search(r'model_checkpoint_path: "ckpt-(\d+)"', index.read_text()) if index.is_file() else None
-    return int(found.group(1)) if found else 0
 
 
 @pytest.fixture(scope="module")
@@ -31,11 +15,12 @@ def run_dir(tmp_path_factory, tiny_vgg_file, kill_after_checkpoint):
     """A run on a tiny loss network from a file, killed just after its checkpoint at step 2, resumed to 4."""
     run = tmp_path_factory.mktemp("stylenet") / "run"
     flags = [f"--output={run}", f"--model={tiny_vgg_file}", "--steps=4", *TINY]
-    killed = _run("-c", kill_after_checkpoint("bin/train_stylenet.py", "tfopt.training.callbacks"), "2", *flags)
+    program = kill_after_checkpoint("bin/train_stylenet.py", "tfopt.training.callbacks")
+    killed = binaries.run([sys.executable, "-c", program, "2", *flags])
     assert killed.returncode == -9, killed.stderr[-2000:]  # SIGKILL: no clean-up ran
-    assert _latest_step(run) == 2 and (run / "stylenet.keras").is_file()
+    assert binaries.latest_step(run) == 2 and (run / "stylenet.keras").is_file()
     assert not (run / "summary.json").exists()
-    resumed = _run(str(ROOT / "bin" / "train_stylenet.py"), *flags)
+    resumed = binaries.run(binaries.command("train_stylenet", *flags))
     assert resumed.returncode == 0, resumed.stderr[-3000:]
     return run, flags
 
@@ -57,14 +42,14 @@ def test_sigkilled_run_resumes_from_its_last_checkpoint(run_dir):
 def test_a_different_config_is_refused_in_one_line_and_overwrite_starts_afresh(run_dir):
     run, flags = run_dir
     before = (run / "summary.json").stat().st_mtime_ns
-    other = _run(str(ROOT / "bin" / "train_stylenet.py"), *flags, "--learning_rate=0.01")
+    other = binaries.run(binaries.command("train_stylenet", *flags, "--learning_rate=0.01"))
     assert other.returncode == 2
     lines = other.stderr.strip().splitlines()
     assert len(lines) == 1 and "expected the same config" in lines[0] and "learning_rate=0.002->0.01" in lines[0]
     assert (run / "summary.json").stat().st_mtime_ns == before
-    fresh = _run(str(ROOT / "bin" / "train_stylenet.py"), *flags, "--steps=2", "--learning_rate=0.01",
-                 "--overwrite")
+    fresh = binaries.run(binaries.command("train_stylenet", *flags, "--steps=2", "--learning_rate=0.01",
+                                          "--overwrite"))
     assert fresh.returncode == 0, fresh.stderr[-2000:]
     summary = json.loads((run / "summary.json").read_text())
     assert summary["resumed_from_step"] == 0 and summary["steps"] == 2 and summary["learning_rate"] == 0.01
-    assert _latest_step(run) == 2 and not (run / "previews" / "step_000004.png").exists()
+    assert binaries.latest_step(run) == 2 and not (run / "previews" / "step_000004.png").exists()
