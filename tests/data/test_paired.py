@@ -377,9 +377,9 @@ def test_edges2photo_with_hed_needs_the_models_hed_and_draws_its_probabilities(t
     assert len(np.unique(inputs)) > 16 and meta["edge_detector"].startswith("HED")
 
 
-def test_edges2photo_with_canny_holds_out_bands_and_either_set_takes_either_layout(tmp_path):
-    root = paired_sets.offline_set("edges2photo", image_size=16, edges="canny", cache_dir=tmp_path)
-    assert root.endswith("edges2photo-16-canny-v2")
+def test_edges2photo_with_canny_in_held_out_bands_and_the_strip(tmp_path):
+    root = paired_sets.offline_set("edges2photo", image_size=16, edges="canny", layout="bands", cache_dir=tmp_path)
+    assert root.endswith("edges2photo-16-canny-bands-v1")
     meta = json.loads(pathlib.Path(root, "meta.json").read_text())
     assert meta["edges"] == "canny" and meta["layout"] == "bands" and "interleaved bands" in meta["heldout"]
     train, val = _tiles(pathlib.Path(root, "train")), _tiles(pathlib.Path(root, "val"))
@@ -388,9 +388,11 @@ def test_edges2photo_with_canny_holds_out_bands_and_either_set_takes_either_layo
         assert info["heldout_columns"] == [list(c) for c in g.heldout_columns] and len(g.heldout_columns) >= 1
         assert sorted(train[photo]) == sorted(g.train) and sorted(val[photo]) == sorted(g.heldout)
         assert not any(_overlaps(x, 16, g.heldout_columns) for _, x in train[photo])
-    strip = paired_sets.offline_set("edges2photo", image_size=16, edges="canny", layout="strip", cache_dir=tmp_path)
-    assert strip.endswith("edges2photo-16-canny-strip-v2")
+    strip = paired_sets.offline_set("edges2photo", image_size=16, edges="canny", cache_dir=tmp_path)  # the default
+    assert strip.endswith("edges2photo-16-canny-v1")
     assert json.loads(pathlib.Path(strip, "meta.json").read_text())["layout"] == "strip"
+    assert paired_sets.offline_set("edges2photo", image_size=16, edges="canny", layout="strip",
+                                   cache_dir=tmp_path) == strip
     assert paired_sets.set_dir("labels2photo", image_size=16, layout="bands").endswith("labels2photo-16-bands-v2")
     assert paired_sets.set_dir("labels2photo", image_size=16, layout="strip").endswith("labels2photo-16-v2")
     inputs = np.stack([a for _, a, _ in read_pairs(pathlib.Path(root, "val"))])

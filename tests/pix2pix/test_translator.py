@@ -79,15 +79,15 @@ def test_a_run_saved_before_a_field_existed_resumes_and_another_kind_never_does(
     from tfopt.training.rundir import prepare_run_dir, write_config
 
     assert Pix2PixConfig().upsample == "resize"  # the offline default; earlier runs were all transposed
-    assert Pix2PixConfig().heldout == "auto"  # the set's own layout; earlier runs all held out the strip
-    config = Pix2PixConfig(upsample="transpose", heldout="strip").validated()
+    assert Pix2PixConfig().heldout == "auto"  # the set's own region, which every earlier run used
+    config = Pix2PixConfig(upsample="transpose").validated()
     old = {k: v for k, v in config.to_json().items() if k not in ("upsample", "heldout")}  # an earlier tfopt's
     write_config(tmp_path, old)
     assert Pix2PixConfig.from_json(old) == config
     assert prepare_run_dir(tmp_path, config.identity(), saved_identity=_saved_identity) is True
     with pytest.raises(InputError, match="upsample='transpose'->'resize'"):
-        prepare_run_dir(tmp_path, Pix2PixConfig(heldout="strip").validated().identity(), saved_identity=_saved_identity)
-    with pytest.raises(InputError, match="heldout='strip'->'bands'"):
+        prepare_run_dir(tmp_path, Pix2PixConfig().validated().identity(), saved_identity=_saved_identity)
+    with pytest.raises(InputError, match="heldout='auto'->'bands'"):
         prepare_run_dir(tmp_path, Pix2PixConfig(upsample="transpose", heldout="bands").validated().identity(),
                         saved_identity=_saved_identity)
     write_config(tmp_path, {"kind": "gan", "model": {"name": "dcgan"}})

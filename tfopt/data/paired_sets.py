@@ -19,20 +19,17 @@ Offline sets (no download; built on first use, then read from the cache):
 
 The photos and the geometry of their training tiles and held-out regions are in
 :mod:`tfopt.data.photo_tiles` (:data:`PHOTOS`, :func:`tile_geometry`, re-exported here).
-Each set has a default layout of its held-out region (:data:`LAYOUTS`): labels2photo
-holds out the rightmost strip of every photo; edges2photo (v2) holds out interleaved
-bands, because edges carry no colour and a strip on one side of a photo is often
-coloured unlike the rest of it, so a strip measures a colour guess more than the
-translation (docs/pix2pix.md). Either set can be built in either layout. The
-segmentation and the edges are computed separately on every region, so no held-out
-pixel shapes a training input.
+Both sets hold out the rightmost strip of every photo by default; ``layout="bands"``
+holds out interleaved columns instead (:data:`LAYOUTS`; docs/pix2pix.md measures edges ->
+photo in both). The segmentation and the edges are computed separately on every region,
+so no held-out pixel shapes a training input.
 
 A set is written in pix2pix's own format, side-by-side ``input|target`` PNGs::
 
     <cache>/pix2pix/<set>-<S>-<version>/{train,val}/<photo>_<y>_<x>.png   + meta.json
 
-(``labels2photo-<S>-k<K>-v2`` for num_classes != 8, ``edges2photo-<S>-canny-v2`` for Canny, a ``-strip`` or
-``-bands`` part for a layout other than the set's own; :data:`VERSIONS`).
+(``labels2photo-<S>-k<K>-v2`` for num_classes != 8, ``edges2photo-<S>-canny-v1`` for Canny, a ``-bands`` part
+for the bands layout; :data:`VERSIONS`).
 It is built in a temporary folder and renamed into place when complete, so a killed
 build leaves no half set. The cache root is $TFOPT_CACHE, else ~/.cache/tfopt.
 
@@ -65,11 +62,11 @@ __all__ = ["DEFAULT_LAYOUTS", "LAYOUTS", "OFFLINE_SETS", "ONLINE_SETS", "PHOTOS"
            "TileGeometry", "cache_root", "fetch_online_set", "labels_from_colours", "load_photo", "offline_set",
            "palette", "photo_shape", "regions", "resolve_paired", "set_dir", "tile_geometry"]
 
-VERSIONS = {"labels2photo": "v2", "edges2photo": "v2"}
+VERSIONS = {"labels2photo": "v2", "edges2photo": "v1"}
 """Version of each offline set's recipe; part of its folder name (bump when it changes). labels2photo v1 had
-one colour cluster per class, v2 has two; edges2photo v1 held out the strip, v2 holds out bands."""
+one colour cluster per class, v2 has two."""
 
-DEFAULT_LAYOUTS = {"labels2photo": "strip", "edges2photo": "bands"}
+DEFAULT_LAYOUTS = {"labels2photo": "strip", "edges2photo": "strip"}
 """Each offline set's own held-out layout (:data:`LAYOUTS`)."""
 
 OFFLINE_SETS = ("labels2photo", "edges2photo")

@@ -30,7 +30,6 @@ UPSAMPLES = ("resize", "transpose")
 sets at 1,000 steps, no checkerboard), the second the paper's."""
 _UPSAMPLE_BEFORE_THE_FIELD = "transpose"  # what a config.json saved before ``upsample`` existed was built with
 HELDOUT = ("auto", "strip", "bands")
-_HELDOUT_BEFORE_THE_FIELD = "strip"  # every offline set held out the strip before ``heldout`` existed
 
 PAPER = {"image_size": 256, "filters": 64, "batch_size": 1, "loss": "l1_cgan", "l1_weight": 100.0,
          "learning_rate": 2e-4, "beta_1": 0.5, "patch": "70", "generator": "unet", "gan_loss": "non_saturating",
@@ -52,8 +51,8 @@ class Pix2PixConfig:
         image_size: side of the square training images (pairs are resized to it; the paper's is 256).
         num_classes: label classes of labels2photo.
         edges: edge detector of edges2photo: hed (the offline HED network) or canny.
-        heldout: where an offline set's held-out region of every photo lies: auto (the set's own: labels2photo holds
-            out the rightmost strip, edges2photo interleaved bands), strip or bands (docs/pix2pix.md).
+        heldout: where an offline set's held-out region of every photo lies: auto (the set's own, the rightmost
+            strip for both), strip, or bands (interleaved columns; docs/pix2pix.md).
         generator: unet (skip connections) or encoder_decoder (the same network without them).
         patch: the discriminator's receptive field in pixels: 1 (PixelGAN), 16, 34, 70, 142, 286, or image
             (ImageGAN: one logit per image); at most the image size. The paper's 70 is a quarter of its 256 px
@@ -148,10 +147,10 @@ class Pix2PixConfig:
     @classmethod
     def from_json(cls, values):
         """The config of a saved config.json (unknown keys ignored; a run saved before ``upsample``
-        existed was built with transposed convolutions, one saved before ``heldout`` existed held out the strip)."""
+        existed was built with transposed convolutions; one saved before ``heldout`` existed took its set's own
+        held-out region, which is ``auto``)."""
         names = {f.name for f in dataclasses.fields(cls)}
-        before = {"upsample": _UPSAMPLE_BEFORE_THE_FIELD, "heldout": _HELDOUT_BEFORE_THE_FIELD}
-        return cls(**{**before, **{k: v for k, v in values.items() if k in names}})
+        return cls(**{"upsample": _UPSAMPLE_BEFORE_THE_FIELD, **{k: v for k, v in values.items() if k in names}})
 
 
 def title(config):
