@@ -241,13 +241,16 @@ def main():
     parser.add_argument("--jit128", action="store_true", help="Also time the XLA contenders at batch 128 (slow).")
     parser.add_argument("--rounds_b128", type=int, default=1,
                         help="Timed rounds at batch 128 (each call of 200 steps takes minutes on 2 busy cores).")
+    parser.add_argument("--rounds_effnet", type=int, default=4,
+                        help="Timed rounds on EfficientNet-Lite0 (its first timed round runs slow for every contender "
+                             "alike, so two rounds are not enough for a median).")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--json", default=None, help="Also write every number here.")
     args = parser.parse_args()
     args.batches = (128, 8)
     args.strength_n, args.strength_steps, args.apgd_steps, args.lbfgs_steps = 64, 50, 50, 30
     args.art_steps = {128: 20, 8: 50}
-    effnet = dict(batch=8, steps=10, rounds=2)
+    effnet = dict(batch=8, steps=10, rounds=args.rounds_effnet)
     vgg = dict(size=256, steps=3, rounds=2)
     if args.quick:
         args.rounds, args.rounds_b128, args.steps, args.art_steps = 1, 1, 20, {128: 5, 8: 10}
