@@ -58,16 +58,13 @@ from tfopt.data.online_pairs import ONLINE_SETS, URL, fetch_online_set
 from tfopt.data.photo_tiles import (LAYOUTS, PHOTOS, TileGeometry, load_photo, photo_shape, regions, resized_photo,
                                     tile_geometry)
 
-__all__ = ["DEFAULT_LAYOUTS", "LAYOUTS", "OFFLINE_SETS", "ONLINE_SETS", "PHOTOS", "VERSIONS", "PairedSource",
+__all__ = ["LAYOUTS", "OFFLINE_SETS", "ONLINE_SETS", "PHOTOS", "VERSIONS", "PairedSource",
            "TileGeometry", "cache_root", "fetch_online_set", "labels_from_colours", "load_photo", "offline_set",
            "palette", "photo_shape", "regions", "resolve_paired", "set_dir", "tile_geometry"]
 
 VERSIONS = {"labels2photo": "v2", "edges2photo": "v1"}
 """Version of each offline set's recipe; part of its folder name (bump when it changes). labels2photo v1 had
 one colour cluster per class, v2 has two."""
-
-DEFAULT_LAYOUTS = {"labels2photo": "strip", "edges2photo": "strip"}
-"""Each offline set's own held-out layout (:data:`LAYOUTS`)."""
 
 OFFLINE_SETS = ("labels2photo", "edges2photo")
 """Paired sets built offline from :data:`PHOTOS`."""
@@ -231,17 +228,17 @@ def _edge_inputs(photos, geometries, edges, hed):
 # ---- building -----------------------------------------------------------------------------------------------
 
 
-def set_dir(name, *, image_size=64, num_classes=_DEFAULT_CLASSES, edges="hed", layout=None, cache_dir=None):
+def set_dir(name, *, image_size=64, num_classes=_DEFAULT_CLASSES, edges="hed", layout="strip", cache_dir=None):
     """Folder of an offline set (built or not): ``<cache>/pix2pix/<name>-<S>[-k<K>|-canny][-<layout>]-<version>``.
 
-    The layout part is there only for a layout other than the set's own (:data:`DEFAULT_LAYOUTS`).
+    The layout part is there only for a layout other than the default strip.
     """
     suffix = ""
     if name == "labels2photo" and num_classes != _DEFAULT_CLASSES:
         suffix = f"-k{num_classes}"
     elif name == "edges2photo" and edges != "hed":
         suffix = f"-{edges}"
-    if (layout or DEFAULT_LAYOUTS[name]) != DEFAULT_LAYOUTS[name]:
+    if layout != "strip":
         suffix += f"-{layout}"
     return os.path.join(cache_root(cache_dir), "pix2pix", f"{name}-{int(image_size)}{suffix}-{VERSIONS[name]}")
 
@@ -309,7 +306,7 @@ def _build(name, final, *, image_size, num_classes, edges, layout, hed):
     return meta
 
 
-def offline_set(name, *, image_size=64, num_classes=_DEFAULT_CLASSES, edges="hed", layout=None, cache_dir=None,
+def offline_set(name, *, image_size=64, num_classes=_DEFAULT_CLASSES, edges="hed", layout="strip", cache_dir=None,
                 hed=None):
     """The folder of an offline paired set, built on first use (see the module docstring).
 
@@ -318,8 +315,7 @@ def offline_set(name, *, image_size=64, num_classes=_DEFAULT_CLASSES, edges="hed
         image_size: S, the side of the square tiles (the photos' short side becomes 4*S).
         num_classes: label classes of labels2photo (2..12).
         edges: "hed" or "canny", the edges of edges2photo.
-        layout: where the held-out region lies, "strip" or "bands"; None: the set's own
-            (:data:`DEFAULT_LAYOUTS`).
+        layout: where the held-out region lies, "strip" or "bands" (:data:`LAYOUTS`).
         cache_dir: cache root (default: $TFOPT_CACHE, else ~/.cache/tfopt).
         hed: for building edges2photo with HED: a function returning the HED network
             (``tfopt.models.pretrained.hed_model``, passed in because ``tfopt.models``
@@ -341,9 +337,8 @@ def offline_set(name, *, image_size=64, num_classes=_DEFAULT_CLASSES, edges="hed
     _check_classes(num_classes)
     if edges not in _EDGES:
         raise InputError(f"expected edges in {list(_EDGES)}; received: edges={edges!r}")
-    layout = layout or DEFAULT_LAYOUTS[name]
     if layout not in LAYOUTS:
-        raise InputError(f"expected layout in {list(LAYOUTS)} or None; received: layout={layout!r}")
+        raise InputError(f"expected layout in {list(LAYOUTS)}; received: layout={layout!r}")
     final = set_dir(name, image_size=image_size, num_classes=num_classes, edges=edges, layout=layout,
                     cache_dir=cache_dir)
     if not os.path.isfile(os.path.join(final, "meta.json")):
@@ -390,7 +385,7 @@ def resolve_paired(data, *, image_size=64, direction=None, num_classes=_DEFAULT_
         direction: "AtoB" or "BtoA"; None takes the set's own (AtoB for a folder).
         num_classes: labels2photo's classes.
         edges: edges2photo's edges, "hed" or "canny".
-        layout: an offline set's held-out layout, "strip" or "bands" (None: the set's own).
+        layout: an offline set's held-out layout, "strip" or "bands" (None: the strip).
         cache_dir: cache root (default: $TFOPT_CACHE, else ~/.cache/tfopt).
         hed: a function returning the HED network, to build edges2photo (see :func:`offline_set`).
 
@@ -412,8 +407,8 @@ def resolve_paired(data, *, image_size=64, direction=None, num_classes=_DEFAULT_
         raise InputError(f"expected a held-out layout (--heldout) only with an offline set {list(OFFLINE_SETS)}; "
                          f"received: layout={layout!r} with data={text!r}")
     if text in OFFLINE_SETS:
-        root = offline_set(text, image_size=image_size, num_classes=num_classes, edges=edges, layout=layout,
-                           cache_dir=cache_dir, hed=hed)
+        root = offline_set(text, image_size=image_size, num_classes=num_classes, edges=edges,
+                           layout=layout or "strip", cache_dir=cache_dir, hed=hed)
         with open(os.path.join(root, "meta.json")) as f:
             meta = json.load(f)
         own = meta.get("direction", "AtoB")

@@ -105,16 +105,13 @@ def tile_geometry(height, width, image_size, layout="strip"):
     if not columns:
         raise InputError(f"expected a photo at least {3 * size} px wide for held-out bands of {size} px; "
                          f"received: width={width}")
-    geometry = TileGeometry(int(height), int(width), size, stride, layout, columns, (), ())
-    train, heldout = [], []
-    for cols, is_heldout in regions(geometry):
+    tiles = {False: [], True: []}  # training tiles at stride S/4, held-out tiles on a grid of S
+    for cols, is_heldout in _column_ranges(columns, int(width)):
         step = size if is_heldout else stride
-        tiles = heldout if is_heldout else train
-        tiles.extend((y, x) for y in range(0, height - size + 1, step) for x in range(cols.start, cols.stop - size + 1,
-                                                                                       step))
-    train.sort()
-    heldout.sort()
-    return dataclasses.replace(geometry, train=tuple(train), heldout=tuple(heldout))
+        tiles[is_heldout] += [(y, x) for y in range(0, height - size + 1, step)
+                              for x in range(cols.start, cols.stop - size + 1, step)]
+    return TileGeometry(int(height), int(width), size, stride, layout, columns, tuple(sorted(tiles[False])),
+                        tuple(sorted(tiles[True])))
 
 
 def load_photo(name):
@@ -141,12 +138,16 @@ def resized_photo(name, image_size):
 
 def regions(geometry):
     """The photo's column ranges, left to right: ``(slice, is_heldout)`` for every training and held-out region."""
+    return _column_ranges(geometry.heldout_columns, geometry.width)
+
+
+def _column_ranges(heldout_columns, width):
     out, x = [], 0
-    for x0, x1 in geometry.heldout_columns:
+    for x0, x1 in heldout_columns:
         if x0 > x:
             out.append((slice(x, x0), False))
         out.append((slice(x0, x1), True))
         x = x1
-    if x < geometry.width:
-        out.append((slice(x, geometry.width), False))
+    if x < width:
+        out.append((slice(x, width), False))
     return tuple(out)
