@@ -23,8 +23,10 @@ def command(name, *args):
 
 
 def environment(cache=None):
-    """The binaries' environment: quiet TensorFlow C++ logs, this checkout first on the path, and a private cache."""
+    """The binaries' environment: quiet TensorFlow C++ logs, this checkout first on the path, a private cache, and
+    no TF_CONFIG (a program started by a test runs on its own, not as a worker of a cluster the caller was in)."""
     env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2", "PYTHONPATH": str(ROOT)}
+    env.pop("TF_CONFIG", None)
     if cache is not None:
         env["TFOPT_CACHE"] = str(cache)
     return env

@@ -30,14 +30,14 @@ if os.environ.get("PYTEST_XDIST_WORKER_COUNT"):
     from tfopt.core.threads import share_cores
 
     share_cores(int(os.environ["PYTEST_XDIST_WORKER_COUNT"]), keep_set=True)
-# Test modules import tests/forked.py as `forked` (the binaries' runs, forked from a server with TensorFlow loaded).
+# Test modules import tests/binaries.py and tests/forked.py (the binaries' runs, forked from a server with TensorFlow
+# loaded).
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import numpy as np
 import pytest
 
 import binaries
-import forked
 
 
 @pytest.fixture(scope="session")
@@ -153,9 +153,6 @@ def kill_after_checkpoint():
     return program
 
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-
-
 @pytest.fixture
 def run_binary(tmp_path):
     """``run_binary(name, *args)``: bin/<name>.py run to the end in ``tmp_path`` with its cache in
@@ -208,10 +205,7 @@ def run_program():
     import json
 
     def run(source, *args, timeout=300):
-        env = binaries.environment()
-        env.pop("TF_CONFIG", None)
-        done = forked.run([sys.executable, "-c", source, *map(str, args)], capture_output=True, text=True,
-                          env=env, cwd=ROOT, timeout=timeout)
+        done = binaries.run([sys.executable, "-c", source, *map(str, args)], timeout=timeout)
         assert done.returncode == 0, done.stderr[-3000:]
         lines = [line for line in done.stdout.splitlines() if line.startswith("RESULT ")]
         assert lines, done.stdout[-2000:]

@@ -18,7 +18,6 @@ from tfopt import distribute
 from tfopt.core.errors import InputError
 
 import binaries  # tests/binaries.py
-import forked  # tests/forked.py
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 
@@ -90,10 +89,6 @@ _WORKER = _COMMON.format(prelude="") + textwrap.dedent("""
 """)
 
 
-def _env(**extra):
-    env = binaries.environment()
-    env.pop("TF_CONFIG", None)
-    return {**env, **extra}
 
 
 def _result(stdout):
@@ -103,8 +98,7 @@ def _result(stdout):
 
 
 def test_one_device_and_two_mirrored_replicas_take_the_same_step():
-    done = forked.run([sys.executable, "-c", _MIRRORED], capture_output=True, text=True, env=_env(),
-                      cwd=ROOT, timeout=300)
+    done = binaries.run([sys.executable, "-c", _MIRRORED])
     assert done.returncode == 0, done.stderr[-3000:]
     out = _result(done.stdout)
     assert set(out) == {"dcgan_wasserstein", "dcgan_hinge", "biggan_hinge"}
@@ -138,7 +132,8 @@ def _run_two_workers(tmp_path):
         tf_config = json.dumps({"cluster": cluster, "task": {"type": "worker", "index": index}})
         procs.append(subprocess.Popen(
             [sys.executable, "-c", _WORKER, str(tmp_path / f"w{index}.npz")], stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE, text=True, env=_env(TF_CONFIG=tf_config), cwd=ROOT))
+            stderr=subprocess.PIPE, text=True, env={**binaries.environment(), "TF_CONFIG": tf_config},
+            cwd=ROOT))
     try:
         outs = [p.communicate(timeout=240) for p in procs]
     finally:

@@ -14,7 +14,7 @@ import pytest
 
 from tfopt import export
 
-import forked  # tests/forked.py
+import binaries  # tests/binaries.py
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 PYTHON = sys.executable
@@ -32,12 +32,12 @@ def client():
 
 
 def _run(args):
-    return forked.run([str(a) for a in args], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    return binaries.run([str(a) for a in args])
 
 
 @pytest.fixture(scope="session")
 def run():
-    """Runs a command (list) from the repo root, as forked.run does; returns CompletedProcess."""
+    """Runs a command (list) from the repo root (tests/binaries.py); returns CompletedProcess."""
     return _run
 
 

@@ -10,7 +10,7 @@ import tensorflow as tf
 
 from tfopt import export
 
-import forked  # tests/forked.py
+import binaries  # tests/binaries.py
 
 VOCAB = ["a", "background", "blue", "green", "on", "red", "seven", "thick", "thin", "three"]
 CAPTIONS = ["a thick red seven on blue", "thin green three", "a blue background", "seven on red"]
@@ -71,8 +71,8 @@ def test_attngan_keras_file_reloads_in_a_fresh_process(model, tmp_path):
                "captions, z = tf.constant(json.loads(sys.argv[2])), tf.constant(np.load(sys.argv[3]))\n"
                "out = model([captions, z], training=False)\n"
                "np.save(sys.argv[4], out.numpy())\n")
-    done = forked.run([sys.executable, "-c", program, str(path), json.dumps(CAPTIONS[:2]), str(tmp_path / "z.npy"),
-                       str(tmp_path / "out.npy")], capture_output=True, text=True, timeout=300)
+    done = binaries.run([sys.executable, "-c", program, str(path), json.dumps(CAPTIONS[:2]),
+                         str(tmp_path / "z.npy"), str(tmp_path / "out.npy")])
     assert done.returncode == 0, done.stderr[-2000:]
     expected = model([tf.constant(CAPTIONS[:2]), tf.constant(z)], training=False).numpy()
     np.testing.assert_allclose(np.load(tmp_path / "out.npy"), expected, atol=1e-5)

@@ -1,5 +1,4 @@
 """The text and image encoders: shapes, masks, the sentence vector, seeds, bad input, safe_mode reload."""
-import os
 import sys
 
 import keras
@@ -10,7 +9,7 @@ import tensorflow as tf
 from tfopt.core.errors import InputError
 from tfopt.text2image import encoders
 
-import forked  # tests/forked.py
+import binaries  # tests/binaries.py
 
 VOCAB = ["a", "red", "blue", "green", "square", "on", "background", "seven"]
 CAPTIONS = ["a red square on blue", "Green, seven!", "a crimson square"]
@@ -88,8 +87,7 @@ def test_both_encoders_reload_with_safe_mode_here_and_in_a_fresh_process(text, t
         "g = i(np.load(d + '/pixels.npy'), training=False)['global'].numpy().ravel()\n"
         "np.save(d + '/out.npy', np.concatenate([s, g]))\n"
     )
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [os.getcwd(), os.environ.get("PYTHONPATH")])))
-    done = forked.run([sys.executable, "-c", script, str(tmp_path)], env=env)
+    done = binaries.run([sys.executable, "-c", script, str(tmp_path)])
     assert done.returncode == 0, done.stderr[-2000:]
     np.testing.assert_allclose(np.load(tmp_path / "out.npy"), expected, atol=1e-6)
 

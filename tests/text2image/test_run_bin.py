@@ -2,27 +2,23 @@
 resume, sentences in (unknown words named), bad input refused in one line with exit 2 and nothing written."""
 import json
 import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
 
 import binaries  # tests/binaries.py
-import forked  # tests/forked.py
 
-ROOT = Path(__file__).resolve().parents[2]
 TINY = ["--steps=6", "--batch_size=8", "--train_images=64", "--checkpoint_every=2", "--log_every=2", "--sample_every=100",
         "--eval_samples=120", "--encoder_epochs=0", "--filters=16", "--nojit_compile", "--quiet"]
 
 
 @pytest.fixture(scope="module")
-def run_dir(tmp_path_factory, env, kill_after_checkpoint, run_bin):
+def run_dir(tmp_path_factory, t2i_cache, kill_after_checkpoint, run_bin):
     """A GAN-INT-CLS run killed with SIGKILL right after its checkpoint at step 4, then resumed to step 6."""
     run = tmp_path_factory.mktemp("int_cls") / "run"
     flags = [f"--output={run}", "--model=gan_int_cls", *TINY]
     program = kill_after_checkpoint("bin/train_text2image.py", "tfopt.training.callbacks")
-    killed = forked.run([sys.executable, "-c", program, "4", *flags], capture_output=True, text=True, env=env,
-                        cwd=ROOT, timeout=600)
+    killed = binaries.run([sys.executable, "-c", program, "4", *flags], cache=t2i_cache, timeout=600)
     assert killed.returncode == -9, killed.stderr[-2000:]
     assert binaries.latest_step(run / "gan") == 4
     assert not (run / "summary.json").exists()
