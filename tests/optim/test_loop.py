@@ -71,6 +71,35 @@ def test_steps_and_chunks_do_not_retrace_and_no_retracing_warning(tiny_model, im
     assert "retracing" not in caplog.text
 
 
+@pytest.fixture
+def fresh_tracing_detector(monkeypatch):
+    """TensorFlow's retracing detector, fresh: it warns at most twice per key and process, so an earlier test's
+    warnings would otherwise silence these tests' (a private name; the test is about TensorFlow's own warning)."""
+    from tensorflow.python.eager.polymorphic_function import polymorphic_function as pf
+    monkeypatch.setattr(pf, "_frequent_tracing_detector_manager", pf._FrequentTracingDetectorManager())
+
+
+def test_structures_traced_once_each_raise_no_retracing_warning(tiny_model, images, caplog, fresh_tracing_detector):
+    """Six programs in a row, each traced once and called once, are not "6 of the last 6 calls retraced"."""
+    before = loop.trace_count()
+    with caplog.at_level(logging.WARNING, logger="tensorflow"):
+        for k in range(6):  # the weight is part of the key: six structures
+            optimize(O.class_logit(1) - float(k + 1) * O.l2(), tiny_model, images, steps=2, progress=False)
+    assert loop.trace_count() == before + 6
+    assert "retracing" not in caplog.text
+
+
+def test_one_program_retraced_per_call_still_warns(tiny_model, images, caplog, fresh_tracing_detector):
+    """The warning stays for what it is for: here a new batch size at every call of one program."""
+    many = np.concatenate([images, images])
+    before = loop.trace_count()
+    with caplog.at_level(logging.WARNING, logger="tensorflow"):
+        for n in range(1, 8):
+            optimize(O.class_logit(1), tiny_model, many[:n], steps=2, progress=False)
+    assert loop.trace_count() == before + 7
+    assert "retracing" in caplog.text
+
+
 def test_a_different_structure_is_a_different_program(tiny_model, images):
     optimize(O.class_logit(1), tiny_model, images, steps=1, progress=False)
     traces = loop.trace_count()
@@ -128,3 +157,11 @@ def test_optimize_tensors_reads_a_radius_variable_without_retracing(tiny_model, 
     large = attack(images, y).numpy()
     assert attack.experimental_get_tracing_count() == 1
     assert np.abs(small - images).max() <= 0.05 + 1e-6 < 0.1 < np.abs(large - images).max() <= 0.2 + 1e-6
+
+
+def test_the_loop_body_calls_the_gradient_pass_as_its_own_function(tiny_model, images):
+    """Not inlined into the while body, where oneDNN's rewrite of MaxPoolGrad fails at random (see Program)."""
+    pgd(tiny_model, images, np.array([0, 1, 2, 3]), eps=0.05, steps=3, step_size=0.02, progress=False)
+    (prog,) = [entry[1] for entry in loop._PROGRAMS.values()]
+    assert prog.run.experimental_get_tracing_count() == 1
+    assert prog._evaluate_call.experimental_get_tracing_count() == 1  # traced by the loop's trace, for its body

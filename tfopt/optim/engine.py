@@ -109,7 +109,7 @@ def _line_search_trial(prog):
                    tf.where(ok, v_try, v_acc), tf.where(ok, s_try, s_acc))
             pending = pending & ~ok
             return acc, pending, tf.where(pending, t * 0.5, t)
-        prog.lbfgs_trial = tf.function(trial)
+        prog.lbfgs_trial = loops.compiled(trial)
     return prog.lbfgs_trial
 
 
