@@ -22,7 +22,8 @@ import tensorflow as tf
 from tfopt.optim.objectives import Context
 from tfopt.optim.rules import select_samples
 
-__all__ = ["Stop", "Program", "compiled", "get_program", "feature_model", "clear_cache", "trace_count", "CACHE_SIZE", "CHUNK"]
+__all__ = ["Stop", "Program", "compiled", "get_program", "feature_model", "clear_cache", "trace_count", "CACHE_SIZE",
+           "CHUNK"]
 
 CACHE_SIZE = 16
 CHUNK = 64
