@@ -14,6 +14,7 @@ state). The host calls it in chunks sized to about a second so a progress bar ca
 without a bar the whole run is one call.
 """
 import collections
+import contextlib
 import functools
 import time
 
@@ -146,13 +147,21 @@ class Program:
                 "momentum": tf.convert_to_tensor(momentum, tf.float32), "seed": tf.constant(seed, tf.int32),
                 "steps": tf.constant(steps, tf.int32)}
 
-    def _bind(self, inputs):
-        for c, t in zip(self.consts, inputs["consts"]):
-            c.value = t
+    @contextlib.contextmanager
+    def _bound(self, values):
+        """The consts read ``values`` (a trace's own inputs) inside the block, their earlier values after it.
 
-    def _unbind(self):
-        for c in self.consts:
-            c.value = c.given
+        Outside any trace the earlier value is the one given; inside the loop's trace it is the
+        loop's input, which the forward-backward pass (a function of its own) rebinds to its own.
+        """
+        outer = [c.value for c in self.consts]
+        for c, t in zip(self.consts, values):
+            c.value = t
+        try:
+            yield
+        finally:
+            for c, t in zip(self.consts, outer):
+                c.value = t
 
     # -- pieces of a step ---------------------------------------------------------------
     def project(self, p, inputs):
@@ -183,29 +192,19 @@ class Program:
 
     def _evaluate_with(self, p, seed, stop_state, consts):
         """:meth:`_evaluate` with the consts bound to ``consts`` (this function's own inputs, not captures)."""
-        outer = [c.value for c in self.consts]
-        for c, t in zip(self.consts, consts):
-            c.value = t
-        try:
+        with self._bound(consts):
             return self._evaluate(p, seed, stop_state)
-        finally:
-            for c, t in zip(self.consts, outer):
-                c.value = t
 
     def _evaluate_bound(self, p, seed, inputs):
         """Value, descent-free ascent and stop mask at ``p`` (for L-BFGS and ``keep="last"``)."""
-        self._bind(inputs)
-        try:
+        with self._bound(inputs["consts"]):
             stop_state = self.stop.init(tf.shape(p)[0]) if self.stop is not None and self.stop.init else ()
             v, _, ascent, s, _ = self._evaluate(p, seed, stop_state)
             return v, ascent, s
-        finally:
-            self._unbind()
 
     def _values_bound(self, p, seed, inputs):
         """Value and stop mask at ``p``, forward only (the final point needs no gradient)."""
-        self._bind(inputs)
-        try:
+        with self._bound(inputs["consts"]):
             image = self.param.to_image(p)
             ctx = Context(self.fm(self.tfm(image, seed)), image)
             v = self.objective(ctx)
@@ -213,8 +212,6 @@ class Program:
                 return v, tf.zeros_like(v, tf.bool)
             stop_state = self.stop.init(tf.shape(p)[0]) if self.stop.init else ()
             return v, self.stop(ctx, v, stop_state)[0]
-        finally:
-            self._unbind()
 
     def _better(self, v, best):
         return (v > best) if self.maximize else (v < best)
@@ -265,8 +262,7 @@ class Program:
         new ``n`` nor a new total of steps retraces (XLA needs static shapes).
         """
         _TRACES[0] += 1  # a Python side effect: it counts traces, not calls
-        self._bind(inputs)
-        try:
+        with self._bound(inputs["consts"]):
             history = tf.zeros(tf.stack([CHUNK, tf.shape(state["best_v"])[0]]), tf.float32)
 
             def cond(i, state, history):
@@ -279,8 +275,6 @@ class Program:
             ran, state, history = tf.while_loop(cond, body, (tf.constant(0), state, history),
                                                 maximum_iterations=CHUNK)
             return state, history, ran
-        finally:
-            self._unbind()
 
     def finish(self, state, inputs):
         """Evaluates and records the final point (the loop records a point before stepping from it)."""
