@@ -89,8 +89,6 @@ _WORKER = _COMMON.format(prelude="") + textwrap.dedent("""
 """)
 
 
-
-
 def _result(stdout):
     lines = [line for line in stdout.splitlines() if line.startswith("RESULT ")]
     assert lines, stdout[-2000:]
