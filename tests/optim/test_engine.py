@@ -97,6 +97,30 @@ def test_history_and_steps_are_recorded(tiny_model, images):
     assert res.evaluations == 5
 
 
+@pytest.mark.parametrize("optimizer,keep", [("sign", "best"), ("sign", "last"), ("lbfgs", "best"),
+                                           ("lbfgs", "last")])
+def test_evaluations_are_the_forward_passes_run(images, optimizer, keep):
+    """``evaluations`` is what the model ran: keeping the last point costs no pass of its own."""
+    import keras
+
+    class Count(keras.layers.Layer):
+        def build(self, shape):
+            self.calls = self.add_weight(shape=(), initializer="zeros", trainable=False, name="calls")
+
+        def call(self, x):
+            self.calls.assign_add(1.0)
+            return x
+
+    count = Count()
+    inp = keras.Input((16, 16, 3))
+    x = keras.layers.GlobalAveragePooling2D()(keras.layers.Conv2D(4, 3, name="conv")(count(inp)))
+    model = keras.Model(inp, keras.layers.Dense(5, name="logits_dense")(x))
+    res = optimize(O.class_logit(2), model, images, steps=4, optimizer=optimizer, learning_rate=0.02, keep=keep,
+                   progress=False)
+    assert res.evaluations == int(count.calls.numpy())
+    assert res.evaluations == 5 or optimizer == "lbfgs"  # four steps and the final point
+
+
 @pytest.mark.parametrize("kwargs", [dict(steps=-1), dict(restarts=0), dict(optimizer="rmsprop"),
                                     dict(learning_rate=0), dict(optimizer="lbfgs", transforms=[T.jitter(2)]),
                                     dict(param="fft", constraint=C.linf_ball(0.1)), dict(decay="linear"),

@@ -118,7 +118,7 @@ def _lbfgs_run(prog, state, inputs, steps, learning_rate, memory, max_line_searc
 
     Kept as a host loop: its line search accepts a step per sample and re-evaluates only
     while some sample is pending, a data-dependent number of evaluations per iteration.
-    Returns (state, evaluations).
+    Returns (state, evaluations, the values at the final point).
     """
     seed = tf.zeros([2], tf.int32)  # deterministic objective: transforms are refused for lbfgs
 
@@ -158,7 +158,7 @@ def _lbfgs_run(prog, state, inputs, steps, learning_rate, memory, max_line_searc
         v, g, s = v_acc, g_acc, s_acc
         f = -v if prog.maximize else v
         on_step(i, v)
-    return prog._record(state, v, s), evals
+    return prog._record(state, v, s), evals, v
 
 
 def optimize(objective, model, init, *, param="pixel", steps=100, optimizer="adam", learning_rate=0.05,
@@ -238,19 +238,18 @@ def optimize(objective, model, init, *, param="pixel", steps=100, optimizer="ada
 
     start = time.perf_counter()
     if optimizer == "lbfgs":
-        state, evals = _lbfgs_run(prog, state, inputs, steps, learning_rate, lbfgs_memory, 10,
-                                  lambda i, v: on_chunk(i, v[None]))
+        state, evals, v = _lbfgs_run(prog, state, inputs, steps, learning_rate, lbfgs_memory, 10,
+                                     lambda i, v: on_chunk(i, v[None]))
         done = int(sum(len(h) for h in history))
+        if keep == "last":
+            state = dict(state, best_p=state["p"], best_v=v)
     else:
         state, done = prog.steps(state, steps, inputs, on_chunk, progress)
-        state = prog.finish(state, inputs)
+        state = prog.finish(state, inputs, keep)
         evals = done + 1
     seconds = time.perf_counter() - start
     if progress and 0 < done < steps:
         bar.update(done, finalize=True)  # every sample stopped early: close the bar where it stands
-    if keep == "last":
-        v, _ = prog.values(state["p"], tf.zeros([2], tf.int32), inputs)
-        state = dict(state, best_p=state["p"], best_v=v)
     history = np.concatenate([np.asarray(h) for h in history], 0) if history else np.zeros([0, len(p0)], np.float32)
     return _result(state, param, history, b, restarts, maximize, seconds, evals, objective.name)
 

@@ -196,7 +196,7 @@ class Program:
             return self._evaluate(p, seed, stop_state)
 
     def _evaluate_bound(self, p, seed, inputs):
-        """Value, descent-free ascent and stop mask at ``p`` (for L-BFGS and ``keep="last"``)."""
+        """Value, descent-free ascent and stop mask at ``p`` (for L-BFGS)."""
         with self._bound(inputs["consts"]):
             stop_state = self.stop.init(tf.shape(p)[0]) if self.stop is not None and self.stop.init else ()
             v, _, ascent, s, _ = self._evaluate(p, seed, stop_state)
@@ -276,11 +276,15 @@ class Program:
                                                 maximum_iterations=CHUNK)
             return state, history, ran
 
-    def finish(self, state, inputs):
-        """Evaluates and records the final point (the loop records a point before stepping from it)."""
+    def finish(self, state, inputs, keep="best"):
+        """Evaluates and records the final point (the loop records a point before stepping from it).
+
+        With ``keep="last"`` the final point is also the result, valued by this same pass.
+        """
         seed = tf.stack([inputs["seed"], state["k"]])
         v, s = self.values(state["p"], seed, inputs)
-        return self._record(dict(state), v, s)
+        state = self._record(dict(state), v, s)
+        return dict(state, best_p=state["p"], best_v=v) if keep == "last" else state
 
     def steps(self, state, steps, inputs, on_chunk, progress):
         """Runs ``steps`` steps; returns (state, steps run).
