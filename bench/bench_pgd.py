@@ -252,7 +252,7 @@ def main():
     parser.add_argument("--json", default=None, help="Also write every number here.")
     args = parser.parse_args()
     args.batches = (128, 8)
-    args.strength_n, args.strength_steps, args.apgd_steps, args.lbfgs_steps = 64, 50, 50, 30
+    args.strength_n, args.strength_steps, args.apgd_steps, args.lbfgs_steps = 450, 50, 50, 30
     args.art_steps = {128: 20, 8: 50}
     effnet = dict(batch=8, steps=args.steps_effnet, rounds=args.rounds_effnet)
     vgg = dict(size=256, steps=3, rounds=2)
