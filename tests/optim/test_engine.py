@@ -1,6 +1,5 @@
 import numpy as np
 import pytest
-import tensorflow as tf
 
 from tfopt.core.errors import InputError
 from tfopt.optim import constraints as C
