@@ -72,7 +72,7 @@ def efficientnet_pgd(*, batch=8, steps=10, eps=4 / 255, step_size=1 / 255, round
     import keras
 
     model = get_model("efficientnet_lite0")
-    logits_model = keras.Model(model.inputs, logits_tensor(model))
+    logits_model = keras.Model(model.input, logits_tensor(model))  # one input, not a list of one: no structure warning
     x = _photos(batch, 224, seed)
     y = np.asarray(logits_model(x, training=False)).argmax(-1)
     kw = dict(eps=eps, step_size=step_size, steps=steps, seed=seed)
