@@ -62,7 +62,7 @@ def host_pieces(model, x, y, calls):
         state = tick("init_state", lambda: prog.init_state(p0, inputs))
         hist = []
         state, _ = tick("run (1 step)", lambda: prog.steps(state, 1, inputs, lambda d, v: hist.append(v), False))
-        state = tick("finish (1 evaluation)", lambda: prog.finish(state, inputs))
+        state, _ = tick("finish (1 evaluation)", lambda: prog.finish(state, inputs))
         h = tick("history concat", lambda: np.concatenate([np.asarray(v) for v in hist], 0))
         tick("_result", lambda: engine._result(state, param, h, len(xx), 1, True, 0.0, 2, obj.name))
     out = {k: 1e3 * median(v[1:]) for k, v in times.items()}

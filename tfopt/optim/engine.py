@@ -238,18 +238,18 @@ def optimize(objective, model, init, *, param="pixel", steps=100, optimizer="ada
 
     start = time.perf_counter()
     if optimizer == "lbfgs":
-        state, evals, v = _lbfgs_run(prog, state, inputs, steps, learning_rate, lbfgs_memory, 10,
-                                     lambda i, v: on_chunk(i, v[None]))
+        state, evals, last_v = _lbfgs_run(prog, state, inputs, steps, learning_rate, lbfgs_memory, 10,
+                                          lambda i, v: on_chunk(i, v[None]))
         done = int(sum(len(h) for h in history))
-        if keep == "last":
-            state = dict(state, best_p=state["p"], best_v=v)
     else:
         state, done = prog.steps(state, steps, inputs, on_chunk, progress)
-        state = prog.finish(state, inputs, keep)
+        state, last_v = prog.finish(state, inputs)
         evals = done + 1
     seconds = time.perf_counter() - start
     if progress and 0 < done < steps:
         bar.update(done, finalize=True)  # every sample stopped early: close the bar where it stands
+    if keep == "last":
+        state = dict(state, best_p=state["p"], best_v=last_v)
     history = np.concatenate([np.asarray(h) for h in history], 0) if history else np.zeros([0, len(p0)], np.float32)
     return _result(state, param, history, b, restarts, maximize, seconds, evals, objective.name)
 
@@ -294,7 +294,7 @@ def optimize_tensors(objective, model, init, *, steps, optimizer="sign", learnin
     state = prog.init_state(p0, inputs)
     for done in range(0, int(steps), loops.CHUNK):
         state, _, _ = prog.run(state, tf.constant(min(loops.CHUNK, int(steps) - done), tf.int32), inputs)
-    state = prog.finish(state, inputs)
+    state, _ = prog.finish(state, inputs)
     return param.to_image(state["best_p"]), state["best_v"]
 
 

@@ -276,15 +276,14 @@ class Program:
                                                 maximum_iterations=CHUNK)
             return state, history, ran
 
-    def finish(self, state, inputs, keep="best"):
+    def finish(self, state, inputs):
         """Evaluates and records the final point (the loop records a point before stepping from it).
 
-        With ``keep="last"`` the final point is also the result, valued by this same pass.
+        Returns (state, the final point's values), so that ``keep="last"`` needs no pass of its own.
         """
         seed = tf.stack([inputs["seed"], state["k"]])
         v, s = self.values(state["p"], seed, inputs)
-        state = self._record(dict(state), v, s)
-        return dict(state, best_p=state["p"], best_v=v) if keep == "last" else state
+        return self._record(dict(state), v, s), v
 
     def steps(self, state, steps, inputs, on_chunk, progress):
         """Runs ``steps`` steps; returns (state, steps run).
